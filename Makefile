@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint types imports migrations-check pytest schema clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Install, migrate the embedded SQLite database, seed demo data, serve GraphiQL on http://127.0.0.1:8000/graphql
+run: $(STAMP)
+	$(BIN)/customer-accounts migrate
+	$(BIN)/customer-accounts seed-demo
+	$(BIN)/customer-accounts serve
+
+## Install and run everything CI runs: lint, types, import contract, migrations check, tests
+test: lint types imports migrations-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# Models and migrations must agree: `alembic check` against a freshly migrated scratch database.
+migrations-check: $(STAMP)
+	@rm -f .migrations-check.db
+	DATABASE_URL=sqlite+aiosqlite:///.migrations-check.db $(BIN)/alembic upgrade head >/dev/null
+	DATABASE_URL=sqlite+aiosqlite:///.migrations-check.db $(BIN)/alembic check
+	@rm -f .migrations-check.db .migrations-check.db-wal .migrations-check.db-shm
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Rewrite schema.graphql from the code
+schema: $(STAMP)
+	$(BIN)/customer-accounts export-schema -o schema.graphql
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

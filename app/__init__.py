@@ -1,0 +1,1 @@
+"""Customer Accounts: infrastructure, services and entry points."""

@@ -1,0 +1,192 @@
+"""The `customer-accounts` command: serve, worker, migrate, create-admin, seed-demo, export-schema."""
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from app.config import ConfigurationError, Settings, load_settings
+from app.logs import configure_logging
+from app.runtime import Runtime
+from app.services.errors import AccountError
+from models.customer import Role
+
+
+def _runtime() -> Runtime:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return Runtime.create(settings)
+
+
+def _run(job: Callable[[Runtime], Awaitable[int]]) -> int:
+    async def _main() -> int:
+        rt = _runtime()
+        try:
+            return await job(rt)
+        finally:
+            await rt.db.dispose()
+
+    return asyncio.run(_main())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.migrate import current_revision, upgrade
+
+    async def job(rt: Runtime) -> int:
+        await upgrade(rt.db.engine)
+        print(f"database at revision {await current_revision(rt.db.engine)}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()  # fail fast on bad settings before forking workers
+    uvicorn.run(
+        "app.asgi:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES, never blindly from headers
+        log_config=None,
+        ws="websockets-sansio",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.mail import mail_sender_from_settings
+    from app.outbox import OutboxDispatcher
+    from app.sms import sms_provider_from_settings
+
+    async def job(rt: Runtime) -> int:
+        settings = rt.settings
+        dispatcher = OutboxDispatcher(
+            settings, rt.db, rt.keyring, mail_sender_from_settings(settings), sms_provider_from_settings(settings)
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await dispatcher.run(stop)
+        return 0
+
+    return _run(job)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    from_env = os.environ.get("ADMIN_PASSWORD")
+    if from_env:
+        return from_env
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise SystemExit("passwords do not match")
+    return first
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.services.setup import create_account
+
+    password = _read_password(args)
+
+    async def job(rt: Runtime) -> int:
+        try:
+            result = await create_account(
+                rt,
+                email=args.email,
+                password=password,
+                roles=[Role.ADMIN],
+                first_name=args.first_name,
+                last_name=args.last_name,
+            )
+        except AccountError as error:
+            for detail in error.details:
+                print(f"error: {detail.message}", file=sys.stderr)
+            return 2
+        verb = "created" if result.created else "granted ADMIN to existing account"
+        print(f"{verb}: {result.customer.email}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from app.services.setup import seed_demo
+
+    async def job(rt: Runtime) -> int:
+        accounts = await seed_demo(rt)
+        print("Demo data is in place. Sign in with:")
+        for what, email, password in accounts:
+            print(f"  {what:<14} {email}  /  {password}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema.build import build_schema
+
+    text = build_schema().as_str() + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-accounts", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API with uvicorn")
+    serve.add_argument("--host", default=None, help="default: HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("worker", help="deliver the outbox (mail, SMS) as a separate process").set_defaults(
+        func=cmd_worker
+    )
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create an administrator (password prompted, or ADMIN_PASSWORD)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--first-name", default=None)
+    admin.add_argument("--last-name", default=None)
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.set_defaults(func=cmd_create_admin)
+
+    commands.add_parser("seed-demo", help="create demo groups and accounts (not in production)").set_defaults(
+        func=cmd_seed_demo
+    )
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", "-o", default=None)
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: Any = args.func(args)
+    except ConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["Settings", "main"]

@@ -1,0 +1,160 @@
+"""Settings from the environment (pydantic-settings), with development defaults that work out of the box."""
+
+import base64
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run a server (e.g. production without real secrets)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Environment = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+
+    secret_key: SecretStr | None = None
+    # "kid:base64key[,kid:base64key...]"; the first key encrypts, all of them decrypt.
+    encryption_keys: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # A number of trusted reverse proxies in front of us, or comma-separated networks (CIDR).
+    trusted_proxies: str = ""
+    storefront_url: str = "http://127.0.0.1:8000"
+
+    mail_backend: Literal["smtp", "console", "file"] | None = None
+    smtp_url: SecretStr | None = None
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Customer Accounts <no-reply@localhost>"
+    sms_backend: Literal["console", "file"] = "file"
+    outbox_in_process: bool = True
+    outbox_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 15
+
+    default_customer_group: str = "shop"
+    session_idle_timeout_minutes: int = Field(default=14 * 24 * 60, ge=1)
+    session_absolute_timeout_minutes: int = Field(default=30 * 24 * 60, ge=1)
+    activation_link_ttl_minutes: int = Field(default=48 * 60, ge=1)
+    password_reset_ttl_minutes: int = Field(default=60, ge=1)
+    sms_code_ttl_minutes: int = Field(default=15, ge=1)
+    code_max_attempts: int = Field(default=5, ge=1)
+    # A new activation/reset message for the same account goes out at most this often.
+    resend_cooldown_seconds: int = Field(default=60, ge=0)
+
+    # argon2id: OWASP's minimum recommendation (m=19 MiB, t=2, p=1).
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=8)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    password_hash_concurrency: int = Field(default=2, ge=1)
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] | None = None
+
+    @field_validator("storefront_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'customer-accounts.db'}"
+
+    @property
+    def effective_mail_backend(self) -> str:
+        if self.mail_backend:
+            return self.mail_backend
+        return "smtp" if self.smtp_url or self.is_production else "file"
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format:
+            return self.log_format
+        return "console" if self.environment == "development" else "json"
+
+    @cached_property
+    def secret_key_bytes(self) -> bytes:
+        if self.secret_key is None:
+            raise ConfigurationError("SECRET_KEY is not set (call with_secrets() first)")
+        return self.secret_key.get_secret_value().encode()
+
+    def with_secrets(self) -> "Settings":
+        """Fill in SECRET_KEY and ENCRYPTION_KEYS.
+
+        Production refuses to start without real ones; development and test generate them once and keep
+        them in the data directory so sessions and encrypted data survive restarts.
+        """
+        if self.is_production:
+            self.check_production()
+            return self
+        if self.secret_key is not None and self.encryption_keys is not None:
+            return self
+        stored = _load_or_create_dev_secrets(self.data_dir)
+        return self.model_copy(
+            update={
+                "secret_key": self.secret_key or SecretStr(stored["secret_key"]),
+                "encryption_keys": self.encryption_keys or SecretStr(stored["encryption_keys"]),
+            }
+        )
+
+    def check_production(self) -> None:
+        problems = []
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters")
+        if self.encryption_keys is None or not self.encryption_keys.get_secret_value().strip():
+            problems.append("ENCRYPTION_KEYS must be set (kid:base64 32-byte key)")
+        if self.effective_mail_backend == "smtp" and not self.smtp_url:
+            problems.append("SMTP_URL must be set")
+        if problems:
+            raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
+
+
+def generate_encryption_key(kid: str = "k1") -> str:
+    return f"{kid}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+
+
+def _load_or_create_dev_secrets(data_dir: Path) -> dict[str, str]:
+    path = data_dir / "dev-secrets.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = {"secret_key": secrets.token_urlsafe(48), "encryption_keys": generate_encryption_key()}
+    # Write aside, then hard-link into place: two processes starting at once agree on one set.
+    tmp = data_dir / f".dev-secrets.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        values = json.loads(path.read_text())
+    finally:
+        tmp.unlink(missing_ok=True)
+    return values
+
+
+def load_settings() -> Settings:
+    return Settings().with_secrets()

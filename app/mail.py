@@ -1,0 +1,88 @@
+"""Email delivery backends: smtp (aiosmtplib), console (stdout) and file (.eml files)."""
+
+import sys
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlparse
+
+import aiosmtplib
+
+from app.config import Settings
+from app.templates import RenderedEmail
+
+
+class MailSender(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "localhost")
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+class SmtpSender:
+    """SMTP_URL: smtp://[user:password@]host[:port][?starttls=true] or smtps://… for implicit TLS."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+            raise ValueError("SMTP_URL must look like smtp://host:port or smtps://host:port")
+        query = parse_qs(parsed.query)
+        self._implicit_tls = parsed.scheme == "smtps"
+        self._hostname = parsed.hostname
+        self._port = parsed.port or (465 if self._implicit_tls else 25)
+        self._username = unquote(parsed.username) if parsed.username else None
+        self._password = unquote(parsed.password) if parsed.password else None
+        self._start_tls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
+        self._timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=self._hostname,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            use_tls=self._implicit_tls,
+            start_tls=self._start_tls,
+            timeout=self._timeout,
+        )
+
+
+class ConsoleSender:
+    async def send(self, message: EmailMessage) -> None:
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        sys.stdout.write(f"\n--- email to {message['To']}: {message['Subject']}\n{text}--- end of email\n")
+        sys.stdout.flush()
+
+
+class FileSender:
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    async def send(self, message: EmailMessage) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        path = self._directory / f"{formatdate(usegmt=True).replace(' ', '_').replace(',', '')}-{uuid.uuid4().hex}.eml"
+        path.write_bytes(bytes(message))
+
+
+def mail_sender_from_settings(settings: Settings) -> MailSender:
+    backend = settings.effective_mail_backend
+    if backend == "smtp":
+        if settings.smtp_url is None:
+            raise ValueError("MAIL_BACKEND=smtp needs SMTP_URL")
+        return SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_timeout_seconds)
+    if backend == "console":
+        return ConsoleSender()
+    return FileSender(settings.data_dir / "mail")

@@ -1,0 +1,155 @@
+"""The ASGI application: /graphql, /healthz, /readyz."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from app.config import Settings
+from app.http import RequestIdMiddleware
+from app.logs import configure_logging
+from app.mail import mail_sender_from_settings
+from app.migrate import pending_migrations
+from app.outbox import OutboxDispatcher
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.services.auth import authenticate
+from app.sms import sms_provider_from_settings
+from schema.build import build_schema
+from schema.context import Context
+
+logger = logging.getLogger(__name__)
+
+
+class MigrationsPendingError(RuntimeError):
+    pass
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    runtime: Runtime | None = None
+    dispatcher: OutboxDispatcher | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def rt(self) -> Runtime:
+        if self.runtime is None:
+            raise RuntimeError("the application has not started (lifespan not run)")
+        return self.runtime
+
+
+def _bearer_token(headers: Any) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+class GraphQLApp(GraphQL):  # type: ignore[type-arg]
+    def __init__(self, state: AppState, **kwargs: Any) -> None:
+        settings = state.settings
+        super().__init__(
+            build_schema(production=settings.is_production),
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=False,
+            **kwargs,
+        )
+        self._state = state
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+        rt = self._state.rt
+        peer = request.client.host if request.client else None
+        meta = RequestMeta(
+            ip_address=rt.trusted_proxies.client_address(peer, request.headers.get("x-forwarded-for")),
+            user_agent=(request.headers.get("user-agent") or "")[:512] or None,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
+        principal = Principal.anonymous()
+        auth_session = None
+        token = _bearer_token(request.headers)
+        if token:
+            authenticated = await authenticate(rt, token)
+            if authenticated is not None:
+                principal, auth_session = authenticated.principal, authenticated.session
+        return Context(
+            rt=rt, principal=principal, meta=meta, auth_session=auth_session, request=request, response=response
+        )
+
+
+def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
+    settings = (settings or Settings()).with_secrets()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    state = AppState(settings=settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rt = Runtime.create(settings)
+        if check_migrations and await pending_migrations(rt.db.engine):
+            await rt.db.dispose()
+            raise MigrationsPendingError(
+                "the database is not migrated to the current version: run `customer-accounts migrate`"
+            )
+        state.runtime = rt
+        stop = asyncio.Event()
+        if settings.outbox_in_process:
+            dispatcher = OutboxDispatcher(
+                settings, rt.db, rt.keyring, mail_sender_from_settings(settings), sms_provider_from_settings(settings)
+            )
+            rt.db.on_outbox_commit = dispatcher.wake.set
+            state.dispatcher = dispatcher
+            state.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        logger.info("customer-accounts started", extra={"environment": settings.environment})
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in state.tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=5)
+            await rt.db.dispose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        rt = state.rt
+        try:
+            async with rt.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            behind = await pending_migrations(rt.db.engine)
+        except Exception:
+            logger.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        if behind:
+            return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    graphql_app = GraphQLApp(state)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.app_state = state
+    return app

@@ -1,0 +1,195 @@
+"""Transactional outbox for mail and SMS.
+
+`enqueue_*` adds a row in the caller's unit of work, so a message exists exactly when the change that
+caused it committed. The dispatcher (in the server process, or `customer-accounts worker`) claims due
+rows with a conditional update, so any number of dispatchers can run at once, and retries with
+exponential backoff when delivery fails; nothing is dropped.
+"""
+
+import asyncio
+import json
+import logging
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.db import OUTBOX_WAKE_KEY, Database
+from app.mail import MailSender, build_message
+from app.security.crypto import Keyring
+from app.sms import SmsProvider
+from app.templates import RenderedEmail, render_email, render_sms
+from models.base import utcnow
+from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF_SECONDS = 3600
+BATCH_SIZE = 20
+
+
+def _payload_context(message_id: uuid.UUID) -> str:
+    return f"outbox:{message_id}"
+
+
+def _add(
+    session: AsyncSession,
+    keyring: Keyring,
+    channel: OutboxChannel,
+    template: str,
+    recipient: str,
+    payload: dict[str, Any],
+) -> None:
+    message_id = uuid.uuid4()
+    sealed = keyring.encrypt(json.dumps(payload), context=_payload_context(message_id))
+    session.add(
+        OutboxMessage(
+            id=message_id,
+            channel=channel,
+            template=template,
+            recipient=recipient,
+            payload=sealed,
+            status=OutboxStatus.PENDING,
+        )
+    )
+    session.info[OUTBOX_WAKE_KEY] = True
+
+
+def enqueue_email(
+    session: AsyncSession, keyring: Keyring, template: str, recipient: str, values: dict[str, str]
+) -> None:
+    email = render_email(template, values)
+    payload = {"subject": email.subject, "text": email.text, "html": email.html}
+    _add(session, keyring, OutboxChannel.EMAIL, template, recipient, payload)
+
+
+def enqueue_sms(session: AsyncSession, keyring: Keyring, template: str, recipient: str, values: dict[str, str]) -> None:
+    _add(session, keyring, OutboxChannel.SMS, template, recipient, {"text": render_sms(template, values)})
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = min(2**attempts, MAX_BACKOFF_SECONDS)
+    return float(base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not a secret)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self, settings: Settings, db: Database, keyring: Keyring, mailer: MailSender, sms: SmsProvider
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._keyring = keyring
+        self._mailer = mailer
+        self._sms = sms
+        self.wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        logger.info("outbox dispatcher started")
+        while not stop.is_set():
+            try:
+                delivered = await self.deliver_due()
+            except Exception:
+                logger.exception("outbox dispatch round failed")
+                delivered = 0
+            if delivered:
+                continue
+            self.wake.clear()
+            waits = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waits, timeout=self._settings.outbox_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for task in waits:
+                task.cancel()
+        logger.info("outbox dispatcher stopped")
+
+    async def deliver_due(self) -> int:
+        now = utcnow()
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                )
+                .order_by(OutboxMessage.next_attempt_at)
+                .limit(BATCH_SIZE)
+            )
+            candidates = list(rows.scalars())
+        delivered = 0
+        for message_id in candidates:
+            message = await self._claim(message_id)
+            if message is not None:
+                await self._deliver(message)
+                delivered += 1
+        return delivered
+
+    async def _claim(self, message_id: uuid.UUID) -> OutboxMessage | None:
+        now = utcnow()
+        async with self._db.unit_of_work() as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                )
+                .values(locked_until=now + LEASE)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return await session.get(OutboxMessage, message_id)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        payload = json.loads(self._keyring.decrypt(message.payload, context=_payload_context(message.id)))
+        if message.channel is OutboxChannel.EMAIL:
+            email = RenderedEmail(subject=payload["subject"], text=payload["text"], html=payload["html"])
+            await self._mailer.send(build_message(self._settings.mail_from, message.recipient, email))
+        else:
+            await self._sms.send(message.recipient, payload["text"])
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            await self._send(message)
+        except Exception as exc:  # any delivery failure is retried later
+            await self._record_failure(message, exc)
+            return
+        async with self._db.unit_of_work() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    payload="",
+                    sent_at=utcnow(),
+                    locked_until=None,
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=None,
+                )
+            )
+        logger.info("outbox message delivered", extra={"outbox_id": str(message.id), "template": message.template})
+
+    async def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
+        attempts = message.attempts + 1
+        dead = attempts >= self._settings.outbox_max_attempts
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        async with self._db.unit_of_work() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(
+                    attempts=attempts,
+                    status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+                    next_attempt_at=utcnow() + timedelta(seconds=backoff_seconds(attempts)),
+                    locked_until=None,
+                    last_error=error,
+                )
+            )
+        log = logger.error if dead else logger.warning
+        log(
+            "outbox delivery failed",
+            extra={"outbox_id": str(message.id), "template": message.template, "attempts": attempts, "error": error},
+        )

@@ -1,0 +1,34 @@
+"""Who is calling: anonymous or a signed-in account with its roles."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from models.customer import Role
+
+STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    customer_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    @classmethod
+    def anonymous(cls) -> "Principal":
+        return cls()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.customer_id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    def can_see_customer(self, customer_id: uuid.UUID) -> bool:
+        return self.customer_id == customer_id or self.is_staff

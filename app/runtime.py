@@ -1,0 +1,44 @@
+"""Process-wide services built once at start-up (in the app lifespan or a CLI command)."""
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.db import Database
+from app.security.crypto import Keyring
+from app.security.network import TrustedProxies
+from app.security.passwords import PasswordHasher
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """What we know about the request that asks for a change: recorded with sessions and events."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    hasher: PasswordHasher
+    trusted_proxies: TrustedProxies
+
+    @classmethod
+    def create(cls, settings: Settings, db: Database | None = None) -> "Runtime":
+        if settings.encryption_keys is None:
+            raise ValueError("settings need secrets: call Settings.with_secrets() first")
+        return cls(
+            settings=settings,
+            db=db or Database.from_settings(settings),
+            keyring=Keyring.parse(settings.encryption_keys.get_secret_value()),
+            hasher=PasswordHasher(
+                time_cost=settings.argon2_time_cost,
+                memory_kib=settings.argon2_memory_kib,
+                parallelism=settings.argon2_parallelism,
+                concurrency=settings.password_hash_concurrency,
+            ),
+            trusted_proxies=TrustedProxies.parse(settings.trusted_proxies),
+        )

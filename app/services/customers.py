@@ -1,0 +1,326 @@
+"""Administration of accounts: listing, approval, suspension, roles and affiliate requests."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.outbox import enqueue_email
+from app.principal import Principal
+from app.runtime import Runtime
+from app.services.auth import revoke_all_sessions
+from app.services.customer_queries import display_name
+from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError, PermissionDeniedError
+from app.services.pagination import Page, build_page, newest_first, page_size
+from app.services.validation import MAX_TEXT_LENGTH, clean_text
+from models.base import utcnow
+from models.customer import (
+    AffiliateRequest,
+    AffiliateRequestStatus,
+    Customer,
+    CustomerGroup,
+    CustomerRole,
+    CustomerStatus,
+    Role,
+    RoleChange,
+    RoleChangeAction,
+)
+
+MAX_QUERY_LENGTH = 200
+
+
+def require_staff(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise NotAuthenticatedError()
+    if not principal.is_staff:
+        raise PermissionDeniedError()
+
+
+def require_admin(principal: Principal) -> uuid.UUID:
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    if not principal.is_admin:
+        raise PermissionDeniedError()
+    return principal.customer_id
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    status: CustomerStatus | None = None
+    query: str | None = None
+
+
+async def list_customers(
+    rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: CustomerFilter
+) -> Page[Customer]:
+    require_staff(principal)
+    limit = page_size(first)
+    statement = select(Customer)
+    if filter.status is not None:
+        statement = statement.where(Customer.status == filter.status)
+    text = (filter.query or "").strip()[:MAX_QUERY_LENGTH].lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                Customer.email_key.like(pattern, escape="\\"),  # type: ignore[attr-defined]
+                func.lower(Customer.first_name).like(pattern, escape="\\"),
+                func.lower(Customer.last_name).like(pattern, escape="\\"),
+                Customer.phone.like(pattern, escape="\\"),  # type: ignore[union-attr]
+            )
+        )
+    statement = newest_first(statement, Customer.created_at, Customer.id, after, limit)
+    async with rt.db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return build_page(rows, limit, lambda c: (c.created_at, c.id), after)
+
+
+def _not_found(field: str = "customerId") -> AccountError:
+    return AccountError.one(AccountErrorCode.NOT_FOUND, "No such customer.", (field,))
+
+
+async def _load_target(session: AsyncSession, customer_id: uuid.UUID | None) -> Customer:
+    customer = await session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        raise _not_found()
+    return customer
+
+
+def _reason(reason: str | None, *, required: bool) -> str | None:
+    errors: list = []
+    value = clean_text(reason, ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=required, label="Reason")
+    if errors:
+        raise AccountError(*errors)
+    return value
+
+
+async def approve_customer(rt: Runtime, principal: Principal, customer_id: uuid.UUID | None) -> Customer:
+    require_admin(principal)
+    async with rt.db.unit_of_work() as session:
+        customer = await _load_target(session, customer_id)
+        if customer.status is not CustomerStatus.PENDING_APPROVAL:
+            raise AccountError.one(
+                AccountErrorCode.INVALID_STATUS, "Only accounts waiting for approval can be approved.", ("customerId",)
+            )
+        now = utcnow()
+        customer.status = CustomerStatus.ACTIVE
+        customer.activated_at = now
+        customer.updated_at = now
+        customer.status_reason = None
+        session.add(customer)
+        enqueue_email(
+            session,
+            rt.keyring,
+            "account_approved",
+            customer.email,
+            {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/login"},
+        )
+    return customer
+
+
+async def suspend_customer(
+    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, reason: str | None
+) -> Customer:
+    actor_id = require_admin(principal)
+    why = _reason(reason, required=True)
+    async with rt.db.unit_of_work() as session:
+        customer = await _load_target(session, customer_id)
+        if customer.id == actor_id:
+            raise AccountError.one(
+                AccountErrorCode.CANNOT_CHANGE_OWN_ACCOUNT, "You cannot suspend your own account.", ("customerId",)
+            )
+        if customer.status is CustomerStatus.SUSPENDED:
+            raise AccountError.one(
+                AccountErrorCode.INVALID_STATUS, "This account is already suspended.", ("customerId",)
+            )
+        customer.status = CustomerStatus.SUSPENDED
+        customer.status_reason = why
+        customer.updated_at = utcnow()
+        session.add(customer)
+        await revoke_all_sessions(session, customer.id, "SUSPENDED")
+        enqueue_email(session, rt.keyring, "account_suspended", customer.email, {"name": display_name(customer)})
+    return customer
+
+
+async def reactivate_customer(
+    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, reason: str | None
+) -> Customer:
+    require_admin(principal)
+    why = _reason(reason, required=False)
+    async with rt.db.unit_of_work() as session:
+        customer = await _load_target(session, customer_id)
+        if customer.status is not CustomerStatus.SUSPENDED:
+            raise AccountError.one(
+                AccountErrorCode.INVALID_STATUS, "Only suspended accounts can be reactivated.", ("customerId",)
+            )
+        now = utcnow()
+        customer.status = CustomerStatus.ACTIVE
+        customer.status_reason = why
+        customer.activated_at = customer.activated_at or now
+        customer.updated_at = now
+        session.add(customer)
+        enqueue_email(
+            session,
+            rt.keyring,
+            "account_reactivated",
+            customer.email,
+            {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/login"},
+        )
+    return customer
+
+
+async def grant_role(
+    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, role: Role, reason: str | None
+) -> Customer:
+    actor_id = require_admin(principal)
+    why = _reason(reason, required=True)
+    assert why is not None
+    async with rt.db.unit_of_work() as session:
+        customer = await _load_target(session, customer_id)
+        try:
+            async with session.begin_nested():
+                session.add(CustomerRole(customer_id=customer.id, role=role))
+                await session.flush()
+        except IntegrityError:
+            raise AccountError.one(
+                AccountErrorCode.ROLE_ALREADY_GRANTED, "The account already has this role.", ("role",)
+            ) from None
+        session.add(
+            RoleChange(
+                customer_id=customer.id, role=role, action=RoleChangeAction.GRANTED, actor_id=actor_id, reason=why
+            )
+        )
+        if role is Role.AFFILIATE:
+            await _close_affiliate_request(session, customer.id, AffiliateRequestStatus.APPROVED, actor_id, why)
+        enqueue_email(
+            session,
+            rt.keyring,
+            "role_granted",
+            customer.email,
+            {"name": display_name(customer), "role": role.value.lower()},
+        )
+    return customer
+
+
+async def revoke_role(
+    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, role: Role, reason: str | None
+) -> Customer:
+    actor_id = require_admin(principal)
+    why = _reason(reason, required=True)
+    assert why is not None
+    async with rt.db.unit_of_work() as session:
+        customer = await _load_target(session, customer_id)
+        if role is Role.ADMIN:
+            if customer.id == actor_id:
+                raise AccountError.one(
+                    AccountErrorCode.CANNOT_CHANGE_OWN_ACCOUNT,
+                    "You cannot revoke your own administrator role.",
+                    ("customerId",),
+                )
+            admins = await session.execute(
+                select(func.count()).select_from(CustomerRole).where(CustomerRole.role == Role.ADMIN)
+            )
+            if admins.scalar_one() <= 1:
+                raise AccountError.one(
+                    AccountErrorCode.LAST_ADMIN, "The last administrator cannot lose the role.", ("role",)
+                )
+        result = await session.execute(
+            delete(CustomerRole).where(CustomerRole.customer_id == customer.id, CustomerRole.role == role)  # type: ignore[arg-type]
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise AccountError.one(AccountErrorCode.ROLE_NOT_GRANTED, "The account does not have this role.", ("role",))
+        session.add(
+            RoleChange(
+                customer_id=customer.id, role=role, action=RoleChangeAction.REVOKED, actor_id=actor_id, reason=why
+            )
+        )
+    return customer
+
+
+async def request_affiliate_status(rt: Runtime, principal: Principal, message: str | None) -> AffiliateRequest:
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    errors: list = []
+    text = clean_text(message, ("message",), errors, max_length=2000, label="Message")
+    if errors:
+        raise AccountError(*errors)
+    if Role.AFFILIATE in principal.roles:
+        raise AccountError.one(AccountErrorCode.ALREADY_AFFILIATE, "You already have affiliate status.", None)
+    request = AffiliateRequest(customer_id=principal.customer_id, status=AffiliateRequestStatus.PENDING, message=text)
+    async with rt.db.unit_of_work() as session:
+        try:
+            async with session.begin_nested():
+                session.add(request)
+                await session.flush()
+        except IntegrityError:
+            raise AccountError.one(
+                AccountErrorCode.REQUEST_ALREADY_PENDING, "Your earlier request is still waiting for a decision.", None
+            ) from None
+    return request
+
+
+async def _close_affiliate_request(
+    session: AsyncSession, customer_id: uuid.UUID, status: AffiliateRequestStatus, actor_id: uuid.UUID, reason: str
+) -> None:
+    found = await session.execute(
+        select(AffiliateRequest).where(
+            AffiliateRequest.customer_id == customer_id, AffiliateRequest.status == AffiliateRequestStatus.PENDING
+        )
+    )
+    for request in found.scalars():
+        request.status = status
+        request.decided_by_id = actor_id
+        request.decided_at = utcnow()
+        request.decision_reason = reason
+        session.add(request)
+
+
+async def reject_affiliate_request(
+    rt: Runtime, principal: Principal, request_id: uuid.UUID | None, reason: str | None
+) -> AffiliateRequest:
+    actor_id = require_admin(principal)
+    why = _reason(reason, required=True)
+    assert why is not None
+    async with rt.db.unit_of_work() as session:
+        request = await session.get(AffiliateRequest, request_id) if request_id else None
+        if request is None:
+            raise AccountError.one(AccountErrorCode.NOT_FOUND, "No such affiliate request.", ("requestId",))
+        if request.status is not AffiliateRequestStatus.PENDING:
+            raise AccountError.one(AccountErrorCode.INVALID_STATUS, "This request was already decided.", ("requestId",))
+        await _close_affiliate_request(session, request.customer_id, AffiliateRequestStatus.REJECTED, actor_id, why)
+        customer = await session.get(Customer, request.customer_id)
+        assert customer is not None
+        enqueue_email(
+            session,
+            rt.keyring,
+            "affiliate_request_rejected",
+            customer.email,
+            {"name": display_name(customer), "reason": why},
+        )
+    request.status = AffiliateRequestStatus.REJECTED
+    return request
+
+
+async def list_affiliate_requests(
+    rt: Runtime, principal: Principal, *, first: int | None, after: str | None, status: AffiliateRequestStatus | None
+) -> Page[AffiliateRequest]:
+    require_staff(principal)
+    limit = page_size(first)
+    statement = select(AffiliateRequest)
+    if status is not None:
+        statement = statement.where(AffiliateRequest.status == status)
+    statement = newest_first(statement, AffiliateRequest.created_at, AffiliateRequest.id, after, limit)
+    async with rt.db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return build_page(rows, limit, lambda r: (r.created_at, r.id), after)
+
+
+async def list_groups(rt: Runtime, principal: Principal) -> list[CustomerGroup]:
+    """Groups open to self-registration; staff see every group."""
+    statement = select(CustomerGroup).order_by(CustomerGroup.code)
+    if not principal.is_staff:
+        statement = statement.where(CustomerGroup.self_registration.is_(True))  # type: ignore[attr-defined]
+    async with rt.db.read() as session:
+        return list((await session.execute(statement)).scalars())

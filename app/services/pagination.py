@@ -1,0 +1,68 @@
+"""Keyset pagination: newest first by a timestamp, the id breaking ties; opaque cursors."""
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, or_
+
+from app.services.errors import InvalidInputError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def encode_cursor(timestamp: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([timestamp.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        timestamp, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(timestamp), uuid.UUID(row_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidInputError("The cursor is not valid.") from exc
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise InvalidInputError(f"first must be between 0 and {MAX_PAGE_SIZE}.")
+    return first
+
+
+def newest_first(
+    statement: Select[Any], timestamp_column: Any, id_column: Any, after: str | None, limit: int
+) -> Select[Any]:
+    """Order newest first and start after the cursor; fetch one extra row to know if there is more."""
+    if after:
+        timestamp, row_id = decode_cursor(after)
+        statement = statement.where(
+            or_(timestamp_column < timestamp, and_(timestamp_column == timestamp, id_column < row_id))
+        )
+    return statement.order_by(timestamp_column.desc(), id_column.desc()).limit(limit + 1)
+
+
+def build_page(rows: list[T], limit: int, key: Any, after: str | None) -> Page[T]:
+    items = rows[:limit]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(*key(item)) for item in items],
+        has_next_page=len(rows) > limit,
+        has_previous_page=after is not None,
+    )

@@ -1,0 +1,272 @@
+"""Registration and activation. The customer's group decides how an account is activated."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.outbox import enqueue_email, enqueue_sms
+from app.runtime import Runtime
+from app.services.customer_queries import (
+    customer_by_email,
+    customer_by_phone,
+    display_name,
+    group_by_code,
+    group_of,
+)
+from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
+from app.services.validation import (
+    MAX_NAME_LENGTH,
+    check_new_password,
+    clean_email,
+    clean_phone,
+    clean_text,
+    email_key,
+)
+from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
+from app.templates import describe_minutes
+from models.auth import VerificationPurpose
+from models.base import utcnow
+from models.customer import ActivationMode, Customer, CustomerGroup, CustomerRole, CustomerStatus, Role
+
+INITIAL_STATUS = {
+    ActivationMode.EMAIL_LINK: CustomerStatus.PENDING_ACTIVATION,
+    ActivationMode.SMS_CODE: CustomerStatus.PENDING_ACTIVATION,
+    ActivationMode.ADMIN_APPROVAL: CustomerStatus.PENDING_APPROVAL,
+    ActivationMode.NONE: CustomerStatus.ACTIVE,
+}
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    email: str
+    password: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    customer_group: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivationInput:
+    token: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    code: str | None = None
+
+
+async def _registration_group(rt: Runtime, code: str | None, errors: list[ErrorDetail]) -> CustomerGroup | None:
+    async with rt.db.read() as session:
+        if code is None or not code.strip():
+            group = await group_by_code(session, rt.settings.default_customer_group)
+            if group is None:
+                raise RuntimeError(f"default customer group {rt.settings.default_customer_group!r} does not exist")
+            return group
+        group = await group_by_code(session, code.strip())
+    if group is None or not group.self_registration:
+        errors.append(
+            ErrorDetail(AccountErrorCode.GROUP_NOT_FOUND, "There is no such customer group.", ("customerGroup",))
+        )
+        return None
+    return group
+
+
+def _activation_link(rt: Runtime, token: str) -> str:
+    return f"{rt.settings.storefront_url}/activate?token={token}"
+
+
+async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer, mode: ActivationMode) -> None:
+    """Issue and send a fresh activation link or code (revoking earlier ones)."""
+    settings = rt.settings
+    if mode is ActivationMode.EMAIL_LINK:
+        token = await issue_link(
+            session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.activation_link_ttl_minutes
+        )
+        values = {
+            "name": display_name(customer),
+            "link": _activation_link(rt, token),
+            "valid_for": describe_minutes(settings.activation_link_ttl_minutes),
+        }
+        enqueue_email(session, rt.keyring, "activation", customer.email, values)
+    elif mode is ActivationMode.SMS_CODE and customer.phone:
+        code = await issue_code(session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.sms_code_ttl_minutes)
+        values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
+        enqueue_sms(session, rt.keyring, "activation_code", customer.phone, values)
+
+
+async def register(rt: Runtime, data: RegistrationInput) -> ActivationMode:
+    """Create an account in its group; returns how it will be activated.
+
+    For groups activated by email link the answer is the same whether or not the address is taken:
+    the existing owner is emailed instead, so registration cannot probe for accounts.
+    """
+    errors: list[ErrorDetail] = []
+    email = clean_email(data.email, ("email",), errors)
+    first_name = clean_text(data.first_name, ("firstName",), errors, max_length=MAX_NAME_LENGTH, label="First name")
+    last_name = clean_text(data.last_name, ("lastName",), errors, max_length=MAX_NAME_LENGTH, label="Last name")
+    phone = clean_phone(data.phone, ("phone",), errors)
+    check_new_password(data.password, email, ("password",), errors)
+    group = await _registration_group(rt, data.customer_group, errors)
+    if group is not None and group.activation_mode is ActivationMode.SMS_CODE and phone is None and not errors:
+        errors.append(
+            ErrorDetail(
+                AccountErrorCode.PHONE_REQUIRED, "This account is activated by SMS: enter a phone number.", ("phone",)
+            )
+        )
+    if errors or email is None or group is None:
+        raise AccountError(*errors)
+
+    password_hash = await rt.hasher.hash(data.password)
+    mode = group.activation_mode
+    status = INITIAL_STATUS[mode]
+    now = utcnow()
+    customer = Customer(
+        email=email,
+        email_key=email_key(email),
+        password_hash=password_hash,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        status=status,
+        group_id=group.id,
+        activated_at=now if status is CustomerStatus.ACTIVE else None,
+        password_changed_at=now,
+    )
+    async with rt.db.unit_of_work() as session:
+        conflict = await _insert_customer(session, customer)
+        if conflict == "email":
+            if mode is not ActivationMode.EMAIL_LINK:
+                raise AccountError.one(
+                    AccountErrorCode.EMAIL_TAKEN, "An account with this email already exists.", ("email",)
+                )
+            await _notify_existing_owner(session, rt, email)
+            return mode
+        if conflict == "phone":
+            raise AccountError.one(
+                AccountErrorCode.PHONE_TAKEN, "An account with this phone number already exists.", ("phone",)
+            )
+        if mode is ActivationMode.ADMIN_APPROVAL:
+            enqueue_email(
+                session, rt.keyring, "registration_received", customer.email, {"name": display_name(customer)}
+            )
+        else:
+            await send_activation(session, rt, customer, mode)
+    return mode
+
+
+async def _insert_customer(session: AsyncSession, customer: Customer) -> str | None:
+    """Insert the customer and its CUSTOMER role; on a uniqueness conflict return which field clashed."""
+    try:
+        async with session.begin_nested():
+            session.add(customer)
+            await session.flush()
+            session.add(CustomerRole(customer_id=customer.id, role=Role.CUSTOMER))
+            await session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "email_key" in text:
+            return "email"
+        if "phone" in text:
+            return "phone"
+        raise
+    return None
+
+
+async def _notify_existing_owner(session: AsyncSession, rt: Runtime, email: str) -> None:
+    existing = await customer_by_email(session, email)
+    if existing is None:
+        return
+    if await recently_issued(session, existing.id, VerificationPurpose.ACTIVATION, rt.settings.resend_cooldown_seconds):
+        return
+    group = await group_of(session, existing)
+    if existing.status is CustomerStatus.PENDING_ACTIVATION and group.activation_mode is ActivationMode.EMAIL_LINK:
+        await send_activation(session, rt, existing, ActivationMode.EMAIL_LINK)
+        return
+    values = {"name": display_name(existing), "link": f"{rt.settings.storefront_url}/forgot-password"}
+    enqueue_email(session, rt.keyring, "already_registered", existing.email, values)
+
+
+def _activate(customer: Customer, *, email_proven: bool, phone_proven: bool) -> None:
+    now = utcnow()
+    customer.status = CustomerStatus.ACTIVE
+    customer.activated_at = now
+    customer.updated_at = now
+    if email_proven:
+        customer.email_verified_at = now
+    if phone_proven:
+        customer.phone_verified_at = now
+
+
+async def activate_account(rt: Runtime, data: ActivationInput) -> Customer:
+    token = (data.token or "").strip()
+    code = (data.code or "").strip()
+    if token and (code or data.email or data.phone):
+        raise AccountError.one(
+            AccountErrorCode.INVALID, "Send either a token, or an email or phone with a code.", ("token",)
+        )
+    if not token and not code:
+        raise AccountError.one(
+            AccountErrorCode.REQUIRED, "Send the token from the email, or the code you received.", ("token",)
+        )
+
+    failure: ErrorDetail | None = None
+    async with rt.db.unit_of_work() as session:
+        if token:
+            outcome = await consume_link(session, rt, VerificationPurpose.ACTIVATION, token, ("token",))
+            if isinstance(outcome, ErrorDetail):
+                raise AccountError(outcome)
+            customer = await session.get(Customer, outcome)
+            assert customer is not None
+            email_proven, phone_proven = True, False
+        else:
+            found = await _customer_for_code(session, data)
+            failure = await consume_code(
+                session, rt, VerificationPurpose.ACTIVATION, found.id if found else None, code, ("code",)
+            )
+            customer = found  # type: ignore[assignment]
+            email_proven, phone_proven = False, True
+        if failure is None:
+            if customer.status is not CustomerStatus.PENDING_ACTIVATION:
+                raise AccountError.one(AccountErrorCode.ALREADY_ACTIVE, "This account is already activated.", None)
+            _activate(customer, email_proven=email_proven, phone_proven=phone_proven)
+            session.add(customer)
+    if failure is not None:
+        raise AccountError(failure)  # raised after commit: the wrong try is counted
+    return customer
+
+
+async def _customer_for_code(session: AsyncSession, data: ActivationInput) -> Customer | None:
+    errors: list[ErrorDetail] = []
+    if data.phone:
+        phone = clean_phone(data.phone, ("phone",), errors)
+        if errors or phone is None:
+            raise AccountError(*errors)
+        return await customer_by_phone(session, phone)
+    if data.email:
+        email = clean_email(data.email, ("email",), errors)
+        if errors or email is None:
+            raise AccountError(*errors)
+        return await customer_by_email(session, email)
+    raise AccountError.one(
+        AccountErrorCode.REQUIRED, "Send the email or phone number the code was sent for.", ("email",)
+    )
+
+
+async def resend_activation(rt: Runtime, *, email: str | None, phone: str | None) -> None:
+    """Send a fresh activation link or code. Always answers the same, whether or not the account exists."""
+    errors: list[ErrorDetail] = []
+    if bool(email) == bool(phone):
+        raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
+    clean = clean_email(email, ("email",), errors) if email else clean_phone(phone, ("phone",), errors)
+    if errors or clean is None:
+        raise AccountError(*errors)
+    async with rt.db.unit_of_work() as session:
+        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, clean))
+        if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:
+            return
+        if await recently_issued(
+            session, customer.id, VerificationPurpose.ACTIVATION, rt.settings.resend_cooldown_seconds
+        ):
+            return
+        group = await group_of(session, customer)
+        await send_activation(session, rt, customer, group.activation_mode)

@@ -1,0 +1,124 @@
+"""Operator tasks: creating administrators and groups, and the demo data of `make run`."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from app.runtime import Runtime
+from app.services.customer_queries import customer_by_email, group_by_code
+from app.services.errors import AccountError, ErrorDetail
+from app.services.validation import check_new_password, clean_email, email_key
+from models.base import utcnow
+from models.customer import (
+    ActivationMode,
+    Customer,
+    CustomerGroup,
+    CustomerRole,
+    CustomerStatus,
+    Role,
+    RoleChange,
+    RoleChangeAction,
+)
+
+DEMO_GROUPS = [
+    ("shop", "Shop customers", ActivationMode.EMAIL_LINK, True),
+    ("wholesale", "Wholesale buyers", ActivationMode.ADMIN_APPROVAL, True),
+    ("mobile", "Mobile app customers", ActivationMode.SMS_CODE, True),
+    ("pos", "Point-of-sale sign-ups", ActivationMode.NONE, False),
+]
+DEMO_CUSTOMER = ("alex.demo@example.com", "Alex", "Example", "demo-shopper-2026")
+DEMO_ADMIN = ("admin@example.com", "Ada", "Admin", "ada-lovelace-1815!")
+
+
+async def ensure_group(
+    rt: Runtime, code: str, name: str, mode: ActivationMode, self_registration: bool
+) -> CustomerGroup:
+    async with rt.db.unit_of_work() as session:
+        group = await group_by_code(session, code)
+        if group is None:
+            group = CustomerGroup(code=code, name=name, activation_mode=mode, self_registration=self_registration)
+            session.add(group)
+    return group
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    customer: Customer
+    created: bool
+
+
+async def create_account(
+    rt: Runtime,
+    *,
+    email: str,
+    password: str,
+    roles: list[Role],
+    first_name: str | None = None,
+    last_name: str | None = None,
+    group_code: str | None = None,
+    reason: str = "created from the command line",
+) -> CreatedAccount:
+    """An active account with the given roles; an existing account with that email gets the roles added."""
+    errors: list[ErrorDetail] = []
+    clean = clean_email(email, ("email",), errors)
+    check_new_password(password, clean, ("password",), errors)
+    if errors or clean is None:
+        raise AccountError(*errors)
+    async with rt.db.read() as session:
+        existing = await customer_by_email(session, clean)
+        group = await group_by_code(session, group_code or rt.settings.default_customer_group)
+    if group is None:
+        raise RuntimeError(f"customer group {group_code or rt.settings.default_customer_group!r} does not exist")
+    password_hash = await rt.hasher.hash(password) if existing is None else None
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        customer = existing
+        if customer is None:
+            customer = Customer(
+                id=uuid.uuid4(),
+                email=clean,
+                email_key=email_key(clean),
+                password_hash=password_hash,
+                first_name=first_name,
+                last_name=last_name,
+                status=CustomerStatus.ACTIVE,
+                group_id=group.id,
+                email_verified_at=now,
+                activated_at=now,
+                password_changed_at=now,
+            )
+            session.add(customer)
+            await session.flush()
+        for role in roles:
+            try:
+                async with session.begin_nested():
+                    session.add(CustomerRole(customer_id=customer.id, role=role))
+                    await session.flush()
+            except IntegrityError:
+                continue  # already has it
+            session.add(RoleChange(customer_id=customer.id, role=role, action=RoleChangeAction.GRANTED, reason=reason))
+    return CreatedAccount(customer=customer, created=existing is None)
+
+
+async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
+    """Demo groups and accounts (idempotent). Returns (what, email, password) to print."""
+    if rt.settings.is_production:
+        raise RuntimeError("refusing to seed demo data in production")
+    for code, name, mode, self_registration in DEMO_GROUPS:
+        await ensure_group(rt, code, name, mode, self_registration)
+    email, first, last, password = DEMO_CUSTOMER
+    await create_account(
+        rt, email=email, password=password, roles=[Role.CUSTOMER], first_name=first, last_name=last, reason="demo data"
+    )
+    admin_email, admin_first, admin_last, admin_password = DEMO_ADMIN
+    await create_account(
+        rt,
+        email=admin_email,
+        password=admin_password,
+        roles=[Role.ADMIN],
+        first_name=admin_first,
+        last_name=admin_last,
+        reason="demo data",
+    )
+    return [("customer", email, password), ("administrator", admin_email, admin_password)]

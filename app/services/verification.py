@@ -1,0 +1,171 @@
+"""Single-use secrets that prove control of an email address or phone: links and numeric codes.
+
+Issuing a new one of a purpose revokes the customer's earlier ones. Checking runs inside the caller's
+unit of work so the state change it unlocks commits together with "used"; a wrong code still counts
+(callers commit, then raise the returned error).
+"""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.runtime import Runtime
+from app.security.tokens import constant_time_equal, keyed_hash, new_link_token, new_numeric_code
+from app.services.errors import AccountErrorCode, ErrorDetail
+from models.auth import VerificationChannel, VerificationPurpose, VerificationToken
+from models.base import utcnow
+
+
+def _link_hash(rt: Runtime, purpose: VerificationPurpose, token: str) -> str:
+    return keyed_hash(rt.settings.secret_key_bytes, "link", purpose.value, token)
+
+
+def _code_hash(rt: Runtime, purpose: VerificationPurpose, customer_id: uuid.UUID, code: str) -> str:
+    return keyed_hash(rt.settings.secret_key_bytes, "code", purpose.value, str(customer_id), code)
+
+
+async def _revoke_active(session: AsyncSession, customer_id: uuid.UUID, purpose: VerificationPurpose) -> None:
+    await session.execute(
+        update(VerificationToken)
+        .where(
+            VerificationToken.customer_id == customer_id,
+            VerificationToken.purpose == purpose,
+            VerificationToken.used_at.is_(None),
+            VerificationToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+async def recently_issued(
+    session: AsyncSession, customer_id: uuid.UUID, purpose: VerificationPurpose, within_seconds: int
+) -> bool:
+    """Whether a secret of this purpose went out within the cool-down (resend spam protection)."""
+    if within_seconds <= 0:
+        return False
+    since = utcnow() - timedelta(seconds=within_seconds)
+    found = await session.execute(
+        select(VerificationToken.id)
+        .where(
+            VerificationToken.customer_id == customer_id,
+            VerificationToken.purpose == purpose,
+            VerificationToken.created_at > since,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def issue_link(
+    session: AsyncSession, rt: Runtime, customer_id: uuid.UUID, purpose: VerificationPurpose, ttl_minutes: int
+) -> str:
+    await _revoke_active(session, customer_id, purpose)
+    token = new_link_token()
+    session.add(
+        VerificationToken(
+            customer_id=customer_id,
+            purpose=purpose,
+            channel=VerificationChannel.EMAIL_LINK,
+            secret_hash=_link_hash(rt, purpose, token),
+            expires_at=utcnow() + timedelta(minutes=ttl_minutes),
+        )
+    )
+    return token
+
+
+async def issue_code(
+    session: AsyncSession, rt: Runtime, customer_id: uuid.UUID, purpose: VerificationPurpose, ttl_minutes: int
+) -> str:
+    await _revoke_active(session, customer_id, purpose)
+    code = new_numeric_code()
+    session.add(
+        VerificationToken(
+            customer_id=customer_id,
+            purpose=purpose,
+            channel=VerificationChannel.SMS_CODE,
+            secret_hash=_code_hash(rt, purpose, customer_id, code),
+            expires_at=utcnow() + timedelta(minutes=ttl_minutes),
+        )
+    )
+    return code
+
+
+async def _mark_used(session: AsyncSession, token_id: uuid.UUID) -> bool:
+    result = await session.execute(
+        update(VerificationToken)
+        .where(
+            VerificationToken.id == token_id,
+            VerificationToken.used_at.is_(None),
+            VerificationToken.revoked_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def consume_link(
+    session: AsyncSession, rt: Runtime, purpose: VerificationPurpose, token: str, field: tuple[str, ...]
+) -> uuid.UUID | ErrorDetail:
+    """The customer the link belongs to, marked used; or why it cannot be used."""
+    found = await session.execute(
+        select(VerificationToken).where(
+            VerificationToken.secret_hash == _link_hash(rt, purpose, token),
+            VerificationToken.purpose == purpose,
+            VerificationToken.channel == VerificationChannel.EMAIL_LINK,
+        )
+    )
+    row = found.scalars().first()
+    if row is None or row.used_at is not None or row.revoked_at is not None:
+        return ErrorDetail(AccountErrorCode.INVALID_TOKEN, "This link is invalid or was already used.", field)
+    if row.expires_at <= utcnow():
+        return ErrorDetail(AccountErrorCode.TOKEN_EXPIRED, "This link has expired; ask for a new one.", field)
+    if not await _mark_used(session, row.id):
+        return ErrorDetail(AccountErrorCode.INVALID_TOKEN, "This link is invalid or was already used.", field)
+    return row.customer_id
+
+
+async def consume_code(
+    session: AsyncSession,
+    rt: Runtime,
+    purpose: VerificationPurpose,
+    customer_id: uuid.UUID | None,
+    code: str,
+    field: tuple[str, ...],
+) -> ErrorDetail | None:
+    """None when the code is right (and now used); otherwise the error, with the wrong try counted."""
+    invalid = ErrorDetail(AccountErrorCode.INVALID_CODE, "The code is not correct.", field)
+    if customer_id is None:
+        return invalid
+    found = await session.execute(
+        select(VerificationToken)
+        .where(
+            VerificationToken.customer_id == customer_id,
+            VerificationToken.purpose == purpose,
+            VerificationToken.channel == VerificationChannel.SMS_CODE,
+            VerificationToken.used_at.is_(None),
+            VerificationToken.revoked_at.is_(None),
+        )
+        .order_by(VerificationToken.created_at.desc())
+        .limit(1)
+    )
+    row = found.scalars().first()
+    if row is None:
+        return invalid
+    if row.expires_at <= utcnow():
+        return ErrorDetail(AccountErrorCode.TOKEN_EXPIRED, "The code has expired; ask for a new one.", field)
+    if constant_time_equal(row.secret_hash, _code_hash(rt, purpose, customer_id, code.strip())):
+        if await _mark_used(session, row.id):
+            return None
+        return invalid
+    attempts = row.attempts + 1
+    exhausted = attempts >= rt.settings.code_max_attempts
+    await session.execute(
+        update(VerificationToken)
+        .where(VerificationToken.id == row.id)
+        .values(attempts=VerificationToken.attempts + 1, revoked_at=utcnow() if exhausted else None)
+    )
+    if exhausted:
+        return ErrorDetail(AccountErrorCode.TOO_MANY_ATTEMPTS, "Too many wrong codes; ask for a new code.", field)
+    return invalid

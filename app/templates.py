@@ -1,0 +1,130 @@
+"""Message templates: every email has a plain-text and an HTML part; SMS are plain text."""
+
+from dataclasses import dataclass
+from html import escape
+from string import Template
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    subject: str
+    paragraphs: tuple[str, ...]
+    link_label: str | None = None
+
+    def render(self, values: dict[str, str]) -> RenderedEmail:
+        safe = dict(values.items())
+        subject = Template(self.subject).substitute(safe)
+        paragraphs = [Template(p).substitute(safe) for p in self.paragraphs]
+        link = values.get("link")
+        text_parts = [f"Hello {values.get('name') or 'there'},", *paragraphs]
+        if link and self.link_label:
+            text_parts.append(f"{self.link_label}: {link}")
+        text_parts.append("— Customer Accounts")
+        html_paragraphs = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        html_link = (
+            f'<p><a href="{escape(link, quote=True)}">{escape(self.link_label)}</a></p>'
+            if link and self.link_label
+            else ""
+        )
+        html = (
+            "<!doctype html><html><body>"
+            f"<p>Hello {escape(values.get('name') or 'there')},</p>{html_paragraphs}{html_link}"
+            "<p>— Customer Accounts</p></body></html>"
+        )
+        return RenderedEmail(subject=subject, text="\n\n".join(text_parts) + "\n", html=html)
+
+
+EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
+    "activation": EmailTemplate(
+        subject="Activate your account",
+        paragraphs=(
+            "Thanks for registering. Confirm your email address to activate your account.",
+            "The link is valid for $valid_for and can be used once. If you did not register, ignore this email.",
+        ),
+        link_label="Activate your account",
+    ),
+    "already_registered": EmailTemplate(
+        subject="You already have an account",
+        paragraphs=(
+            "Someone (hopefully you) tried to register a new account with this email address, "
+            "but it already has one. You can sign in, or reset your password if you forgot it.",
+            "If this was not you, you can ignore this email: nothing was changed.",
+        ),
+        link_label="Reset your password",
+    ),
+    "registration_received": EmailTemplate(
+        subject="We received your registration",
+        paragraphs=(
+            "Thanks for registering. An administrator will review your account; "
+            "we will email you as soon as it is approved.",
+        ),
+    ),
+    "account_approved": EmailTemplate(
+        subject="Your account is approved",
+        paragraphs=("Your account has been approved. You can sign in now.",),
+        link_label="Sign in",
+    ),
+    "account_suspended": EmailTemplate(
+        subject="Your account is suspended",
+        paragraphs=("Your account has been suspended. Contact support if you think this is a mistake.",),
+    ),
+    "account_reactivated": EmailTemplate(
+        subject="Your account is active again",
+        paragraphs=("Your account has been reactivated. You can sign in again.",),
+        link_label="Sign in",
+    ),
+    "password_reset": EmailTemplate(
+        subject="Reset your password",
+        paragraphs=(
+            "We received a request to reset your password. The link is valid for $valid_for and can be used once.",
+            "If you did not ask for this, ignore this email: your password stays the same.",
+        ),
+        link_label="Choose a new password",
+    ),
+    "password_changed": EmailTemplate(
+        subject="Your password was changed",
+        paragraphs=(
+            "The password of your account was just changed and your other sessions were signed out.",
+            "If this was not you, reset your password at once and contact support.",
+        ),
+        link_label="Reset your password",
+    ),
+    "role_granted": EmailTemplate(
+        subject="Your account has a new role",
+        paragraphs=("Your account was granted the $role role.",),
+    ),
+    "affiliate_request_rejected": EmailTemplate(
+        subject="Your affiliate request",
+        paragraphs=("Your request for affiliate status was not approved. Reason: $reason",),
+    ),
+}
+
+SMS_TEMPLATES: dict[str, str] = {
+    "activation_code": "Your activation code is $code. It expires in $valid_for.",
+    "password_reset_code": "Your password reset code is $code. It expires in $valid_for. Ignore if not requested.",
+}
+
+
+def render_email(template: str, values: dict[str, str]) -> RenderedEmail:
+    return EMAIL_TEMPLATES[template].render(values)
+
+
+def render_sms(template: str, values: dict[str, str]) -> str:
+    return Template(SMS_TEMPLATES[template]).substitute(values)
+
+
+def describe_minutes(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -1,0 +1,42 @@
+"""Helpers to build DataLoaders whose batches run one SELECT … WHERE key IN (…)."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# asyncpg allows 32,767 bind parameters per statement.
+MAX_BATCH_SIZE = 1000
+
+
+def by_key(rows: Iterable[V], keys: list[K], key: Callable[[V], K]) -> list[V | None]:
+    found = {key(row): row for row in rows}
+    return [found.get(k) for k in keys]
+
+
+def grouped(rows: Iterable[V], keys: list[K], key: Callable[[V], K]) -> list[list[V]]:
+    groups: dict[K, list[V]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return [groups.get(k, []) for k in keys]
+
+
+def make_loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+    async def _load(keys: list[Any]) -> list[Any]:
+        return await batch(list(keys))
+
+    return DataLoader(batch_load_fn=_load, max_batch_size=MAX_BATCH_SIZE)
+
+
+def parse_uuid(value: str | uuid.UUID) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None

@@ -1,0 +1,85 @@
+"""Loaders for customers, their groups, roles, role history and affiliate requests."""
+
+import uuid
+
+from sqlalchemy import select
+
+from app.db import Database
+from app.principal import Principal
+from loaders.batching import by_key, grouped
+from models.customer import AffiliateRequest, Customer, CustomerGroup, CustomerRole, Role, RoleChange
+
+
+def _visible_customer_ids(principal: Principal, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    if principal.is_staff:
+        return ids
+    return [i for i in ids if i == principal.customer_id]
+
+
+async def load_customers(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Customer | None]:
+    visible = _visible_customer_ids(principal, ids)
+    if not visible:
+        return [None] * len(ids)
+    async with db.read() as session:
+        rows = (await session.execute(select(Customer).where(Customer.id.in_(visible)))).scalars()  # type: ignore[attr-defined]
+        return by_key(rows, ids, lambda row: row.id)
+
+
+async def load_groups(db: Database, ids: list[uuid.UUID]) -> list[CustomerGroup | None]:
+    async with db.read() as session:
+        rows = (await session.execute(select(CustomerGroup).where(CustomerGroup.id.in_(ids)))).scalars()  # type: ignore[attr-defined]
+        return by_key(rows, ids, lambda row: row.id)
+
+
+async def load_roles(db: Database, customer_ids: list[uuid.UUID]) -> list[list[Role]]:
+    async with db.read() as session:
+        rows = (
+            await session.execute(select(CustomerRole).where(CustomerRole.customer_id.in_(customer_ids)))  # type: ignore[attr-defined]
+        ).scalars()
+        groups = grouped(rows, customer_ids, lambda row: row.customer_id)
+    return [sorted((row.role for row in group), key=lambda role: list(Role).index(role)) for group in groups]
+
+
+async def load_role_changes(
+    db: Database, principal: Principal, customer_ids: list[uuid.UUID]
+) -> list[list[RoleChange]]:
+    visible = _visible_customer_ids(principal, customer_ids)
+    if not visible:
+        return [[] for _ in customer_ids]
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(RoleChange)
+                .where(RoleChange.customer_id.in_(visible))  # type: ignore[attr-defined]
+                .order_by(RoleChange.created_at.desc())  # type: ignore[attr-defined]
+            )
+        ).scalars()
+        return grouped(rows, customer_ids, lambda row: row.customer_id)
+
+
+async def load_affiliate_requests(
+    db: Database, principal: Principal, ids: list[uuid.UUID]
+) -> list[AffiliateRequest | None]:
+    async with db.read() as session:
+        statement = select(AffiliateRequest).where(AffiliateRequest.id.in_(ids))  # type: ignore[attr-defined]
+        if not principal.is_staff:
+            statement = statement.where(AffiliateRequest.customer_id == principal.customer_id)
+        rows = (await session.execute(statement)).scalars()
+        return by_key(rows, ids, lambda row: row.id)
+
+
+async def load_affiliate_requests_by_customer(
+    db: Database, principal: Principal, customer_ids: list[uuid.UUID]
+) -> list[list[AffiliateRequest]]:
+    visible = _visible_customer_ids(principal, customer_ids)
+    if not visible:
+        return [[] for _ in customer_ids]
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(AffiliateRequest)
+                .where(AffiliateRequest.customer_id.in_(visible))  # type: ignore[attr-defined]
+                .order_by(AffiliateRequest.created_at.desc())  # type: ignore[attr-defined]
+            )
+        ).scalars()
+        return grouped(rows, customer_ids, lambda row: row.customer_id)

@@ -1,0 +1,33 @@
+"""The set of loaders of one request (or of one subscription event)."""
+
+from functools import partial
+
+from aiodataloader import DataLoader
+
+from app.db import Database
+from app.principal import Principal
+from loaders.batching import make_loader
+from loaders.customers import (
+    load_affiliate_requests,
+    load_affiliate_requests_by_customer,
+    load_customers,
+    load_groups,
+    load_role_changes,
+    load_roles,
+)
+from loaders.sessions import load_sessions
+
+
+class Loaders:
+    """Built in get_context (aiodataloader binds the running event loop at construction)."""
+
+    def __init__(self, db: Database, principal: Principal) -> None:
+        self.customer: DataLoader = make_loader(partial(load_customers, db, principal))
+        self.group: DataLoader = make_loader(partial(load_groups, db))
+        self.roles: DataLoader = make_loader(partial(load_roles, db))
+        self.role_changes: DataLoader = make_loader(partial(load_role_changes, db, principal))
+        self.affiliate_request: DataLoader = make_loader(partial(load_affiliate_requests, db, principal))
+        self.affiliate_requests_by_customer: DataLoader = make_loader(
+            partial(load_affiliate_requests_by_customer, db, principal)
+        )
+        self.session: DataLoader = make_loader(partial(load_sessions, db, principal))

@@ -1,0 +1,49 @@
+"""Column helpers shared by every table: UUID keys, aware UTC timestamps, enums stored as strings."""
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Named constraints, so later migrations can alter them (SQLite batch mode needs the names).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def uuid_pk() -> Any:
+    return Field(default_factory=new_id, primary_key=True)
+
+
+def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
+    """A timezone-aware UTC timestamp column."""
+    column = sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+    if default_now:
+        return Field(default_factory=utcnow, sa_column=column)
+    return Field(default=None, sa_column=column)
+
+
+def enum_column(enum_type: type[enum.Enum], *, nullable: bool = False, index: bool = False) -> Any:
+    """Enums are stored as their names in a VARCHAR: adding a member never needs a type migration."""
+    return Field(
+        sa_column=sa.Column(
+            sa.Enum(enum_type, native_enum=False, length=32, create_constraint=False),
+            nullable=nullable,
+            index=index,
+        )
+    )

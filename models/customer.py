@@ -1,0 +1,126 @@
+"""Customer accounts, the groups that decide how they are activated, roles and role history."""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import enum_column, timestamp, uuid_pk
+
+
+class ActivationMode(enum.Enum):
+    EMAIL_LINK = "EMAIL_LINK"
+    SMS_CODE = "SMS_CODE"
+    ADMIN_APPROVAL = "ADMIN_APPROVAL"
+    NONE = "NONE"
+
+
+class CustomerStatus(enum.Enum):
+    PENDING_ACTIVATION = "PENDING_ACTIVATION"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+class Role(enum.Enum):
+    CUSTOMER = "CUSTOMER"
+    AFFILIATE = "AFFILIATE"
+    SUPPORT = "SUPPORT"
+    ADMIN = "ADMIN"
+
+
+class RoleChangeAction(enum.Enum):
+    GRANTED = "GRANTED"
+    REVOKED = "REVOKED"
+
+
+class AffiliateRequestStatus(enum.Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class CustomerGroup(SQLModel, table=True):
+    __tablename__ = "customer_group"
+
+    id: uuid.UUID = uuid_pk()
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    activation_mode: ActivationMode = enum_column(ActivationMode)
+    # Whether a storefront may register customers straight into this group.
+    self_registration: bool = Field(default=True)
+    created_at: datetime = timestamp(default_now=True)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: uuid.UUID = uuid_pk()
+    email: str = Field(max_length=320)
+    # Lower-cased normalised email: the case-insensitive uniqueness key.
+    email_key: str = Field(max_length=320, unique=True)
+    password_hash: str | None = Field(default=None, max_length=512)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    status: CustomerStatus = enum_column(CustomerStatus, index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
+    group_id: uuid.UUID = Field(foreign_key="customer_group.id", index=True)
+    email_verified_at: datetime | None = timestamp(nullable=True)
+    phone_verified_at: datetime | None = timestamp(nullable=True)
+    activated_at: datetime | None = timestamp(nullable=True)
+    password_changed_at: datetime | None = timestamp(nullable=True)
+    created_at: datetime = timestamp(default_now=True, index=True)
+    updated_at: datetime = timestamp(default_now=True)
+
+
+class CustomerRole(SQLModel, table=True):
+    __tablename__ = "customer_role"
+
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", primary_key=True)
+    role: Role = Field(
+        sa_column=sa.Column(
+            sa.Enum(Role, native_enum=False, length=32, create_constraint=False),
+            primary_key=True,
+        )
+    )
+    granted_at: datetime = timestamp(default_now=True)
+
+
+class RoleChange(SQLModel, table=True):
+    """Who granted or revoked which role, when and why: append-only."""
+
+    __tablename__ = "role_change"
+
+    id: uuid.UUID = uuid_pk()
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    role: Role = enum_column(Role)
+    action: RoleChangeAction = enum_column(RoleChangeAction)
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    reason: str = Field(max_length=500)
+    created_at: datetime = timestamp(default_now=True)
+
+
+class AffiliateRequest(SQLModel, table=True):
+    __tablename__ = "affiliate_request"
+    __table_args__ = (
+        # At most one open request per customer, enforced by the database.
+        sa.Index(
+            "uq_affiliate_request_one_pending",
+            "customer_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'PENDING'"),
+            postgresql_where=sa.text("status = 'PENDING'"),
+        ),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    status: AffiliateRequestStatus = enum_column(AffiliateRequestStatus)
+    message: str | None = Field(default=None, max_length=2000)
+    decided_by_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    decision_reason: str | None = Field(default=None, max_length=500)
+    decided_at: datetime | None = timestamp(nullable=True)
+    created_at: datetime = timestamp(default_now=True)

@@ -1,0 +1,42 @@
+"""Field permissions: deny by default. Anonymous callers get UNAUTHENTICATED, others FORBIDDEN."""
+
+from typing import Any
+
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+
+from app.principal import Principal
+from app.services.errors import NotAuthenticatedError, PermissionDeniedError
+
+
+class _RequiresPrincipal(BasePermission):
+    def allowed(self, principal: Principal) -> bool:
+        raise NotImplementedError
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal: Principal = info.context.principal
+        if not principal.is_authenticated:
+            raise NotAuthenticatedError()
+        return self.allowed(principal)
+
+    def on_unauthorized(self) -> None:
+        raise PermissionDeniedError()
+
+
+class IsAuthenticated(_RequiresPrincipal):
+    def allowed(self, principal: Principal) -> bool:
+        return True
+
+
+class IsStaff(_RequiresPrincipal):
+    def allowed(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+
+class IsAdmin(_RequiresPrincipal):
+    def allowed(self, principal: Principal) -> bool:
+        return principal.is_admin
+
+
+def requires(permission: type[BasePermission]) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[permission()], use_directives=False)]

@@ -1,0 +1,1 @@
+"""The GraphQL schema: object types under schema/types, assembled by schema.build."""

@@ -1,0 +1,1 @@
+"""GraphQL object, input, enum, error and payload types."""

@@ -1,0 +1,167 @@
+"""Customer, CustomerGroup, role history and affiliate requests."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.customer import (
+    ActivationMode,
+    AffiliateRequestStatus,
+    CustomerStatus,
+    Role,
+    RoleChangeAction,
+)
+from models.customer import AffiliateRequest as AffiliateRequestRow
+from models.customer import Customer as CustomerRow
+from models.customer import CustomerGroup as CustomerGroupRow
+from models.customer import RoleChange as RoleChangeRow
+from schema.types.base import Info, load_nodes
+
+
+@strawberry.type(description="A group of customers (e.g. shop, wholesale); it decides how new accounts are activated.")
+class CustomerGroup(relay.Node):
+    id: relay.NodeID[str]
+    code: str
+    name: str
+    activation_mode: ActivationMode
+    self_registration: bool = strawberry.field(
+        description="Whether storefronts may register customers into this group."
+    )
+
+    @classmethod
+    def from_row(cls, row: CustomerGroupRow) -> "CustomerGroup":
+        return cls(
+            id=str(row.id),
+            code=row.code,
+            name=row.name,
+            activation_mode=row.activation_mode,
+            self_registration=row.self_registration,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["CustomerGroup | None"]:
+        rows = await load_nodes(info.context.loaders.group, node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+
+@strawberry.type(description="A role granted to or revoked from an account, by whom and why.")
+class RoleChange:
+    role: Role
+    action: RoleChangeAction
+    reason: str
+    created_at: datetime
+    row: strawberry.Private[RoleChangeRow]
+
+    @strawberry.field(
+        description="The administrator who made the change; null for the command line or when not visible to you."
+    )
+    async def actor(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
+        if self.row.actor_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.row.actor_id)
+        return Customer.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: RoleChangeRow) -> "RoleChange":
+        return cls(role=row.role, action=row.action, reason=row.reason, created_at=row.created_at, row=row)
+
+
+@strawberry.type(description="A customer's request to become an affiliate; an administrator decides.")
+class AffiliateRequest(relay.Node):
+    id: relay.NodeID[str]
+    status: AffiliateRequestStatus
+    message: str | None
+    decision_reason: str | None
+    decided_at: datetime | None
+    created_at: datetime
+    row: strawberry.Private[AffiliateRequestRow]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
+        row = await info.context.loaders.customer.load(self.row.customer_id)
+        return Customer.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: AffiliateRequestRow) -> "AffiliateRequest":
+        return cls(
+            id=str(row.id),
+            status=row.status,
+            message=row.message,
+            decision_reason=row.decision_reason,
+            decided_at=row.decided_at,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["AffiliateRequest | None"]:
+        rows = await load_nodes(info.context.loaders.affiliate_request, node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+
+@strawberry.type(description="A customer account. Visible to the customer and to staff.")
+class Customer(relay.Node):
+    id: relay.NodeID[str]
+    email: str
+    first_name: str | None
+    last_name: str | None
+    phone: str | None = strawberry.field(description="E.164, e.g. +14155550123.")
+    status: CustomerStatus
+    email_verified: bool
+    phone_verified: bool
+    created_at: datetime
+    activated_at: datetime | None
+    row: strawberry.Private[CustomerRow]
+
+    @classmethod
+    def from_row(cls, row: CustomerRow) -> "Customer":
+        return cls(
+            id=str(row.id),
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            phone=row.phone,
+            status=row.status,
+            email_verified=row.email_verified_at is not None,
+            phone_verified=row.phone_verified_at is not None,
+            created_at=row.created_at,
+            activated_at=row.activated_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def group(self, info: Info) -> CustomerGroup:
+        row = await info.context.loaders.group.load(self.row.group_id)
+        return CustomerGroup.from_row(row)
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[Role]:
+        roles: list[Role] = await info.context.loaders.roles.load(self.row.id)
+        return roles
+
+    @strawberry.field(description="Every role granted or revoked, newest first.")
+    async def role_changes(self, info: Info) -> list[RoleChange]:
+        rows = await info.context.loaders.role_changes.load(self.row.id)
+        return [RoleChange.from_row(row) for row in rows]
+
+    @strawberry.field(description="Requests for affiliate status, newest first.")
+    async def affiliate_requests(self, info: Info) -> list[AffiliateRequest]:
+        rows = await info.context.loaders.affiliate_requests_by_customer.load(self.row.id)
+        return [AffiliateRequest.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["Customer | None"]:
+        rows = await load_nodes(info.context.loaders.customer, node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+
+__all__ = ["ActivationMode", "AffiliateRequest", "Customer", "CustomerGroup", "CustomerStatus", "RoleChange"]
