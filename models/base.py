@@ -30,9 +30,30 @@ def uuid_pk() -> Any:
     return Field(default_factory=new_id, primary_key=True)
 
 
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on every database (SQLite keeps no offset: store UTC, read back UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
 def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
     """A timezone-aware UTC timestamp column."""
-    column = sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+    column = sa.Column(UTCDateTime(), nullable=nullable, index=index)
     if default_now:
         return Field(default_factory=utcnow, sa_column=column)
     return Field(default=None, sa_column=column)

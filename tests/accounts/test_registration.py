@@ -1,0 +1,286 @@
+"""register → email → activate → login → me → logout, and every way registration can go wrong."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.runtime import Runtime
+from models.auth import VerificationToken
+from models.base import utcnow
+from models.customer import ActivationMode, Customer
+from tests.accounts.queries import ACTIVATE, LOGIN, LOGOUT, ME, REGISTER, RESEND
+from tests.support import Api, Mailbox, html_body, link_token, make_group, text_body, wait_for_sms_code
+
+PASSWORD = "correct horse battery staple"
+
+
+def register_input(email: str = "new.person@example.com", **extra: object) -> dict[str, object]:
+    return {"input": {"email": email, "password": PASSWORD, **extra}}
+
+
+async def customer_count(rt: Runtime) -> int:
+    async with rt.db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(Customer))).scalar_one())
+
+
+async def test_register_activate_login_me_logout_through_real_mail(api: Api, mailbox: Mailbox) -> None:
+    result = await api.ok(REGISTER, register_input("Jo.Doe@Example.COM", firstName="Jo", lastName="Doe"))
+    assert result["register"] == {"activationMode": "EMAIL_LINK", "userErrors": []}
+
+    login = await api.ok(LOGIN, {"input": {"email": "jo.doe@example.com", "password": PASSWORD}})
+    assert login["login"]["token"] is None
+    assert login["login"]["userErrors"][0]["code"] == "ACCOUNT_PENDING_ACTIVATION"
+
+    message = await mailbox.wait_for("Jo.Doe@example.com", "Activate your account")
+    assert "Hello Jo" in text_body(message)
+    assert "https://shop.test/activate?token=" in html_body(message)
+    token = link_token(message, "/activate")
+
+    activated = await api.ok(ACTIVATE, {"input": {"token": token}})
+    assert activated["activateAccount"]["userErrors"] == []
+    assert activated["activateAccount"]["customer"]["status"] == "ACTIVE"
+    assert activated["activateAccount"]["customer"]["emailVerified"] is True
+
+    # The email is case-insensitive: the address is the same account whatever its case.
+    login = await api.ok(LOGIN, {"input": {"email": "JO.DOE@example.com", "password": PASSWORD}})
+    session_token = login["login"]["token"]
+    assert session_token.startswith("cas_")
+    assert login["login"]["expiresAt"]
+
+    me = await api.ok(ME, token=session_token)
+    assert me["me"]["email"] == "Jo.Doe@example.com"
+    assert me["me"]["firstName"] == "Jo"
+    assert me["me"]["roles"] == ["CUSTOMER"]
+    assert me["me"]["group"] == {"code": "shop"}
+
+    assert (await api.ok(LOGOUT, token=session_token))["logout"]["userErrors"] == []
+    assert (await api.ok(ME, token=session_token))["me"] is None
+
+
+async def test_activation_link_is_single_use(api: Api, mailbox: Mailbox) -> None:
+    await api.ok(REGISTER, register_input())
+    token = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    assert (await api.ok(ACTIVATE, {"input": {"token": token}}))["activateAccount"]["userErrors"] == []
+    again = await api.ok(ACTIVATE, {"input": {"token": token}})
+    assert again["activateAccount"] == {
+        "customer": None,
+        "userErrors": [{"field": ["input", "token"], "message": "This link is invalid or was already used.", "code": "INVALID_TOKEN"}],
+    }
+
+
+async def expire_verification_tokens(rt: Runtime) -> None:
+    async with rt.db.unit_of_work() as session:
+        await session.execute(update(VerificationToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+
+
+async def test_expired_activation_link_is_refused_and_a_new_one_works(api: Api, mailbox: Mailbox, rt: Runtime) -> None:
+    await api.ok(REGISTER, register_input())
+    token = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    await expire_verification_tokens(rt)
+    expired = await api.ok(ACTIVATE, {"input": {"token": token}})
+    assert [e["code"] for e in expired["activateAccount"]["userErrors"]] == ["TOKEN_EXPIRED"]
+
+    mailbox.clear()
+    assert (await api.ok(RESEND, {"input": {"email": "new.person@example.com"}}))["resendActivation"]["userErrors"] == []
+    fresh = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    assert fresh != token
+    assert (await api.ok(ACTIVATE, {"input": {"token": fresh}}))["activateAccount"]["customer"]["status"] == "ACTIVE"
+
+
+async def test_resend_revokes_the_earlier_link(api: Api, mailbox: Mailbox) -> None:
+    await api.ok(REGISTER, register_input())
+    first = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    mailbox.clear()
+    await api.ok(RESEND, {"input": {"email": "new.person@example.com"}})
+    second = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    old = await api.ok(ACTIVATE, {"input": {"token": first}})
+    assert [e["code"] for e in old["activateAccount"]["userErrors"]] == ["INVALID_TOKEN"]
+    assert (await api.ok(ACTIVATE, {"input": {"token": second}}))["activateAccount"]["userErrors"] == []
+
+
+async def test_registering_a_taken_email_answers_the_same_and_emails_the_owner(api: Api, mailbox: Mailbox, rt: Runtime) -> None:
+    first = await api.ok(REGISTER, register_input("owner@example.com"))
+    token = link_token(await mailbox.wait_for("owner@example.com", "Activate"), "/activate")
+    await api.ok(ACTIVATE, {"input": {"token": token}})
+    mailbox.clear()
+
+    second = await api.ok(REGISTER, {"input": {"email": "OWNER@example.com", "password": "another fine passphrase"}})
+    assert second == first
+    notice = await mailbox.wait_for("owner@example.com", "You already have an account")
+    assert "https://shop.test/forgot-password" in text_body(notice)
+    assert await customer_count(rt) == 1
+    # The original password still works: nothing about the account changed.
+    login = await api.ok(LOGIN, {"input": {"email": "owner@example.com", "password": PASSWORD}})
+    assert login["login"]["token"]
+
+
+async def test_registering_again_while_pending_resends_the_activation_link(api: Api, mailbox: Mailbox) -> None:
+    await api.ok(REGISTER, register_input())
+    await mailbox.wait_for("new.person@example.com", "Activate")
+    mailbox.clear()
+    again = await api.ok(REGISTER, register_input())
+    assert again["register"]["activationMode"] == "EMAIL_LINK"
+    token = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    assert (await api.ok(ACTIVATE, {"input": {"token": token}}))["activateAccount"]["userErrors"] == []
+
+
+async def test_sms_code_group_activates_with_the_texted_code(api: Api, rt: Runtime, sms_dir: Path) -> None:
+    await make_group(rt, "mobile", ActivationMode.SMS_CODE)
+    registered = await api.ok(REGISTER, register_input(phone="+14155550123", customerGroup="mobile"))
+    assert registered["register"] == {"activationMode": "SMS_CODE", "userErrors": []}
+    code = await wait_for_sms_code(sms_dir, "+14155550123")
+    wrong = "000000" if code != "000000" else "111111"
+    bad = await api.ok(ACTIVATE, {"input": {"phone": "+14155550123", "code": wrong}})
+    assert [e["code"] for e in bad["activateAccount"]["userErrors"]] == ["INVALID_CODE"]
+    good = await api.ok(ACTIVATE, {"input": {"phone": "+14155550123", "code": code}})
+    assert good["activateAccount"]["customer"]["phoneVerified"] is True
+    login = await api.ok(LOGIN, {"input": {"phone": "+14155550123", "password": PASSWORD}})
+    assert login["login"]["token"]
+
+
+async def test_sms_code_group_needs_a_phone(api: Api, rt: Runtime) -> None:
+    await make_group(rt, "mobile", ActivationMode.SMS_CODE)
+    result = await api.ok(REGISTER, register_input(customerGroup="mobile"))
+    assert result["register"]["userErrors"] == [
+        {"field": ["input", "phone"], "message": "This account is activated by SMS: enter a phone number.", "code": "PHONE_REQUIRED"}
+    ]
+    assert await customer_count(rt) == 0
+
+
+async def test_wrong_codes_count_against_a_limit(api: Api, rt: Runtime, sms_dir: Path) -> None:
+    await make_group(rt, "mobile", ActivationMode.SMS_CODE)
+    await api.ok(REGISTER, register_input(phone="+14155550123", customerGroup="mobile"))
+    code = await wait_for_sms_code(sms_dir, "+14155550123")
+    wrong = "000000" if code != "000000" else "111111"
+    codes = []
+    for _ in range(rt.settings.code_max_attempts):
+        result = await api.ok(ACTIVATE, {"input": {"email": "new.person@example.com", "code": wrong}})
+        codes.append(result["activateAccount"]["userErrors"][0]["code"])
+    assert codes == ["INVALID_CODE"] * (rt.settings.code_max_attempts - 1) + ["TOO_MANY_ATTEMPTS"]
+    # The right code no longer works: the code died with the last wrong try.
+    late = await api.ok(ACTIVATE, {"input": {"email": "new.person@example.com", "code": code}})
+    assert [e["code"] for e in late["activateAccount"]["userErrors"]] == ["INVALID_CODE"]
+
+
+async def test_admin_approval_group_waits_for_an_administrator(api: Api, rt: Runtime, mailbox: Mailbox) -> None:
+    await make_group(rt, "wholesale", ActivationMode.ADMIN_APPROVAL)
+    result = await api.ok(REGISTER, register_input(customerGroup="wholesale"))
+    assert result["register"]["activationMode"] == "ADMIN_APPROVAL"
+    await mailbox.wait_for("new.person@example.com", "We received your registration")
+    login = await api.ok(LOGIN, {"input": {"email": "new.person@example.com", "password": PASSWORD}})
+    assert [e["code"] for e in login["login"]["userErrors"]] == ["ACCOUNT_PENDING_APPROVAL"]
+
+
+async def test_group_without_activation_can_sign_in_at_once(api: Api, rt: Runtime) -> None:
+    await make_group(rt, "instant", ActivationMode.NONE)
+    result = await api.ok(REGISTER, register_input(customerGroup="instant"))
+    assert result["register"]["activationMode"] == "NONE"
+    login = await api.ok(LOGIN, {"input": {"email": "new.person@example.com", "password": PASSWORD}})
+    assert login["login"]["customer"]["status"] == "ACTIVE"
+
+
+async def test_taken_email_is_reported_where_activation_is_not_by_email(api: Api, rt: Runtime) -> None:
+    await make_group(rt, "instant", ActivationMode.NONE)
+    await api.ok(REGISTER, register_input(customerGroup="instant"))
+    again = await api.ok(REGISTER, register_input("NEW.person@example.com", customerGroup="instant"))
+    assert [e["code"] for e in again["register"]["userErrors"]] == ["EMAIL_TAKEN"]
+    assert await customer_count(rt) == 1
+
+
+async def test_taken_phone_is_refused(api: Api, rt: Runtime) -> None:
+    await api.ok(REGISTER, register_input("a@example.com", phone="+14155550123"))
+    again = await api.ok(REGISTER, register_input("b@example.com", phone="+1 415 555 0123"))
+    assert again["register"]["userErrors"][0]["code"] == "PHONE_TAKEN"
+    assert await customer_count(rt) == 1
+
+
+async def test_unknown_or_closed_group_is_refused(api: Api, rt: Runtime) -> None:
+    await make_group(rt, "staff-only", ActivationMode.NONE, self_registration=False)
+    for code in ("nope", "staff-only"):
+        result = await api.ok(REGISTER, register_input(customerGroup=code))
+        assert result["register"]["userErrors"] == [
+            {"field": ["input", "customerGroup"], "message": "There is no such customer group.", "code": "GROUP_NOT_FOUND"}
+        ]
+    assert await customer_count(rt) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "code"),
+    [
+        ({"email": ""}, "email", "REQUIRED"),
+        ({"email": "   "}, "email", "REQUIRED"),
+        ({"email": "not-an-email"}, "email", "INVALID_EMAIL"),
+        ({"email": "a@b"}, "email", "INVALID_EMAIL"),
+        ({"email": "x" * 250 + "@example.com"}, "email", "TOO_LONG"),
+        ({"password": ""}, "password", "PASSWORD_TOO_SHORT"),
+        ({"password": "short"}, "password", "PASSWORD_TOO_SHORT"),
+        ({"password": "p" * 129}, "password", "PASSWORD_TOO_LONG"),
+        ({"password": "1234567890"}, "password", "PASSWORD_TOO_COMMON"),
+        ({"password": "Password123"}, "password", "PASSWORD_TOO_COMMON"),
+        ({"password": "new.person-rocks-2026"}, "password", "PASSWORD_CONTAINS_EMAIL"),
+        ({"phone": "12345"}, "phone", "INVALID_PHONE"),
+        ({"phone": "+1415555012"}, "phone", "INVALID_PHONE"),
+        ({"phone": "+999 not a phone"}, "phone", "INVALID_PHONE"),
+        ({"firstName": "x" * 101}, "firstName", "TOO_LONG"),
+        ({"lastName": "bad\u0000name"}, "lastName", "INVALID"),
+    ],
+)
+async def test_bad_input_gets_a_typed_error_and_creates_nothing(
+    api: Api, rt: Runtime, overrides: dict[str, str], field: str, code: str
+) -> None:
+    data: dict[str, object] = {"email": "new.person@example.com", "password": PASSWORD}
+    data.update({k: v.encode().decode("unicode_escape") if "\\u" in v else v for k, v in overrides.items()})
+    result = await api.ok(REGISTER, {"input": data})
+    errors = result["register"]["userErrors"]
+    assert result["register"]["activationMode"] is None
+    assert {"field": ["input", field], "code": code} in [{"field": e["field"], "code": e["code"]} for e in errors]
+    assert all(e["message"] for e in errors)
+    assert await customer_count(rt) == 0
+
+
+async def test_several_bad_fields_are_all_reported(api: Api) -> None:
+    result = await api.ok(REGISTER, {"input": {"email": "nope", "password": "short", "phone": "123"}})
+    fields = sorted(e["field"][1] for e in result["register"]["userErrors"])
+    assert fields == ["email", "password", "phone"]
+
+
+async def test_wrong_types_and_missing_fields_are_typed_graphql_errors(api: Api) -> None:
+    # Variables that do not fit the input type: refused before any resolver runs.
+    result = await api(REGISTER, {"input": {"email": 42, "password": PASSWORD}})
+    assert (result.data, result.error_codes) == (None, ["BAD_USER_INPUT"])
+    result = await api(REGISTER, {"input": {"password": PASSWORD}})
+    assert (result.data, result.error_codes) == (None, ["BAD_USER_INPUT"])
+    result = await api(REGISTER, {"input": {"email": "a@example.com", "password": PASSWORD, "isAdmin": True}})
+    assert (result.data, result.error_codes) == (None, ["BAD_USER_INPUT"])
+    # The same mistakes written into the document itself.
+    literal = await api('mutation { register(input: {email: 42, password: "x"}) { activationMode } }')
+    assert literal.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
+    unknown_enum = await api('{ customers(filter: {status: WHATEVER}) { edges { cursor } } }')
+    assert unknown_enum.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
+    syntax = await api("mutation { register(input: {")
+    assert syntax.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_activation_input_shape_errors(api: Api) -> None:
+    empty = await api.ok(ACTIVATE, {"input": {}})
+    assert [e["code"] for e in empty["activateAccount"]["userErrors"]] == ["REQUIRED"]
+    both = await api.ok(ACTIVATE, {"input": {"token": "abc", "email": "a@example.com", "code": "123456"}})
+    assert [e["code"] for e in both["activateAccount"]["userErrors"]] == ["INVALID"]
+    code_only = await api.ok(ACTIVATE, {"input": {"code": "123456"}})
+    assert [e["code"] for e in code_only["activateAccount"]["userErrors"]] == ["REQUIRED"]
+    unknown = await api.ok(ACTIVATE, {"input": {"email": "ghost@example.com", "code": "123456"}})
+    assert [e["code"] for e in unknown["activateAccount"]["userErrors"]] == ["INVALID_CODE"]
+    garbage = await api.ok(ACTIVATE, {"input": {"token": "x" * 5000}})
+    assert [e["code"] for e in garbage["activateAccount"]["userErrors"]] == ["INVALID_TOKEN"]
+
+
+async def test_resend_answers_the_same_for_unknown_accounts(api: Api, mailbox: Mailbox) -> None:
+    unknown = await api.ok(RESEND, {"input": {"email": "ghost@example.com"}})
+    assert unknown["resendActivation"]["userErrors"] == []
+    bad = await api.ok(RESEND, {"input": {"email": "not an email"}})
+    assert [e["code"] for e in bad["resendActivation"]["userErrors"]] == ["INVALID_EMAIL"]
+    neither = await api.ok(RESEND, {"input": {}})
+    assert [e["code"] for e in neither["resendActivation"]["userErrors"]] == ["REQUIRED"]
+    assert mailbox.to("ghost@example.com") == []

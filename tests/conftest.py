@@ -1,0 +1,196 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL), the app under
+its lifespan, an httpx client, a real SMTP server, and one signed-in caller of each kind."""
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from app.config import Settings, generate_encryption_key
+from app.db import create_engine
+from app.migrate import upgrade
+from app.runtime import Runtime
+from models.customer import Role
+from tests.support import Api, Caller, Mailbox, make_caller, start_smtp_server
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_POSTGRES and not TEST_DATABASE_URL:
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {'PostgreSQL ' + make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if TEST_DATABASE_URL else 'SQLite'}"
+
+
+class PostgresDatabases:
+    """A migrated template database, cloned for each test (CREATE DATABASE … TEMPLATE is cheap)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.template = f"ca_tpl_{SESSION_TAG}"
+        self.counter = 0
+
+    async def _admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            host=self.url.host, port=self.url.port or 5432, user=self.url.username,
+            password=self.url.password, database=self.url.database or "postgres",
+        )
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    async def create_template(self) -> None:
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.template}"')
+        finally:
+            await conn.close()
+        engine = create_engine(self.url_for(self.template))
+        await upgrade(engine)
+        await engine.dispose()
+
+    async def clone(self) -> str:
+        self.counter += 1
+        name = f"ca_t_{SESSION_TAG}_{self.counter}"
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        finally:
+            await conn.close()
+        return name
+
+    async def drop(self, name: str) -> None:
+        conn = await self._admin()
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def template_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    if TEST_DATABASE_URL:
+        databases = PostgresDatabases(TEST_DATABASE_URL)
+        await databases.create_template()
+        yield databases
+        await databases.drop(databases.template)
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    await engine.dispose()
+    yield path
+
+
+@pytest.fixture
+async def database_url(template_database: Any, tmp_path: Path) -> AsyncIterator[str]:
+    if isinstance(template_database, PostgresDatabases):
+        name = await template_database.clone()
+        yield template_database.url_for(name)
+        await template_database.drop(name)
+        return
+    path = tmp_path / "test.db"
+    shutil.copy(template_database, path)
+    yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def smtp_mailbox() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = start_smtp_server(mailbox)
+    yield mailbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_mailbox: tuple[Mailbox, int]) -> Mailbox:
+    box = smtp_mailbox[0]
+    box.clear()
+    return box
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, smtp_mailbox: tuple[Mailbox, int]) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        secret_key=SecretStr("test-secret-key-" + "x" * 40),
+        encryption_keys=SecretStr(generate_encryption_key("t1")),
+        mail_backend="smtp",
+        smtp_url=SecretStr(f"smtp://127.0.0.1:{smtp_mailbox[1]}"),
+        sms_backend="file",
+        storefront_url="https://shop.test",
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+        argon2_parallelism=1,
+        resend_cooldown_seconds=0,
+        outbox_poll_seconds=0.2,
+        log_format="json",
+    )
+
+
+@pytest.fixture
+def sms_dir(settings: Settings) -> Path:
+    return settings.data_dir / "sms"
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    from app.main import create_app
+
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+def rt(app: Starlette) -> Runtime:
+    runtime: Runtime = app.state.app_state.rt
+    return runtime
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def customer(api: Api, rt: Runtime) -> Caller:
+    return await make_caller(api, rt, first_name="Casey")
+
+
+@pytest.fixture
+async def other_customer(api: Api, rt: Runtime) -> Caller:
+    return await make_caller(api, rt, first_name="Olive")
+
+
+@pytest.fixture
+async def staff(api: Api, rt: Runtime) -> Caller:
+    return await make_caller(api, rt, roles=(Role.SUPPORT,), first_name="Sam")
+
+
+@pytest.fixture
+async def admin(api: Api, rt: Runtime) -> Caller:
+    return await make_caller(api, rt, roles=(Role.ADMIN,), first_name="Ada")

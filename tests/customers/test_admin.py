@@ -1,0 +1,203 @@
+"""Administrators approve, suspend and reactivate accounts and grant roles; nobody else can."""
+
+import pytest
+
+from app.runtime import Runtime
+from models.customer import ActivationMode, CustomerStatus, Role
+from tests.accounts.queries import LOGIN, ME
+from tests.support import Api, Caller, Mailbox, global_id, login, make_caller, make_customer, make_group
+
+ERRORS = "userErrors { field message code }"
+APPROVE = f"mutation($input: ApproveCustomerInput!) {{ approveCustomer(input: $input) {{ customer {{ id status }} {ERRORS} }} }}"
+SUSPEND = f"mutation($input: SuspendCustomerInput!) {{ suspendCustomer(input: $input) {{ customer {{ id status }} {ERRORS} }} }}"
+REACTIVATE = f"mutation($input: ReactivateCustomerInput!) {{ reactivateCustomer(input: $input) {{ customer {{ id status }} {ERRORS} }} }}"
+GRANT = f"mutation($input: GrantRoleInput!) {{ grantRole(input: $input) {{ customer {{ id roles }} {ERRORS} }} }}"
+REVOKE = f"mutation($input: RevokeRoleInput!) {{ revokeRole(input: $input) {{ customer {{ id roles }} {ERRORS} }} }}"
+REQUEST_AFFILIATE = f"""mutation($input: RequestAffiliateStatusInput!) {{
+  requestAffiliateStatus(input: $input) {{ affiliateRequest {{ id status message customer {{ id }} }} {ERRORS} }}
+}}"""
+REJECT_AFFILIATE = f"""mutation($input: RejectAffiliateRequestInput!) {{
+  rejectAffiliateRequest(input: $input) {{ affiliateRequest {{ id status decisionReason }} {ERRORS} }}
+}}"""
+ROLE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Customer {
+  roles roleChanges { role action reason createdAt actor { id } } affiliateRequests { status decisionReason }
+} } }"""
+CUSTOMERS = """query($first: Int, $after: String, $filter: CustomerFilterInput) {
+  customers(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { id email status } } pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
+  }
+}"""
+
+
+async def test_admin_approves_a_pending_account(api: Api, rt: Runtime, admin: Caller, mailbox: Mailbox) -> None:
+    await make_group(rt, "wholesale", ActivationMode.ADMIN_APPROVAL)
+    pending = await make_customer(rt, status=CustomerStatus.PENDING_APPROVAL, group_code="wholesale")
+    result = await api.ok(APPROVE, {"input": {"customerId": global_id("Customer", pending.id)}}, token=admin.token)
+    assert result["approveCustomer"]["customer"]["status"] == "ACTIVE"
+    await mailbox.wait_for(pending.email, "Your account is approved")
+    await login(api, pending.email, "a perfectly fine passphrase")
+    again = await api.ok(APPROVE, {"input": {"customerId": global_id("Customer", pending.id)}}, token=admin.token)
+    assert [e["code"] for e in again["approveCustomer"]["userErrors"]] == ["INVALID_STATUS"]
+
+
+async def test_suspension_signs_the_customer_out_and_reactivation_lets_them_back(
+    api: Api, admin: Caller, customer: Caller, mailbox: Mailbox
+) -> None:
+    target = {"customerId": customer.gid}
+    no_reason = await api.ok(SUSPEND, {"input": {**target, "reason": "  "}}, token=admin.token)
+    assert no_reason["suspendCustomer"]["userErrors"] == [
+        {"field": ["input", "reason"], "message": "Reason is required.", "code": "REQUIRED"}
+    ]
+    suspended = await api.ok(SUSPEND, {"input": {**target, "reason": "chargeback fraud"}}, token=admin.token)
+    assert suspended["suspendCustomer"]["customer"]["status"] == "SUSPENDED"
+    assert (await api.ok(ME, token=customer.token))["me"] is None
+    refused = await api.ok(LOGIN, {"input": {"email": customer.customer.email, "password": customer.password}})
+    assert [e["code"] for e in refused["login"]["userErrors"]] == ["ACCOUNT_SUSPENDED"]
+    await mailbox.wait_for(customer.customer.email, "suspended")
+
+    twice = await api.ok(SUSPEND, {"input": {**target, "reason": "again"}}, token=admin.token)
+    assert [e["code"] for e in twice["suspendCustomer"]["userErrors"]] == ["INVALID_STATUS"]
+    back = await api.ok(REACTIVATE, {"input": target}, token=admin.token)
+    assert back["reactivateCustomer"]["customer"]["status"] == "ACTIVE"
+    await login(api, customer.customer.email, customer.password)
+    not_suspended = await api.ok(REACTIVATE, {"input": target}, token=admin.token)
+    assert [e["code"] for e in not_suspended["reactivateCustomer"]["userErrors"]] == ["INVALID_STATUS"]
+
+
+async def test_admin_cannot_suspend_themselves(api: Api, admin: Caller) -> None:
+    result = await api.ok(SUSPEND, {"input": {"customerId": admin.gid, "reason": "oops"}}, token=admin.token)
+    assert [e["code"] for e in result["suspendCustomer"]["userErrors"]] == ["CANNOT_CHANGE_OWN_ACCOUNT"]
+
+
+async def test_unknown_or_malformed_customer_ids(api: Api, admin: Caller, customer: Caller) -> None:
+    import uuid
+
+    for bad in ("garbage", global_id("Customer", uuid.uuid4()), global_id("Session", customer.customer.id), ""):
+        result = await api.ok(SUSPEND, {"input": {"customerId": bad, "reason": "x"}}, token=admin.token)
+        assert result["suspendCustomer"]["userErrors"] == [
+            {"field": ["input", "customerId"], "message": "No such customer.", "code": "NOT_FOUND"}
+        ]
+
+
+async def test_roles_are_granted_and_revoked_with_a_recorded_reason(api: Api, admin: Caller, customer: Caller) -> None:
+    granted = await api.ok(
+        GRANT, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "joined the help desk"}}, token=admin.token
+    )
+    assert granted["grantRole"]["customer"]["roles"] == ["CUSTOMER", "SUPPORT"]
+    dup = await api.ok(GRANT, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "again"}}, token=admin.token)
+    assert [e["code"] for e in dup["grantRole"]["userErrors"]] == ["ROLE_ALREADY_GRANTED"]
+
+    revoked = await api.ok(
+        REVOKE, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "left the team"}}, token=admin.token
+    )
+    assert revoked["revokeRole"]["customer"]["roles"] == ["CUSTOMER"]
+    missing = await api.ok(REVOKE, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "x"}}, token=admin.token)
+    assert [e["code"] for e in missing["revokeRole"]["userErrors"]] == ["ROLE_NOT_GRANTED"]
+
+    history = (await api.ok(ROLE_HISTORY, {"id": customer.gid}, token=admin.token))["node"]["roleChanges"]
+    assert [(h["role"], h["action"], h["reason"]) for h in history[:2]] == [
+        ("SUPPORT", "REVOKED", "left the team"),
+        ("SUPPORT", "GRANTED", "joined the help desk"),
+    ]
+    assert history[0]["actor"] == {"id": admin.gid}
+    # The customer sees their own history, but not the administrator's account.
+    own = (await api.ok(ROLE_HISTORY, {"id": customer.gid}, token=customer.token))["node"]["roleChanges"]
+    assert own[0]["actor"] is None
+
+
+async def test_the_last_administrator_keeps_the_role(api: Api, rt: Runtime, admin: Caller) -> None:
+    own = await api.ok(REVOKE, {"input": {"customerId": admin.gid, "role": "ADMIN", "reason": "x"}}, token=admin.token)
+    assert [e["code"] for e in own["revokeRole"]["userErrors"]] == ["CANNOT_CHANGE_OWN_ACCOUNT"]
+    second = await make_caller(api, rt, roles=(Role.ADMIN,))
+    removed = await api.ok(REVOKE, {"input": {"customerId": second.gid, "role": "ADMIN", "reason": "x"}}, token=admin.token)
+    assert removed["revokeRole"]["userErrors"] == []
+
+
+async def test_affiliate_request_is_approved_by_granting_the_role(api: Api, admin: Caller, customer: Caller) -> None:
+    asked = await api.ok(REQUEST_AFFILIATE, {"input": {"message": "I run a cycling blog"}}, token=customer.token)
+    request = asked["requestAffiliateStatus"]["affiliateRequest"]
+    assert request["status"] == "PENDING"
+    assert request["customer"] == {"id": customer.gid}
+    again = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=customer.token)
+    assert [e["code"] for e in again["requestAffiliateStatus"]["userErrors"]] == ["REQUEST_ALREADY_PENDING"]
+
+    await api.ok(GRANT, {"input": {"customerId": customer.gid, "role": "AFFILIATE", "reason": "good fit"}}, token=admin.token)
+    mine = (await api.ok(ROLE_HISTORY, {"id": customer.gid}, token=customer.token))["node"]
+    assert "AFFILIATE" in mine["roles"]
+    assert mine["affiliateRequests"] == [{"status": "APPROVED", "decisionReason": "good fit"}]
+    token = await login(api, customer.customer.email, customer.password)
+    already = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=token)
+    assert [e["code"] for e in already["requestAffiliateStatus"]["userErrors"]] == ["ALREADY_AFFILIATE"]
+
+
+async def test_affiliate_request_can_be_rejected(api: Api, admin: Caller, customer: Caller, mailbox: Mailbox) -> None:
+    asked = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=customer.token)
+    request_id = asked["requestAffiliateStatus"]["affiliateRequest"]["id"]
+    rejected = await api.ok(REJECT_AFFILIATE, {"input": {"requestId": request_id, "reason": "no audience"}}, token=admin.token)
+    assert rejected["rejectAffiliateRequest"]["affiliateRequest"] == {
+        "id": request_id,
+        "status": "REJECTED",
+        "decisionReason": "no audience",
+    }
+    await mailbox.wait_for(customer.customer.email, "affiliate")
+    twice = await api.ok(REJECT_AFFILIATE, {"input": {"requestId": request_id, "reason": "x"}}, token=admin.token)
+    assert [e["code"] for e in twice["rejectAffiliateRequest"]["userErrors"]] == ["INVALID_STATUS"]
+    # A new request is possible after a decision.
+    new = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=customer.token)
+    assert new["requestAffiliateStatus"]["userErrors"] == []
+    too_long = await api.ok(REQUEST_AFFILIATE, {"input": {"message": "x" * 2001}}, token=customer.token)
+    assert [e["code"] for e in too_long["requestAffiliateStatus"]["userErrors"]] == ["TOO_LONG"]
+
+
+async def test_staff_list_customers_newest_first_with_keyset_pages(api: Api, rt: Runtime, staff: Caller) -> None:
+    made = [await make_customer(rt, email_address=f"list-{i}@example.com") for i in range(5)]
+    first = (await api.ok(CUSTOMERS, {"first": 3, "filter": {"query": "list-"}}, token=staff.token))["customers"]
+    emails = [edge["node"]["email"] for edge in first["edges"]]
+    assert emails == [c.email for c in reversed(made)][:3]
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = (
+        await api.ok(CUSTOMERS, {"first": 3, "after": first["pageInfo"]["endCursor"], "filter": {"query": "LIST-"}}, token=staff.token)
+    )["customers"]
+    assert [edge["node"]["email"] for edge in second["edges"]] == [c.email for c in reversed(made)][3:]
+    assert second["pageInfo"]["hasNextPage"] is False
+    suspended = await api.ok(CUSTOMERS, {"filter": {"status": "SUSPENDED"}}, token=staff.token)
+    assert suspended["customers"]["edges"] == []
+    wildcard = await api.ok(CUSTOMERS, {"filter": {"query": "%"}}, token=staff.token)
+    assert wildcard["customers"]["edges"] == []
+
+
+@pytest.mark.parametrize("args", [{"first": 101}, {"first": -1}, {"after": "not-a-cursor"}])
+async def test_bad_pagination_arguments_are_bad_user_input(api: Api, staff: Caller, args: dict[str, object]) -> None:
+    result = await api(CUSTOMERS, args, token=staff.token)
+    assert result.error_codes == ["BAD_USER_INPUT"]
+    assert result.data == {"customers": None} or result.data is None
+
+
+PERMISSION_MATRIX = [
+    # (operation, variables, who may run it)
+    (CUSTOMERS, {}, "staff"),
+    ("{ affiliateRequests { edges { cursor } } }", {}, "staff"),
+    (APPROVE, {"input": {"customerId": "x"}}, "admin"),
+    (SUSPEND, {"input": {"customerId": "x", "reason": "r"}}, "admin"),
+    (REACTIVATE, {"input": {"customerId": "x"}}, "admin"),
+    (GRANT, {"input": {"customerId": "x", "role": "ADMIN", "reason": "r"}}, "admin"),
+    (REVOKE, {"input": {"customerId": "x", "role": "ADMIN", "reason": "r"}}, "admin"),
+    (REJECT_AFFILIATE, {"input": {"requestId": "x", "reason": "r"}}, "admin"),
+    (REQUEST_AFFILIATE, {"input": {}}, "customer"),
+    ("{ sessions { id } }", {}, "customer"),
+    ("mutation { logout { userErrors { code } } }", {}, "customer"),
+]
+RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
+
+
+@pytest.mark.parametrize(("operation", "variables", "needs"), PERMISSION_MATRIX)
+async def test_permission_matrix(
+    api: Api, customer: Caller, staff: Caller, admin: Caller, operation: str, variables: dict[str, object], needs: str
+) -> None:
+    callers = {"anonymous": None, "customer": customer.token, "staff": staff.token, "admin": admin.token}
+    for who, token in callers.items():
+        result = await api(operation, variables, token=token)
+        if RANK[who] >= RANK[needs]:
+            assert not any(code in ("UNAUTHENTICATED", "FORBIDDEN") for code in result.error_codes), (who, result.errors)
+        else:
+            assert result.error_codes == ["FORBIDDEN" if token else "UNAUTHENTICATED"], (who, result.errors)

@@ -1,0 +1,235 @@
+"""Test helpers: a GraphQL client, a mailbox fed by a real SMTP server, factories, SQL counting."""
+
+import asyncio
+import email
+import email.policy
+import re
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+from sqlalchemy import event
+
+from app.runtime import Runtime
+from app.services.setup import create_account, ensure_group
+from models.customer import ActivationMode, Customer, CustomerStatus, Role
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Mailbox:
+    """Messages received by the aiosmtpd server the tests start."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    async def wait_for(self, address: str, subject: str | None = None, timeout: float = 10.0) -> EmailMessage:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in self.to(address):
+                if subject is None or subject in str(message["Subject"]):
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no email to {address} with subject {subject!r}; got {self.subjects()}")
+            await asyncio.sleep(0.05)
+
+    def subjects(self) -> list[tuple[str, str]]:
+        with self.lock:
+            return [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+
+
+def start_smtp_server(mailbox: Mailbox) -> Controller:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller
+
+
+def text_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    content: str = part.get_content()
+    return content
+
+
+def html_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    content: str = part.get_content()
+    return content
+
+
+def link_token(message: EmailMessage, path: str) -> str:
+    """The token of the storefront link in the message, read as a user's browser would."""
+    found = re.search(rf"https://shop\.test{re.escape(path)}\?token=([A-Za-z0-9_-]+)", text_body(message))
+    assert found, f"no {path} link in: {text_body(message)}"
+    return found.group(1)
+
+
+def read_sms(directory: Path, phone: str) -> list[str]:
+    if not directory.exists():
+        return []
+    messages = []
+    for path in sorted(directory.glob("*.txt")):
+        recipient, _, text = path.read_text().partition("\n")
+        if recipient == phone:
+            messages.append(text.strip())
+    return messages
+
+
+async def wait_for_sms_code(directory: Path, phone: str, count: int = 1, timeout: float = 10.0) -> str:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        messages = read_sms(directory, phone)
+        if len(messages) >= count:
+            found = re.search(r"\b(\d{6})\b", messages[-1])
+            assert found, messages[-1]
+            return found.group(1)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no SMS #{count} to {phone}; got {messages}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Result:
+    data: Any
+    errors: list[dict[str, Any]] | None
+    response: httpx.Response
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code") for e in self.errors or []]
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None, **headers: str
+    ) -> Result:
+        send_headers = {key.replace("_", "-"): value for key, value in headers.items()}
+        if token:
+            send_headers["authorization"] = f"Bearer {token}"
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=send_headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Result(data=body.get("data"), errors=body.get("errors"), response=response)
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
+        result = await self(query, variables, token)
+        assert result.errors is None, result.errors
+        return result.data
+
+
+@dataclass
+class Caller:
+    customer: Customer
+    password: str
+    token: str
+
+    @property
+    def gid(self) -> str:
+        return global_id("Customer", self.customer.id)
+
+
+def global_id(type_name: str, value: uuid.UUID | str) -> str:
+    from strawberry import relay
+
+    return str(relay.GlobalID(type_name, str(value)))
+
+
+LOGIN = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) { token expiresAt customer { id email } userErrors { field message code } }
+}
+"""
+
+
+async def login(api: Api, email_address: str, password: str, **headers: str) -> str:
+    result = await api(LOGIN, {"input": {"email": email_address, "password": password}}, **headers)
+    payload = result.data["login"]
+    assert payload["userErrors"] == [], payload
+    token: str = payload["token"]
+    return token
+
+
+async def make_customer(
+    rt: Runtime,
+    *,
+    email_address: str | None = None,
+    password: str = "a perfectly fine passphrase",
+    roles: tuple[Role, ...] = (Role.CUSTOMER,),
+    first_name: str | None = "Test",
+    phone: str | None = None,
+    status: CustomerStatus = CustomerStatus.ACTIVE,
+    group_code: str | None = None,
+) -> Customer:
+    address = email_address or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    created = await create_account(
+        rt, email=address, password=password, roles=list(roles), first_name=first_name, group_code=group_code, reason="test"
+    )
+    customer = created.customer
+    if phone is not None or status is not CustomerStatus.ACTIVE:
+        async with rt.db.unit_of_work() as session:
+            row = await session.get(Customer, customer.id)
+            assert row is not None
+            row.phone = phone
+            row.status = status
+            session.add(row)
+        customer.phone, customer.status = phone, status
+    return customer
+
+
+async def make_caller(api: Api, rt: Runtime, **kwargs: Any) -> Caller:
+    password = kwargs.setdefault("password", "a perfectly fine passphrase")
+    customer = await make_customer(rt, **kwargs)
+    return Caller(customer=customer, password=password, token=await login(api, customer.email, password))
+
+
+async def make_group(rt: Runtime, code: str, mode: ActivationMode, self_registration: bool = True) -> None:
+    await ensure_group(rt, code, code.title(), mode, self_registration)
+
+
+@contextmanager
+def count_statements(rt: Runtime) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            statements.append(statement)
+
+    engine = rt.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)

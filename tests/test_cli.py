@@ -1,0 +1,78 @@
+"""The customer-accounts command: migrate, seed-demo, create-admin, export-schema."""
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.cli import main
+from app.config import Settings
+from app.runtime import Runtime
+from models.customer import Customer, CustomerRole, Role
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    database = tmp_path / "cli.db"
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("ENVIRONMENT", "development")
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "64")
+    monkeypatch.setenv("ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    return Settings().with_secrets()
+
+
+async def roles_by_email(settings: Settings) -> dict[str, set[Role]]:
+    rt = Runtime.create(settings)
+    try:
+        async with rt.db.read() as session:
+            found = await session.execute(select(Customer.email, CustomerRole.role).join(CustomerRole))
+            result: dict[str, set[Role]] = {}
+            for email, role in found:
+                result.setdefault(email, set()).add(role)
+            return result
+    finally:
+        await rt.db.dispose()
+
+
+def run_cli(*args: str) -> int:
+    return main(list(args))
+
+
+async def test_migrate_seed_and_create_admin(cli_env: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, run_cli, "migrate") == 0
+    assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0
+    out = capsys.readouterr().out
+    assert "alex.demo@example.com" in out and "admin@example.com" in out
+    assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0  # idempotent
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long admin passphrase\n"))
+    assert await loop.run_in_executor(None, run_cli, "create-admin", "--email", "Boss@Example.com", "--password-stdin") == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert await loop.run_in_executor(None, run_cli, "create-admin", "--email", "weak@example.com", "--password-stdin") == 2
+    assert "at least 10 characters" in capsys.readouterr().err
+
+    roles = await roles_by_email(cli_env)
+    assert roles["Boss@example.com"] == {Role.ADMIN}
+    assert roles["admin@example.com"] == {Role.ADMIN}
+    assert roles["alex.demo@example.com"] == {Role.CUSTOMER}
+    assert "weak@example.com" not in roles
+
+
+def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
+    target = tmp_path / "schema.graphql"
+    assert run_cli("export-schema", "--output", str(target)) == 0
+    assert "type Query" in target.read_text()
+
+
+def test_production_without_secrets_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert run_cli("migrate") == 2
+    assert "refusing to start in production" in capsys.readouterr().err

@@ -1,0 +1,42 @@
+"""The checked-in schema.graphql is what the code builds; the contract names storefronts use exist."""
+
+from pathlib import Path
+
+from schema.build import build_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_graphql_matches_the_code() -> None:
+    built = build_schema().as_str() + "\n"
+    checked_in = (ROOT / "schema.graphql").read_text()
+    assert checked_in == built, "schema.graphql is stale: run `make schema`"
+
+
+def test_contract_names_exist() -> None:
+    sdl = build_schema().as_str()
+    for name in [
+        "register(input: RegisterInput!): RegisterPayload!",
+        "activateAccount(input: ActivateAccountInput!): ActivateAccountPayload!",
+        "resendActivation(input: ResendActivationInput!): ResendActivationPayload!",
+        "login(input: LoginInput!): LoginPayload!",
+        "logout: LogoutPayload!",
+        "me: Customer",
+        "sessions: [Session!]!",
+        "revokeSession(input: RevokeSessionInput!): RevokeSessionPayload!",
+        "changePassword(input: ChangePasswordInput!): ChangePasswordPayload!",
+        "requestPasswordReset(input: RequestPasswordResetInput!): RequestPasswordResetPayload!",
+        "resetPassword(input: ResetPasswordInput!): ResetPasswordPayload!",
+        "node(id: ID!): Node",
+        "nodes(ids: [ID!]!): [Node]!",
+        "interface DisplayableError",
+        "type AccountUserError implements DisplayableError",
+        "scalar DateTime",
+    ]:
+        assert name in sdl, name
+    login_payload = sdl[sdl.index("type LoginPayload") :].split("}")[0]
+    for field in ("token: String", "expiresAt: DateTime", "customer: Customer", "userErrors: [AccountUserError!]!"):
+        assert field in login_payload
+    register_input = sdl[sdl.index("input RegisterInput") :].split("}")[0]
+    for field in ("email: String!", "password: String!", "firstName: String", "lastName: String", "phone: String"):
+        assert field in register_input
