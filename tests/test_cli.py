@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.cli import main
 from app.config import Settings
@@ -28,7 +29,7 @@ async def roles_by_email(settings: Settings) -> dict[str, set[Role]]:
     rt = Runtime.create(settings)
     try:
         async with rt.db.read() as session:
-            found = await session.execute(select(Customer.email, CustomerRole.role).join(CustomerRole))
+            found = await session.execute(select(col(Customer.email), col(CustomerRole.role)).join(CustomerRole))
             result: dict[str, set[Role]] = {}
             for email, role in found:
                 result.setdefault(email, set()).add(role)

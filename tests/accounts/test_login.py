@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from app.runtime import Runtime
 from models.auth import AuthSession
@@ -111,7 +112,7 @@ async def test_use_refreshes_last_seen(api: Api, rt: Runtime, customer: Caller) 
         await session.execute(update(AuthSession).values(last_seen_at=an_hour_ago))
     await api.ok(ME, token=customer.token)
     async with rt.db.read() as session:
-        seen = (await session.execute(select(AuthSession.last_seen_at))).scalar_one()
+        seen = (await session.execute(select(col(AuthSession.last_seen_at)))).scalar_one()
     assert seen > an_hour_ago + timedelta(minutes=59)
 
 
@@ -124,7 +125,7 @@ async def test_garbage_tokens_are_anonymous(api: Api) -> None:
 
 async def test_tokens_are_stored_hashed(api: Api, rt: Runtime, customer: Caller) -> None:
     async with rt.db.read() as session:
-        stored = list((await session.execute(select(AuthSession.token_hash))).scalars())
+        stored = list((await session.execute(select(col(AuthSession.token_hash)))).scalars())
     assert customer.token not in stored
     assert all(len(value) == 64 for value in stored)
 
