@@ -59,7 +59,7 @@ def _bearer_token(headers: Any) -> str | None:
     return token.strip() or None
 
 
-class GraphQLApp(GraphQL):  # type: ignore[type-arg]
+class GraphQLApp(GraphQL):
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         settings = state.settings
         super().__init__(

@@ -15,7 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.config import Settings
 from app.db import OUTBOX_WAKE_KEY, Database
@@ -109,13 +110,13 @@ class OutboxDispatcher:
         now = utcnow()
         async with self._db.read() as session:
             rows = await session.execute(
-                select(OutboxMessage.id)
+                select(col(OutboxMessage.id))
                 .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.next_attempt_at) <= now,
+                    or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
                 )
-                .order_by(OutboxMessage.next_attempt_at)
+                .order_by(col(OutboxMessage.next_attempt_at))
                 .limit(BATCH_SIZE)
             )
             candidates = list(rows.scalars())
@@ -133,9 +134,9 @@ class OutboxDispatcher:
             result = await session.execute(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
                 )
                 .values(locked_until=now + LEASE)
             )
@@ -160,13 +161,13 @@ class OutboxDispatcher:
         async with self._db.unit_of_work() as session:
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message.id)
+                .where(col(OutboxMessage.id) == message.id)
                 .values(
                     status=OutboxStatus.SENT,
                     payload="",
                     sent_at=utcnow(),
                     locked_until=None,
-                    attempts=OutboxMessage.attempts + 1,
+                    attempts=col(OutboxMessage.attempts) + 1,
                     last_error=None,
                 )
             )
@@ -179,7 +180,7 @@ class OutboxDispatcher:
         async with self._db.unit_of_work() as session:
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message.id)
+                .where(col(OutboxMessage.id) == message.id)
                 .values(
                     attempts=attempts,
                     status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,

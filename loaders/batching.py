@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiodataloader import DataLoader
 
@@ -26,8 +26,8 @@ def grouped(rows: Iterable[V], keys: list[K], key: Callable[[V], K]) -> list[lis
     return [groups.get(k, []) for k in keys]
 
 
-def make_loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
-    async def _load(keys: list[Any]) -> list[Any]:
+def make_loader(batch: Callable[[list[K]], Awaitable[list[V]]]) -> DataLoader[K, V]:
+    async def _load(keys: list[K]) -> list[V]:
         return await batch(list(keys))
 
     return DataLoader(batch_load_fn=_load, max_batch_size=MAX_BATCH_SIZE)

@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
@@ -21,20 +22,20 @@ async def load_customers(db: Database, principal: Principal, ids: list[uuid.UUID
     if not visible:
         return [None] * len(ids)
     async with db.read() as session:
-        rows = (await session.execute(select(Customer).where(Customer.id.in_(visible)))).scalars()  # type: ignore[attr-defined]
+        rows = (await session.execute(select(Customer).where(col(Customer.id).in_(visible)))).scalars()
         return by_key(rows, ids, lambda row: row.id)
 
 
 async def load_groups(db: Database, ids: list[uuid.UUID]) -> list[CustomerGroup | None]:
     async with db.read() as session:
-        rows = (await session.execute(select(CustomerGroup).where(CustomerGroup.id.in_(ids)))).scalars()  # type: ignore[attr-defined]
+        rows = (await session.execute(select(CustomerGroup).where(col(CustomerGroup.id).in_(ids)))).scalars()
         return by_key(rows, ids, lambda row: row.id)
 
 
 async def load_roles(db: Database, customer_ids: list[uuid.UUID]) -> list[list[Role]]:
     async with db.read() as session:
         rows = (
-            await session.execute(select(CustomerRole).where(CustomerRole.customer_id.in_(customer_ids)))  # type: ignore[attr-defined]
+            await session.execute(select(CustomerRole).where(col(CustomerRole.customer_id).in_(customer_ids)))
         ).scalars()
         groups = grouped(rows, customer_ids, lambda row: row.customer_id)
     return [sorted((row.role for row in group), key=lambda role: list(Role).index(role)) for group in groups]
@@ -50,8 +51,8 @@ async def load_role_changes(
         rows = (
             await session.execute(
                 select(RoleChange)
-                .where(RoleChange.customer_id.in_(visible))  # type: ignore[attr-defined]
-                .order_by(RoleChange.created_at.desc())  # type: ignore[attr-defined]
+                .where(col(RoleChange.customer_id).in_(visible))
+                .order_by(col(RoleChange.created_at).desc())
             )
         ).scalars()
         return grouped(rows, customer_ids, lambda row: row.customer_id)
@@ -61,9 +62,9 @@ async def load_affiliate_requests(
     db: Database, principal: Principal, ids: list[uuid.UUID]
 ) -> list[AffiliateRequest | None]:
     async with db.read() as session:
-        statement = select(AffiliateRequest).where(AffiliateRequest.id.in_(ids))  # type: ignore[attr-defined]
+        statement = select(AffiliateRequest).where(col(AffiliateRequest.id).in_(ids))
         if not principal.is_staff:
-            statement = statement.where(AffiliateRequest.customer_id == principal.customer_id)
+            statement = statement.where(col(AffiliateRequest.customer_id) == principal.customer_id)
         rows = (await session.execute(statement)).scalars()
         return by_key(rows, ids, lambda row: row.id)
 
@@ -78,8 +79,8 @@ async def load_affiliate_requests_by_customer(
         rows = (
             await session.execute(
                 select(AffiliateRequest)
-                .where(AffiliateRequest.customer_id.in_(visible))  # type: ignore[attr-defined]
-                .order_by(AffiliateRequest.created_at.desc())  # type: ignore[attr-defined]
+                .where(col(AffiliateRequest.customer_id).in_(visible))
+                .order_by(col(AffiliateRequest.created_at).desc())
             )
         ).scalars()
         return grouped(rows, customer_ids, lambda row: row.customer_id)

@@ -1,6 +1,7 @@
 """The set of loaders of one request (or of one subscription event)."""
 
 from functools import partial
+from uuid import UUID
 
 from aiodataloader import DataLoader
 
@@ -16,18 +17,22 @@ from loaders.customers import (
     load_roles,
 )
 from loaders.sessions import load_sessions
+from models.auth import AuthSession
+from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 
 
 class Loaders:
     """Built in get_context (aiodataloader binds the running event loop at construction)."""
 
     def __init__(self, db: Database, principal: Principal) -> None:
-        self.customer: DataLoader = make_loader(partial(load_customers, db, principal))
-        self.group: DataLoader = make_loader(partial(load_groups, db))
-        self.roles: DataLoader = make_loader(partial(load_roles, db))
-        self.role_changes: DataLoader = make_loader(partial(load_role_changes, db, principal))
-        self.affiliate_request: DataLoader = make_loader(partial(load_affiliate_requests, db, principal))
-        self.affiliate_requests_by_customer: DataLoader = make_loader(
+        self.customer: DataLoader[UUID, Customer | None] = make_loader(partial(load_customers, db, principal))
+        self.group: DataLoader[UUID, CustomerGroup | None] = make_loader(partial(load_groups, db))
+        self.roles: DataLoader[UUID, list[Role]] = make_loader(partial(load_roles, db))
+        self.role_changes: DataLoader[UUID, list[RoleChange]] = make_loader(partial(load_role_changes, db, principal))
+        self.affiliate_request: DataLoader[UUID, AffiliateRequest | None] = make_loader(
+            partial(load_affiliate_requests, db, principal)
+        )
+        self.affiliate_requests_by_customer: DataLoader[UUID, list[AffiliateRequest]] = make_loader(
             partial(load_affiliate_requests_by_customer, db, principal)
         )
-        self.session: DataLoader = make_loader(partial(load_sessions, db, principal))
+        self.session: DataLoader[UUID, AuthSession | None] = make_loader(partial(load_sessions, db, principal))

@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
@@ -17,8 +18,8 @@ async def load_sessions(db: Database, principal: Principal, ids: list[uuid.UUID]
         rows = (
             await session.execute(
                 select(AuthSession).where(
-                    AuthSession.id.in_(ids),  # type: ignore[attr-defined]
-                    AuthSession.customer_id == principal.customer_id,
+                    col(AuthSession.id).in_(ids),
+                    col(AuthSession.customer_id) == principal.customer_id,
                 )
             )
         ).scalars()

@@ -53,7 +53,7 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
     """A timezone-aware UTC timestamp column."""
-    column = sa.Column(UTCDateTime(), nullable=nullable, index=index)
+    column: sa.Column[datetime] = sa.Column(UTCDateTime(), nullable=nullable, index=index)
     if default_now:
         return Field(default_factory=utcnow, sa_column=column)
     return Field(default=None, sa_column=column)

@@ -1,6 +1,7 @@
 """`node` and `nodes`: every object by global id, through the same caller-scoped loaders."""
 
 import asyncio
+import inspect
 
 import strawberry
 from strawberry import relay
@@ -20,8 +21,11 @@ async def _resolve(info: Info, value: strawberry.ID) -> relay.Node | None:
     origin = getattr(type_def, "origin", None)
     if origin is None or not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         return None
-    nodes = await origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
-    return next(iter(nodes), None)
+    nodes = origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+    if inspect.isawaitable(nodes):
+        nodes = await nodes
+    found: relay.Node | None = next(iter(nodes), None)
+    return found
 
 
 @strawberry.type

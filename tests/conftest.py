@@ -47,8 +47,11 @@ class PostgresDatabases:
 
     async def _admin(self) -> asyncpg.Connection:
         return await asyncpg.connect(
-            host=self.url.host, port=self.url.port or 5432, user=self.url.username,
-            password=self.url.password, database=self.url.database or "postgres",
+            host=self.url.host,
+            port=self.url.port or 5432,
+            user=self.url.username,
+            password=self.url.password,
+            database=self.url.database or "postgres",
         )
 
     def url_for(self, name: str) -> str:

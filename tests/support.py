@@ -37,7 +37,7 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.lock:
@@ -139,7 +139,9 @@ class Api:
         send_headers = {key.replace("_", "-"): value for key, value in headers.items()}
         if token:
             send_headers["authorization"] = f"Bearer {token}"
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=send_headers)
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=send_headers
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         return Result(data=body.get("data"), errors=body.get("errors"), response=response)
@@ -195,7 +197,13 @@ async def make_customer(
 ) -> Customer:
     address = email_address or f"user-{uuid.uuid4().hex[:10]}@example.com"
     created = await create_account(
-        rt, email=address, password=password, roles=list(roles), first_name=first_name, group_code=group_code, reason="test"
+        rt,
+        email=address,
+        password=password,
+        roles=list(roles),
+        first_name=first_name,
+        group_code=group_code,
+        reason="test",
     )
     customer = created.customer
     if phone is not None or status is not CustomerStatus.ACTIVE:

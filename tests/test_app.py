@@ -54,7 +54,8 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
     monkeypatch.setattr(registration, "register", explode)
     with caplog.at_level(logging.ERROR, logger="app.graphql"):
         result = await api(
-            'mutation { register(input: {email: "a@example.com", password: "x"}) { activationMode } }', x_request_id="req-42"
+            'mutation { register(input: {email: "a@example.com", password: "x"}) { activationMode } }',
+            x_request_id="req-42",
         )
     assert result.errors == [
         {
@@ -88,7 +89,10 @@ async def test_the_app_refuses_a_database_behind_its_migrations(settings: Settin
     engine = create_engine(empty.effective_database_url)
     await upgrade(engine)
     await engine.dispose()
-    async with LifespanManager(application), AsyncClient(transport=ASGITransport(app=application), base_url="http://t") as http:
+    async with (
+        LifespanManager(application),
+        AsyncClient(transport=ASGITransport(app=application), base_url="http://t") as http,
+    ):
         assert (await http.get("/readyz")).status_code == 200
     assert head_revision() is not None
 
@@ -108,7 +112,8 @@ def test_production_refuses_development_secrets(tmp_path: Path) -> None:
 def test_development_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
     first = Settings(environment="development", data_dir=tmp_path).with_secrets()
     second = Settings(environment="development", data_dir=tmp_path).with_secrets()
-    assert first.secret_key is not None and second.secret_key is not None
+    assert first.secret_key is not None
+    assert second.secret_key is not None
     assert first.secret_key.get_secret_value() == second.secret_key.get_secret_value()
     assert oct((tmp_path / "dev-secrets.json").stat().st_mode & 0o777) == "0o600"
 
@@ -125,7 +130,9 @@ def test_development_secrets_are_generated_once_and_kept(tmp_path: Path) -> None
         ("10.0.0.0/8, ::1/128", "::1", "garbage, 1.2.3.4", "1.2.3.4"),
     ],
 )
-def test_client_address_only_trusts_configured_proxies(spec: str, peer: str, forwarded: str | None, expected: str) -> None:
+def test_client_address_only_trusts_configured_proxies(
+    spec: str, peer: str, forwarded: str | None, expected: str
+) -> None:
     assert TrustedProxies.parse(spec).client_address(peer, forwarded) == expected
 
 

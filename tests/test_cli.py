@@ -42,20 +42,29 @@ def run_cli(*args: str) -> int:
     return main(list(args))
 
 
-async def test_migrate_seed_and_create_admin(cli_env: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_migrate_seed_and_create_admin(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import asyncio
 
     loop = asyncio.get_running_loop()
     assert await loop.run_in_executor(None, run_cli, "migrate") == 0
     assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0
     out = capsys.readouterr().out
-    assert "alex.demo@example.com" in out and "admin@example.com" in out
+    assert "alex.demo@example.com" in out
+    assert "admin@example.com" in out
     assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0  # idempotent
 
     monkeypatch.setattr("sys.stdin", io.StringIO("a long admin passphrase\n"))
-    assert await loop.run_in_executor(None, run_cli, "create-admin", "--email", "Boss@Example.com", "--password-stdin") == 0
+    assert (
+        await loop.run_in_executor(None, run_cli, "create-admin", "--email", "Boss@Example.com", "--password-stdin")
+        == 0
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    assert await loop.run_in_executor(None, run_cli, "create-admin", "--email", "weak@example.com", "--password-stdin") == 2
+    assert (
+        await loop.run_in_executor(None, run_cli, "create-admin", "--email", "weak@example.com", "--password-stdin")
+        == 2
+    )
     assert "at least 10 characters" in capsys.readouterr().err
 
     roles = await roles_by_email(cli_env)
@@ -71,7 +80,9 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     assert "type Query" in target.read_text()
 
 
-def test_production_without_secrets_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_production_without_secrets_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)

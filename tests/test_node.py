@@ -38,7 +38,11 @@ async def test_malformed_ids_are_bad_user_input(api: Api, customer: Caller) -> N
 
 
 async def test_unknown_types_and_ids_are_null(api: Api, customer: Caller) -> None:
-    for value in (global_id("Nope", uuid.uuid4()), global_id("Customer", uuid.uuid4()), global_id("Customer", "not-a-uuid")):
+    for value in (
+        global_id("Nope", uuid.uuid4()),
+        global_id("Customer", uuid.uuid4()),
+        global_id("Customer", "not-a-uuid"),
+    ):
         assert (await api.ok(NODE, {"id": value}, token=customer.token))["node"] is None
 
 

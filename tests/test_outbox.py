@@ -69,9 +69,13 @@ async def test_payload_is_encrypted_at_rest_and_cleared_after_delivery(runtime: 
     await queue(runtime, "someone@example.com")
     [row] = await rows(runtime)
     assert "secret-token-value" not in row.payload
-    assert json.loads(runtime.keyring.decrypt(row.payload, context=f"outbox:{row.id}"))["subject"] == "Reset your password"
+    assert (
+        json.loads(runtime.keyring.decrypt(row.payload, context=f"outbox:{row.id}"))["subject"] == "Reset your password"
+    )
 
-    dispatcher = OutboxDispatcher(runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/nonexistent")))
+    dispatcher = OutboxDispatcher(
+        runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/nonexistent"))
+    )
     assert await dispatcher.deliver_due() == 1
     message = await mailbox.wait_for("someone@example.com", "Reset your password")
     assert "secret-token-value" in text_body(message)
@@ -87,7 +91,11 @@ async def test_delivery_is_retried_with_backoff_until_the_server_answers(runtime
     for attempt in (1, 2):
         await dispatcher.deliver_due()
         [row] = await rows(runtime)
-        assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, attempt, "ConnectionRefusedError: smtp down")
+        assert (row.status, row.attempts, row.last_error) == (
+            OutboxStatus.PENDING,
+            attempt,
+            "ConnectionRefusedError: smtp down",
+        )
         assert row.next_attempt_at > utcnow()
         assert await dispatcher.deliver_due() == 0  # not due before its backoff
         await make_due(runtime)
@@ -115,7 +123,9 @@ async def test_two_dispatchers_never_deliver_one_message_twice(runtime: Runtime,
     for i in range(6):
         await queue(runtime, f"many-{i}@example.com")
     first = OutboxDispatcher(runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x")))
-    second = OutboxDispatcher(runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x")))
+    second = OutboxDispatcher(
+        runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x"))
+    )
     delivered = await asyncio.gather(first.deliver_due(), second.deliver_due())
     assert sum(delivered) == 6
     for i in range(6):
@@ -135,4 +145,5 @@ async def test_file_backend_writes_eml_files(tmp_path: Path) -> None:
     [path] = list(directory.glob("*.eml"))
     content = path.read_bytes()
     assert b"Subject: Activate your account" in content
-    assert b"text/html" in content and b"text/plain" in content
+    assert b"text/html" in content
+    assert b"text/plain" in content

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
@@ -103,7 +104,9 @@ async def login(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str
     async with rt.db.unit_of_work() as session:
         session.add(auth_session)
         if new_hash is not None:
-            await session.execute(update(Customer).where(Customer.id == customer.id).values(password_hash=new_hash))
+            await session.execute(
+                update(Customer).where(col(Customer.id) == customer.id).values(password_hash=new_hash)
+            )
     return SignedIn(token=token, session=auth_session, customer=customer)
 
 
@@ -122,8 +125,8 @@ async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
     async with rt.db.read() as session:
         found = await session.execute(
             select(AuthSession, Customer)
-            .join(Customer, Customer.id == AuthSession.customer_id)  # type: ignore[arg-type]
-            .where(AuthSession.token_hash == sha256_hex(token))
+            .join(Customer, col(Customer.id) == col(AuthSession.customer_id))
+            .where(col(AuthSession.token_hash) == sha256_hex(token))
         )
         row = found.first()
         if row is None:
@@ -135,7 +138,9 @@ async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
     now = utcnow()
     if now - auth_session.last_seen_at > LAST_SEEN_RESOLUTION:
         async with rt.db.unit_of_work() as session:
-            await session.execute(update(AuthSession).where(AuthSession.id == auth_session.id).values(last_seen_at=now))
+            await session.execute(
+                update(AuthSession).where(col(AuthSession.id) == auth_session.id).values(last_seen_at=now)
+            )
         auth_session.last_seen_at = now
     principal = Principal(customer_id=customer.id, session_id=auth_session.id, roles=roles)
     return Authenticated(principal=principal, session=auth_session)
@@ -150,9 +155,11 @@ def _require_customer(principal: Principal) -> uuid.UUID:
 async def _revoke_sessions(
     session: AsyncSession, customer_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
 ) -> None:
-    statement = update(AuthSession).where(AuthSession.customer_id == customer_id, AuthSession.revoked_at.is_(None))
+    statement = update(AuthSession).where(
+        col(AuthSession.customer_id) == customer_id, col(AuthSession.revoked_at).is_(None)
+    )
     if keep is not None:
-        statement = statement.where(AuthSession.id != keep)
+        statement = statement.where(col(AuthSession.id) != keep)
     await session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
 
 
@@ -164,7 +171,7 @@ async def logout(rt: Runtime, principal: Principal) -> None:
     async with rt.db.unit_of_work() as session:
         await session.execute(
             update(AuthSession)
-            .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
+            .where(col(AuthSession.id) == principal.session_id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow(), revoked_reason="LOGOUT")
         )
 
@@ -174,8 +181,8 @@ async def list_sessions(rt: Runtime, principal: Principal) -> list[AuthSession]:
     async with rt.db.read() as session:
         found = await session.execute(
             select(AuthSession)
-            .where(AuthSession.customer_id == customer_id, AuthSession.revoked_at.is_(None))
-            .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())  # type: ignore[attr-defined]
+            .where(col(AuthSession.customer_id) == customer_id, col(AuthSession.revoked_at).is_(None))
+            .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())
         )
         return [row for row in found.scalars() if _is_live(rt, row)]
 
@@ -189,9 +196,9 @@ async def revoke_session(rt: Runtime, principal: Principal, session_id: uuid.UUI
         result = await session.execute(
             update(AuthSession)
             .where(
-                AuthSession.id == session_id,
-                AuthSession.customer_id == customer_id,  # another customer's session reads as not found
-                AuthSession.revoked_at.is_(None),
+                col(AuthSession.id) == session_id,
+                col(AuthSession.customer_id) == customer_id,  # another customer's session reads as not found
+                col(AuthSession.revoked_at).is_(None),
             )
             .values(revoked_at=utcnow(), revoked_reason="REVOKED_BY_OWNER")
         )
@@ -227,7 +234,7 @@ async def change_password(rt: Runtime, principal: Principal, *, current_password
         now = utcnow()
         await session.execute(
             update(Customer)
-            .where(Customer.id == customer_id)
+            .where(col(Customer.id) == customer_id)
             .values(password_hash=new_hash, password_changed_at=now, updated_at=now)
         )
         await _revoke_sessions(session, customer_id, "PASSWORD_CHANGED", keep=principal.session_id)

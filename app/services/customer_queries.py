@@ -3,19 +3,20 @@
 import uuid
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.services.validation import email_key
 from models.customer import Customer, CustomerGroup, CustomerRole, Role
 
 
 async def customer_by_email(session: AsyncSession, email: str) -> Customer | None:
-    found = await session.execute(select(Customer).where(Customer.email_key == email_key(email)))
+    found = await session.execute(select(Customer).where(col(Customer.email_key) == email_key(email)))
     return found.scalars().first()
 
 
 async def customer_by_phone(session: AsyncSession, phone: str) -> Customer | None:
-    found = await session.execute(select(Customer).where(Customer.phone == phone))
+    found = await session.execute(select(Customer).where(col(Customer.phone) == phone))
     return found.scalars().first()
 
 
@@ -26,12 +27,12 @@ async def group_of(session: AsyncSession, customer: Customer) -> CustomerGroup:
 
 
 async def group_by_code(session: AsyncSession, code: str) -> CustomerGroup | None:
-    found = await session.execute(select(CustomerGroup).where(CustomerGroup.code == code))
+    found = await session.execute(select(CustomerGroup).where(col(CustomerGroup.code) == code))
     return found.scalars().first()
 
 
 async def roles_of(session: AsyncSession, customer_id: uuid.UUID) -> frozenset[Role]:
-    found = await session.execute(select(CustomerRole.role).where(CustomerRole.customer_id == customer_id))
+    found = await session.execute(select(col(CustomerRole.role)).where(col(CustomerRole.customer_id) == customer_id))
     return frozenset(found.scalars())
 
 

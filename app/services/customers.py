@@ -5,14 +5,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.auth import revoke_all_sessions
 from app.services.customer_queries import display_name
-from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError, PermissionDeniedError
+from app.services.errors import (
+    AccountError,
+    AccountErrorCode,
+    ErrorDetail,
+    NotAuthenticatedError,
+    PermissionDeniedError,
+)
 from app.services.pagination import Page, build_page, newest_first, page_size
 from app.services.validation import MAX_TEXT_LENGTH, clean_text
 from models.base import utcnow
@@ -59,19 +66,19 @@ async def list_customers(
     limit = page_size(first)
     statement = select(Customer)
     if filter.status is not None:
-        statement = statement.where(Customer.status == filter.status)
+        statement = statement.where(col(Customer.status) == filter.status)
     text = (filter.query or "").strip()[:MAX_QUERY_LENGTH].lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
             or_(
-                Customer.email_key.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                func.lower(Customer.first_name).like(pattern, escape="\\"),
-                func.lower(Customer.last_name).like(pattern, escape="\\"),
-                Customer.phone.like(pattern, escape="\\"),  # type: ignore[union-attr]
+                col(Customer.email_key).like(pattern, escape="\\"),
+                func.lower(col(Customer.first_name)).like(pattern, escape="\\"),
+                func.lower(col(Customer.last_name)).like(pattern, escape="\\"),
+                col(Customer.phone).like(pattern, escape="\\"),
             )
         )
-    statement = newest_first(statement, Customer.created_at, Customer.id, after, limit)
+    statement = newest_first(statement, col(Customer.created_at), col(Customer.id), after, limit)
     async with rt.db.read() as session:
         rows = list((await session.execute(statement)).scalars())
     return build_page(rows, limit, lambda c: (c.created_at, c.id), after)
@@ -89,7 +96,7 @@ async def _load_target(session: AsyncSession, customer_id: uuid.UUID | None) -> 
 
 
 def _reason(reason: str | None, *, required: bool) -> str | None:
-    errors: list = []
+    errors: list[ErrorDetail] = []
     value = clean_text(reason, ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=required, label="Reason")
     if errors:
         raise AccountError(*errors)
@@ -220,14 +227,14 @@ async def revoke_role(
                     ("customerId",),
                 )
             admins = await session.execute(
-                select(func.count()).select_from(CustomerRole).where(CustomerRole.role == Role.ADMIN)
+                select(func.count()).select_from(CustomerRole).where(col(CustomerRole.role) == Role.ADMIN)
             )
             if admins.scalar_one() <= 1:
                 raise AccountError.one(
                     AccountErrorCode.LAST_ADMIN, "The last administrator cannot lose the role.", ("role",)
                 )
         result = await session.execute(
-            delete(CustomerRole).where(CustomerRole.customer_id == customer.id, CustomerRole.role == role)  # type: ignore[arg-type]
+            delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id, col(CustomerRole.role) == role)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise AccountError.one(AccountErrorCode.ROLE_NOT_GRANTED, "The account does not have this role.", ("role",))
@@ -242,7 +249,7 @@ async def revoke_role(
 async def request_affiliate_status(rt: Runtime, principal: Principal, message: str | None) -> AffiliateRequest:
     if principal.customer_id is None:
         raise NotAuthenticatedError()
-    errors: list = []
+    errors: list[ErrorDetail] = []
     text = clean_text(message, ("message",), errors, max_length=2000, label="Message")
     if errors:
         raise AccountError(*errors)
@@ -266,7 +273,8 @@ async def _close_affiliate_request(
 ) -> None:
     found = await session.execute(
         select(AffiliateRequest).where(
-            AffiliateRequest.customer_id == customer_id, AffiliateRequest.status == AffiliateRequestStatus.PENDING
+            col(AffiliateRequest.customer_id) == customer_id,
+            col(AffiliateRequest.status) == AffiliateRequestStatus.PENDING,
         )
     )
     for request in found.scalars():
@@ -310,8 +318,8 @@ async def list_affiliate_requests(
     limit = page_size(first)
     statement = select(AffiliateRequest)
     if status is not None:
-        statement = statement.where(AffiliateRequest.status == status)
-    statement = newest_first(statement, AffiliateRequest.created_at, AffiliateRequest.id, after, limit)
+        statement = statement.where(col(AffiliateRequest.status) == status)
+    statement = newest_first(statement, col(AffiliateRequest.created_at), col(AffiliateRequest.id), after, limit)
     async with rt.db.read() as session:
         rows = list((await session.execute(statement)).scalars())
     return build_page(rows, limit, lambda r: (r.created_at, r.id), after)
@@ -319,8 +327,8 @@ async def list_affiliate_requests(
 
 async def list_groups(rt: Runtime, principal: Principal) -> list[CustomerGroup]:
     """Groups open to self-registration; staff see every group."""
-    statement = select(CustomerGroup).order_by(CustomerGroup.code)
+    statement = select(CustomerGroup).order_by(col(CustomerGroup.code))
     if not principal.is_staff:
-        statement = statement.where(CustomerGroup.self_registration.is_(True))  # type: ignore[attr-defined]
+        statement = statement.where(col(CustomerGroup.self_registration).is_(True))
     async with rt.db.read() as session:
         return list((await session.execute(statement)).scalars())

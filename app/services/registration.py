@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.outbox import enqueue_email, enqueue_sms
 from app.runtime import Runtime
@@ -223,15 +223,17 @@ async def activate_account(rt: Runtime, data: ActivationInput) -> Customer:
             failure = await consume_code(
                 session, rt, VerificationPurpose.ACTIVATION, found.id if found else None, code, ("code",)
             )
-            customer = found  # type: ignore[assignment]
+            customer = found
             email_proven, phone_proven = False, True
         if failure is None:
+            assert customer is not None  # a right code implies the account exists
             if customer.status is not CustomerStatus.PENDING_ACTIVATION:
                 raise AccountError.one(AccountErrorCode.ALREADY_ACTIVE, "This account is already activated.", None)
             _activate(customer, email_proven=email_proven, phone_proven=phone_proven)
             session.add(customer)
     if failure is not None:
         raise AccountError(failure)  # raised after commit: the wrong try is counted
+    assert customer is not None
     return customer
 
 

@@ -9,7 +9,8 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.runtime import Runtime
 from app.security.tokens import constant_time_equal, keyed_hash, new_link_token, new_numeric_code
@@ -30,10 +31,10 @@ async def _revoke_active(session: AsyncSession, customer_id: uuid.UUID, purpose:
     await session.execute(
         update(VerificationToken)
         .where(
-            VerificationToken.customer_id == customer_id,
-            VerificationToken.purpose == purpose,
-            VerificationToken.used_at.is_(None),
-            VerificationToken.revoked_at.is_(None),
+            col(VerificationToken.customer_id) == customer_id,
+            col(VerificationToken.purpose) == purpose,
+            col(VerificationToken.used_at).is_(None),
+            col(VerificationToken.revoked_at).is_(None),
         )
         .values(revoked_at=utcnow())
     )
@@ -47,11 +48,11 @@ async def recently_issued(
         return False
     since = utcnow() - timedelta(seconds=within_seconds)
     found = await session.execute(
-        select(VerificationToken.id)
+        select(col(VerificationToken.id))
         .where(
-            VerificationToken.customer_id == customer_id,
-            VerificationToken.purpose == purpose,
-            VerificationToken.created_at > since,
+            col(VerificationToken.customer_id) == customer_id,
+            col(VerificationToken.purpose) == purpose,
+            col(VerificationToken.created_at) > since,
         )
         .limit(1)
     )
@@ -96,9 +97,9 @@ async def _mark_used(session: AsyncSession, token_id: uuid.UUID) -> bool:
     result = await session.execute(
         update(VerificationToken)
         .where(
-            VerificationToken.id == token_id,
-            VerificationToken.used_at.is_(None),
-            VerificationToken.revoked_at.is_(None),
+            col(VerificationToken.id) == token_id,
+            col(VerificationToken.used_at).is_(None),
+            col(VerificationToken.revoked_at).is_(None),
         )
         .values(used_at=utcnow())
     )
@@ -111,9 +112,9 @@ async def consume_link(
     """The customer the link belongs to, marked used; or why it cannot be used."""
     found = await session.execute(
         select(VerificationToken).where(
-            VerificationToken.secret_hash == _link_hash(rt, purpose, token),
-            VerificationToken.purpose == purpose,
-            VerificationToken.channel == VerificationChannel.EMAIL_LINK,
+            col(VerificationToken.secret_hash) == _link_hash(rt, purpose, token),
+            col(VerificationToken.purpose) == purpose,
+            col(VerificationToken.channel) == VerificationChannel.EMAIL_LINK,
         )
     )
     row = found.scalars().first()
@@ -141,13 +142,13 @@ async def consume_code(
     found = await session.execute(
         select(VerificationToken)
         .where(
-            VerificationToken.customer_id == customer_id,
-            VerificationToken.purpose == purpose,
-            VerificationToken.channel == VerificationChannel.SMS_CODE,
-            VerificationToken.used_at.is_(None),
-            VerificationToken.revoked_at.is_(None),
+            col(VerificationToken.customer_id) == customer_id,
+            col(VerificationToken.purpose) == purpose,
+            col(VerificationToken.channel) == VerificationChannel.SMS_CODE,
+            col(VerificationToken.used_at).is_(None),
+            col(VerificationToken.revoked_at).is_(None),
         )
-        .order_by(VerificationToken.created_at.desc())
+        .order_by(col(VerificationToken.created_at).desc())
         .limit(1)
     )
     row = found.scalars().first()
@@ -163,8 +164,8 @@ async def consume_code(
     exhausted = attempts >= rt.settings.code_max_attempts
     await session.execute(
         update(VerificationToken)
-        .where(VerificationToken.id == row.id)
-        .values(attempts=VerificationToken.attempts + 1, revoked_at=utcnow() if exhausted else None)
+        .where(col(VerificationToken.id) == row.id)
+        .values(attempts=col(VerificationToken.attempts) + 1, revoked_at=utcnow() if exhausted else None)
     )
     if exhausted:
         return ErrorDetail(AccountErrorCode.TOO_MANY_ATTEMPTS, "Too many wrong codes; ask for a new code.", field)

@@ -139,6 +139,7 @@ class Customer(relay.Node):
     @strawberry.field
     async def group(self, info: Info) -> CustomerGroup:
         row = await info.context.loaders.group.load(self.row.group_id)
+        assert row is not None  # a foreign key guarantees the group
         return CustomerGroup.from_row(row)
 
     @strawberry.field

@@ -23,7 +23,9 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(api: Api, cu
         "token": None,
         "expiresAt": None,
         "customer": None,
-        "userErrors": [{"field": None, "message": "The sign-in details are not correct.", "code": "INVALID_CREDENTIALS"}],
+        "userErrors": [
+            {"field": None, "message": "The sign-in details are not correct.", "code": "INVALID_CREDENTIALS"}
+        ],
     }
     malformed = await api.ok(LOGIN, {"input": {"email": "not an email", "password": PASSWORD}})
     assert malformed == unknown
@@ -32,7 +34,9 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(api: Api, cu
 async def test_login_input_shape_errors(api: Api, customer: Caller) -> None:
     neither = await api.ok(LOGIN, {"input": {"password": PASSWORD}})
     assert [e["code"] for e in neither["login"]["userErrors"]] == ["REQUIRED"]
-    both = await api.ok(LOGIN, {"input": {"email": customer.customer.email, "phone": "+14155550123", "password": PASSWORD}})
+    both = await api.ok(
+        LOGIN, {"input": {"email": customer.customer.email, "phone": "+14155550123", "password": PASSWORD}}
+    )
     assert [e["code"] for e in both["login"]["userErrors"]] == ["REQUIRED"]
     empty_password = await api.ok(LOGIN, {"input": {"email": customer.customer.email, "password": ""}})
     assert empty_password["login"]["userErrors"] == [
@@ -79,14 +83,16 @@ async def test_sessions_list_devices_and_mark_the_current_one(api: Api, customer
     assert [e["code"] for e in again["revokeSession"]["userErrors"]] == ["NOT_FOUND"]
 
 
-async def test_another_customers_session_cannot_be_revoked_or_seen(api: Api, customer: Caller, other_customer: Caller) -> None:
+async def test_another_customers_session_cannot_be_revoked_or_seen(
+    api: Api, customer: Caller, other_customer: Caller
+) -> None:
     theirs = (await api.ok(SESSIONS, token=other_customer.token))["sessions"][0]["id"]
     result = await api.ok(REVOKE_SESSION, {"input": {"sessionId": theirs}}, token=customer.token)
     assert result["revokeSession"]["userErrors"] == [
         {"field": ["input", "sessionId"], "message": "No such session.", "code": "NOT_FOUND"}
     ]
     assert (await api.ok(ME, token=other_customer.token))["me"] is not None
-    node = await api.ok('query($id: ID!) { node(id: $id) { id } }', {"id": theirs}, token=customer.token)
+    node = await api.ok("query($id: ID!) { node(id: $id) { id } }", {"id": theirs}, token=customer.token)
     assert node["node"] is None
     for bad in ("not-an-id", global_id("Customer", customer.customer.id)):
         bad_result = await api.ok(REVOKE_SESSION, {"input": {"sessionId": bad}}, token=customer.token)
@@ -117,7 +123,7 @@ async def test_use_refreshes_last_seen(api: Api, rt: Runtime, customer: Caller) 
 
 
 async def test_garbage_tokens_are_anonymous(api: Api) -> None:
-    for token in ("cas_nope", "x" * 1000, "two words", "\"quoted\""):
+    for token in ("cas_nope", "x" * 1000, "two words", '"quoted"'):
         result = await api(ME, authorization=f"Bearer {token}")
         assert result.data == {"me": None}
     assert (await api(ME, authorization="Basic abc")).data == {"me": None}
@@ -139,13 +145,16 @@ async def test_password_hash_is_upgraded_when_parameters_change(api: Api, rt: Ru
     await login(api, customer.customer.email, customer.password)
     async with rt.db.read() as session:
         after = (await session.get(Customer, customer.customer.id)).password_hash  # type: ignore[union-attr]
-    assert before is not None and after is not None
-    assert "m=64,t=1" in before and "m=128,t=2" in after
+    assert before is not None
+    assert after is not None
+    assert "m=64,t=1" in before
+    assert "m=128,t=2" in after
     await login(api, customer.customer.email, customer.password)
 
 
 async def test_logout_needs_a_session(api: Api) -> None:
     result = await api(LOGOUT)
     assert result.error_codes == ["UNAUTHENTICATED"]
-    assert result.errors and result.errors[0]["message"] == "Sign in to do this."
+    assert result.errors
+    assert result.errors[0]["message"] == "Sign in to do this."
     assert (await api(SESSIONS)).error_codes == ["UNAUTHENTICATED"]

@@ -20,7 +20,9 @@ async def test_change_password_signs_out_other_sessions_and_tells_the_owner(
 ) -> None:
     elsewhere = await login(api, customer.customer.email, customer.password)
     result = await api.ok(
-        CHANGE_PASSWORD, {"input": {"currentPassword": customer.password, "newPassword": NEW_PASSWORD}}, token=customer.token
+        CHANGE_PASSWORD,
+        {"input": {"currentPassword": customer.password, "newPassword": NEW_PASSWORD}},
+        token=customer.token,
     )
     assert result["changePassword"]["userErrors"] == []
     assert (await api.ok(ME, token=customer.token))["me"] is not None
@@ -33,16 +35,28 @@ async def test_change_password_signs_out_other_sessions_and_tells_the_owner(
 
 async def test_change_password_errors(api: Api, customer: Caller) -> None:
     cases = [
-        ({"currentPassword": "wrong password!", "newPassword": NEW_PASSWORD}, ["currentPassword"], "INCORRECT_PASSWORD"),
+        (
+            {"currentPassword": "wrong password!", "newPassword": NEW_PASSWORD},
+            ["currentPassword"],
+            "INCORRECT_PASSWORD",
+        ),
         ({"currentPassword": "", "newPassword": NEW_PASSWORD}, ["currentPassword"], "INCORRECT_PASSWORD"),
         ({"currentPassword": customer.password, "newPassword": "short"}, ["newPassword"], "PASSWORD_TOO_SHORT"),
         ({"currentPassword": customer.password, "newPassword": "q" * 129}, ["newPassword"], "PASSWORD_TOO_LONG"),
         ({"currentPassword": customer.password, "newPassword": "qwertyuiop"}, ["newPassword"], "PASSWORD_TOO_COMMON"),
-        ({"currentPassword": customer.password, "newPassword": customer.password}, ["newPassword"], "PASSWORD_UNCHANGED"),
+        (
+            {"currentPassword": customer.password, "newPassword": customer.password},
+            ["newPassword"],
+            "PASSWORD_UNCHANGED",
+        ),
     ]
     local_part = customer.customer.email.split("@")[0]
     cases.append(
-        ({"currentPassword": customer.password, "newPassword": f"{local_part}-forever"}, ["newPassword"], "PASSWORD_CONTAINS_EMAIL")
+        (
+            {"currentPassword": customer.password, "newPassword": f"{local_part}-forever"},
+            ["newPassword"],
+            "PASSWORD_CONTAINS_EMAIL",
+        )
     )
     for data, field, code in cases:
         result = await api.ok(CHANGE_PASSWORD, {"input": data}, token=customer.token)
@@ -87,7 +101,9 @@ async def test_reset_refuses_a_password_containing_the_email_and_keeps_the_link_
     local_part = customer.customer.email.split("@")[0]
     refused = await api.ok(RESET, {"input": {"token": token, "newPassword": f"my {local_part} password"}})
     assert [e["code"] for e in refused["resetPassword"]["userErrors"]] == ["PASSWORD_CONTAINS_EMAIL"]
-    assert (await api.ok(RESET, {"input": {"token": token, "newPassword": NEW_PASSWORD}}))["resetPassword"]["userErrors"] == []
+    assert (await api.ok(RESET, {"input": {"token": token, "newPassword": NEW_PASSWORD}}))["resetPassword"][
+        "userErrors"
+    ] == []
 
 
 async def test_expired_reset_link_is_refused(api: Api, rt: Runtime, customer: Caller, mailbox: Mailbox) -> None:
@@ -133,7 +149,9 @@ async def test_reset_by_sms_code(api: Api, rt: Runtime, sms_dir: Path) -> None:
     await login(api, row.email, NEW_PASSWORD)
 
 
-async def test_reset_by_email_link_activates_a_pending_email_link_account(api: Api, rt: Runtime, mailbox: Mailbox) -> None:
+async def test_reset_by_email_link_activates_a_pending_email_link_account(
+    api: Api, rt: Runtime, mailbox: Mailbox
+) -> None:
     row = await make_customer(rt, status=CustomerStatus.PENDING_ACTIVATION)
     await api.ok(REQUEST_RESET, {"input": {"email": row.email}})
     token = link_token(await mailbox.wait_for(row.email, "Reset"), "/reset-password")

@@ -66,7 +66,13 @@ async def test_activation_link_is_single_use(api: Api, mailbox: Mailbox) -> None
     again = await api.ok(ACTIVATE, {"input": {"token": token}})
     assert again["activateAccount"] == {
         "customer": None,
-        "userErrors": [{"field": ["input", "token"], "message": "This link is invalid or was already used.", "code": "INVALID_TOKEN"}],
+        "userErrors": [
+            {
+                "field": ["input", "token"],
+                "message": "This link is invalid or was already used.",
+                "code": "INVALID_TOKEN",
+            }
+        ],
     }
 
 
@@ -83,7 +89,9 @@ async def test_expired_activation_link_is_refused_and_a_new_one_works(api: Api, 
     assert [e["code"] for e in expired["activateAccount"]["userErrors"]] == ["TOKEN_EXPIRED"]
 
     mailbox.clear()
-    assert (await api.ok(RESEND, {"input": {"email": "new.person@example.com"}}))["resendActivation"]["userErrors"] == []
+    assert (await api.ok(RESEND, {"input": {"email": "new.person@example.com"}}))["resendActivation"][
+        "userErrors"
+    ] == []
     fresh = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
     assert fresh != token
     assert (await api.ok(ACTIVATE, {"input": {"token": fresh}}))["activateAccount"]["customer"]["status"] == "ACTIVE"
@@ -100,7 +108,9 @@ async def test_resend_revokes_the_earlier_link(api: Api, mailbox: Mailbox) -> No
     assert (await api.ok(ACTIVATE, {"input": {"token": second}}))["activateAccount"]["userErrors"] == []
 
 
-async def test_registering_a_taken_email_answers_the_same_and_emails_the_owner(api: Api, mailbox: Mailbox, rt: Runtime) -> None:
+async def test_registering_a_taken_email_answers_the_same_and_emails_the_owner(
+    api: Api, mailbox: Mailbox, rt: Runtime
+) -> None:
     first = await api.ok(REGISTER, register_input("owner@example.com"))
     token = link_token(await mailbox.wait_for("owner@example.com", "Activate"), "/activate")
     await api.ok(ACTIVATE, {"input": {"token": token}})
@@ -144,7 +154,11 @@ async def test_sms_code_group_needs_a_phone(api: Api, rt: Runtime) -> None:
     await make_group(rt, "mobile", ActivationMode.SMS_CODE)
     result = await api.ok(REGISTER, register_input(customerGroup="mobile"))
     assert result["register"]["userErrors"] == [
-        {"field": ["input", "phone"], "message": "This account is activated by SMS: enter a phone number.", "code": "PHONE_REQUIRED"}
+        {
+            "field": ["input", "phone"],
+            "message": "This account is activated by SMS: enter a phone number.",
+            "code": "PHONE_REQUIRED",
+        }
     ]
     assert await customer_count(rt) == 0
 
@@ -201,7 +215,11 @@ async def test_unknown_or_closed_group_is_refused(api: Api, rt: Runtime) -> None
     for code in ("nope", "staff-only"):
         result = await api.ok(REGISTER, register_input(customerGroup=code))
         assert result["register"]["userErrors"] == [
-            {"field": ["input", "customerGroup"], "message": "There is no such customer group.", "code": "GROUP_NOT_FOUND"}
+            {
+                "field": ["input", "customerGroup"],
+                "message": "There is no such customer group.",
+                "code": "GROUP_NOT_FOUND",
+            }
         ]
     assert await customer_count(rt) == 0
 
@@ -257,7 +275,7 @@ async def test_wrong_types_and_missing_fields_are_typed_graphql_errors(api: Api)
     # The same mistakes written into the document itself.
     literal = await api('mutation { register(input: {email: 42, password: "x"}) { activationMode } }')
     assert literal.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
-    unknown_enum = await api('{ customers(filter: {status: WHATEVER}) { edges { cursor } } }')
+    unknown_enum = await api("{ customers(filter: {status: WHATEVER}) { edges { cursor } } }")
     assert unknown_enum.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
     syntax = await api("mutation { register(input: {")
     assert syntax.error_codes == ["GRAPHQL_VALIDATION_FAILED"]

@@ -81,17 +81,23 @@ async def test_unknown_or_malformed_customer_ids(api: Api, admin: Caller, custom
 
 async def test_roles_are_granted_and_revoked_with_a_recorded_reason(api: Api, admin: Caller, customer: Caller) -> None:
     granted = await api.ok(
-        GRANT, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "joined the help desk"}}, token=admin.token
+        GRANT,
+        {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "joined the help desk"}},
+        token=admin.token,
     )
     assert granted["grantRole"]["customer"]["roles"] == ["CUSTOMER", "SUPPORT"]
-    dup = await api.ok(GRANT, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "again"}}, token=admin.token)
+    dup = await api.ok(
+        GRANT, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "again"}}, token=admin.token
+    )
     assert [e["code"] for e in dup["grantRole"]["userErrors"]] == ["ROLE_ALREADY_GRANTED"]
 
     revoked = await api.ok(
         REVOKE, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "left the team"}}, token=admin.token
     )
     assert revoked["revokeRole"]["customer"]["roles"] == ["CUSTOMER"]
-    missing = await api.ok(REVOKE, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "x"}}, token=admin.token)
+    missing = await api.ok(
+        REVOKE, {"input": {"customerId": customer.gid, "role": "SUPPORT", "reason": "x"}}, token=admin.token
+    )
     assert [e["code"] for e in missing["revokeRole"]["userErrors"]] == ["ROLE_NOT_GRANTED"]
 
     history = (await api.ok(ROLE_HISTORY, {"id": customer.gid}, token=admin.token))["node"]["roleChanges"]
@@ -109,7 +115,9 @@ async def test_the_last_administrator_keeps_the_role(api: Api, rt: Runtime, admi
     own = await api.ok(REVOKE, {"input": {"customerId": admin.gid, "role": "ADMIN", "reason": "x"}}, token=admin.token)
     assert [e["code"] for e in own["revokeRole"]["userErrors"]] == ["CANNOT_CHANGE_OWN_ACCOUNT"]
     second = await make_caller(api, rt, roles=(Role.ADMIN,))
-    removed = await api.ok(REVOKE, {"input": {"customerId": second.gid, "role": "ADMIN", "reason": "x"}}, token=admin.token)
+    removed = await api.ok(
+        REVOKE, {"input": {"customerId": second.gid, "role": "ADMIN", "reason": "x"}}, token=admin.token
+    )
     assert removed["revokeRole"]["userErrors"] == []
 
 
@@ -121,7 +129,9 @@ async def test_affiliate_request_is_approved_by_granting_the_role(api: Api, admi
     again = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=customer.token)
     assert [e["code"] for e in again["requestAffiliateStatus"]["userErrors"]] == ["REQUEST_ALREADY_PENDING"]
 
-    await api.ok(GRANT, {"input": {"customerId": customer.gid, "role": "AFFILIATE", "reason": "good fit"}}, token=admin.token)
+    await api.ok(
+        GRANT, {"input": {"customerId": customer.gid, "role": "AFFILIATE", "reason": "good fit"}}, token=admin.token
+    )
     mine = (await api.ok(ROLE_HISTORY, {"id": customer.gid}, token=customer.token))["node"]
     assert "AFFILIATE" in mine["roles"]
     assert mine["affiliateRequests"] == [{"status": "APPROVED", "decisionReason": "good fit"}]
@@ -133,7 +143,9 @@ async def test_affiliate_request_is_approved_by_granting_the_role(api: Api, admi
 async def test_affiliate_request_can_be_rejected(api: Api, admin: Caller, customer: Caller, mailbox: Mailbox) -> None:
     asked = await api.ok(REQUEST_AFFILIATE, {"input": {}}, token=customer.token)
     request_id = asked["requestAffiliateStatus"]["affiliateRequest"]["id"]
-    rejected = await api.ok(REJECT_AFFILIATE, {"input": {"requestId": request_id, "reason": "no audience"}}, token=admin.token)
+    rejected = await api.ok(
+        REJECT_AFFILIATE, {"input": {"requestId": request_id, "reason": "no audience"}}, token=admin.token
+    )
     assert rejected["rejectAffiliateRequest"]["affiliateRequest"] == {
         "id": request_id,
         "status": "REJECTED",
@@ -156,7 +168,11 @@ async def test_staff_list_customers_newest_first_with_keyset_pages(api: Api, rt:
     assert emails == [c.email for c in reversed(made)][:3]
     assert first["pageInfo"]["hasNextPage"] is True
     second = (
-        await api.ok(CUSTOMERS, {"first": 3, "after": first["pageInfo"]["endCursor"], "filter": {"query": "LIST-"}}, token=staff.token)
+        await api.ok(
+            CUSTOMERS,
+            {"first": 3, "after": first["pageInfo"]["endCursor"], "filter": {"query": "LIST-"}},
+            token=staff.token,
+        )
     )["customers"]
     assert [edge["node"]["email"] for edge in second["edges"]] == [c.email for c in reversed(made)][3:]
     assert second["pageInfo"]["hasNextPage"] is False
@@ -198,6 +214,9 @@ async def test_permission_matrix(
     for who, token in callers.items():
         result = await api(operation, variables, token=token)
         if RANK[who] >= RANK[needs]:
-            assert not any(code in ("UNAUTHENTICATED", "FORBIDDEN") for code in result.error_codes), (who, result.errors)
+            assert not any(code in ("UNAUTHENTICATED", "FORBIDDEN") for code in result.error_codes), (
+                who,
+                result.errors,
+            )
         else:
             assert result.error_codes == ["FORBIDDEN" if token else "UNAUTHENTICATED"], (who, result.errors)
