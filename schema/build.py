@@ -12,6 +12,7 @@ from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.node import NodeQueries
 from schema.errors import ShapeErrors, log_errors
+from schema.input_guard import RejectNulCharacters
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.session import SessionType
 
@@ -38,6 +39,7 @@ class Schema(strawberry.Schema):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [
         ShapeErrors,
+        RejectNulCharacters,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -242,14 +242,15 @@ async def test_unknown_or_closed_group_is_refused(api: Api, rt: Runtime) -> None
         ({"phone": "+1415555012"}, "phone", "INVALID_PHONE"),
         ({"phone": "+999 not a phone"}, "phone", "INVALID_PHONE"),
         ({"firstName": "x" * 101}, "firstName", "TOO_LONG"),
-        ({"lastName": "bad\u0000name"}, "lastName", "INVALID"),
+        ({"lastName": "bad\u0007name"}, "lastName", "INVALID"),
+        ({"firstName": "tab\tinside"}, "firstName", "INVALID"),
     ],
 )
 async def test_bad_input_gets_a_typed_error_and_creates_nothing(
     api: Api, rt: Runtime, overrides: dict[str, str], field: str, code: str
 ) -> None:
     data: dict[str, object] = {"email": "new.person@example.com", "password": PASSWORD}
-    data.update({k: v.encode().decode("unicode_escape") if "\\u" in v else v for k, v in overrides.items()})
+    data.update(overrides)
     result = await api.ok(REGISTER, {"input": data})
     errors = result["register"]["userErrors"]
     assert result["register"]["activationMode"] is None
@@ -302,3 +303,27 @@ async def test_resend_answers_the_same_for_unknown_accounts(api: Api, mailbox: M
     neither = await api.ok(RESEND, {"input": {}})
     assert [e["code"] for e in neither["resendActivation"]["userErrors"]] == ["REQUIRED"]
     assert mailbox.to("ghost@example.com") == []
+
+
+async def test_an_activation_link_for_an_account_activated_meanwhile_says_so(api: Api, mailbox: Mailbox) -> None:
+    from tests.accounts.queries import REQUEST_RESET, RESET
+
+    await api.ok(REGISTER, register_input())
+    activation = link_token(await mailbox.wait_for("new.person@example.com", "Activate"), "/activate")
+    # A password reset by email link proves the address too, and activates the account.
+    await api.ok(REQUEST_RESET, {"input": {"email": "new.person@example.com"}})
+    reset = link_token(await mailbox.wait_for("new.person@example.com", "Reset"), "/reset-password")
+    await api.ok(RESET, {"input": {"token": reset, "newPassword": "a brand new passphrase"}})
+    late = await api.ok(ACTIVATE, {"input": {"token": activation}})
+    assert late["activateAccount"]["userErrors"] == [
+        {"field": None, "message": "This account is already activated.", "code": "ALREADY_ACTIVE"}
+    ]
+
+
+async def test_an_expired_code_is_refused(api: Api, rt: Runtime, sms_dir: Path) -> None:
+    await make_group(rt, "mobile", ActivationMode.SMS_CODE)
+    await api.ok(REGISTER, register_input(phone="+14155550123", customerGroup="mobile"))
+    code = await wait_for_sms_code(sms_dir, "+14155550123")
+    await expire_verification_tokens(rt)
+    result = await api.ok(ACTIVATE, {"input": {"phone": "+14155550123", "code": code}})
+    assert [e["code"] for e in result["activateAccount"]["userErrors"]] == ["TOKEN_EXPIRED"]

@@ -220,3 +220,19 @@ async def test_permission_matrix(
             )
         else:
             assert result.error_codes == ["FORBIDDEN" if token else "UNAUTHENTICATED"], (who, result.errors)
+
+
+async def test_two_administrators_revoking_each_other_leave_one(api: Api, rt: Runtime, admin: Caller) -> None:
+    """If the actor's own ADMIN role went away meanwhile (a concurrent revocation), the last one stays."""
+    from app.principal import Principal
+    from app.services import customers
+    from app.services.errors import AccountError
+
+    second = await make_caller(api, rt, roles=(Role.ADMIN,))
+    await customers.revoke_role(
+        rt, Principal(customer_id=admin.customer.id, roles=frozenset({Role.ADMIN})), second.customer.id, Role.ADMIN, "r"
+    )
+    stale = Principal(customer_id=second.customer.id, roles=frozenset({Role.ADMIN}))
+    with pytest.raises(AccountError) as raised:
+        await customers.revoke_role(rt, stale, admin.customer.id, Role.ADMIN, "r")
+    assert [d.code.value for d in raised.value.details] == ["LAST_ADMIN"]

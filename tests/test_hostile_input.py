@@ -1,0 +1,73 @@
+"""Hostile input never produces a server error: every string field of every mutation is fed junk."""
+
+import pytest
+
+from tests.support import Api, Caller
+
+JUNK = ["", " ", "x" * 20_000, "\u0000", "nul\u0000byte", "😀" * 50, "<script>alert(1)</script>", "' OR 1=1 --", "%_\\"]
+
+MUTATIONS = [
+    ("register", "RegisterInput", ["email", "password", "firstName", "lastName", "phone", "customerGroup"], None),
+    ("activateAccount", "ActivateAccountInput", ["token", "email", "phone", "code"], None),
+    ("resendActivation", "ResendActivationInput", ["email", "phone"], None),
+    ("login", "LoginInput", ["email", "phone", "password"], None),
+    ("requestPasswordReset", "RequestPasswordResetInput", ["email", "phone"], None),
+    ("resetPassword", "ResetPasswordInput", ["token", "email", "phone", "code", "newPassword"], None),
+    ("changePassword", "ChangePasswordInput", ["currentPassword", "newPassword"], "customer"),
+    ("revokeSession", "RevokeSessionInput", ["sessionId"], "customer"),
+    ("requestAffiliateStatus", "RequestAffiliateStatusInput", ["message"], "customer"),
+    ("suspendCustomer", "SuspendCustomerInput", ["customerId", "reason"], "admin"),
+    ("reactivateCustomer", "ReactivateCustomerInput", ["customerId", "reason"], "admin"),
+    ("approveCustomer", "ApproveCustomerInput", ["customerId"], "admin"),
+    ("grantRole", "GrantRoleInput", ["customerId", "reason"], "admin"),
+    ("rejectAffiliateRequest", "RejectAffiliateRequestInput", ["requestId", "reason"], "admin"),
+]
+REQUIRED_EXTRAS = {"grantRole": {"role": "SUPPORT"}}
+
+
+@pytest.mark.parametrize(("name", "input_type", "fields", "caller"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+async def test_junk_in_every_string_field_gets_typed_answers(
+    api: Api, customer: Caller, admin: Caller, name: str, input_type: str, fields: list[str], caller: str | None
+) -> None:
+    token = {"customer": customer.token, "admin": admin.token, None: None}[caller]
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ field message code }} }} }}"
+    for junk in JUNK:
+        data = dict.fromkeys(fields, junk) | REQUIRED_EXTRAS.get(name, {})
+        result = await api(query, {"input": data}, token=token)
+        assert "INTERNAL_SERVER_ERROR" not in result.error_codes, (name, junk[:20], result.errors)
+        if result.errors is None:
+            for error in result.data[name]["userErrors"]:
+                assert error["code"]
+                assert error["message"]
+    # The callers' accounts still work: nothing they own was damaged.
+    assert (await api.ok("{ me { id } }", token=admin.token))["me"] is not None
+
+
+async def test_oversized_documents_are_refused(api: Api) -> None:
+    huge = "{ " + " ".join(["me { id }"] * 3000) + " }"
+    result = await api(huge)
+    assert result.error_codes
+    assert result.error_codes[0] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_non_json_and_wrong_methods_are_client_errors(api: Api) -> None:
+    client = api.client
+    assert (
+        await client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    ).status_code == 400
+    assert (
+        await client.post("/graphql", content=b"query=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    ).status_code in (400, 415)
+    assert (await client.put("/graphql", json={"query": "{ me { id } }"})).status_code == 405
+
+
+async def test_nul_characters_are_refused_before_any_resolver(api: Api) -> None:
+    query = "mutation($input: RegisterInput!) { register(input: $input) { activationMode } }"
+    by_variable = await api(query, {"input": {"email": "a@example.com", "password": "long enough\u0000password"}})
+    assert (by_variable.data, by_variable.error_codes) == (None, ["BAD_USER_INPUT"])
+    literal = await api(
+        'mutation { register(input: {email: "a\\u0000@example.com", password: "x"}) { activationMode } }'
+    )
+    assert (literal.data, literal.error_codes) == (None, ["BAD_USER_INPUT"])
+    assert literal.errors is not None
+    assert literal.errors[0]["message"] == "Text must not contain NUL (U+0000) characters."
