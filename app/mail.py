@@ -23,11 +23,16 @@ def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMes
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "localhost")
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
+    # Plain 7bit/8bit rather than quoted-printable: links stay intact and copyable in the raw message.
+    message.set_content(email.text, cte=_transfer_encoding(email.text))
+    message.add_alternative(email.html, subtype="html", cte=_transfer_encoding(email.html))
     return message
+
+
+def _transfer_encoding(text: str) -> str:
+    return "7bit" if text.isascii() else "8bit"
 
 
 class SmtpSender:

@@ -27,16 +27,23 @@ class EmailTemplate:
         if link and self.link_label:
             text_parts.append(f"{self.link_label}: {link}")
         text_parts.append("— Customer Accounts")
-        html_paragraphs = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        html_paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
         html_link = (
             f'<p><a href="{escape(link, quote=True)}">{escape(self.link_label)}</a></p>'
             if link and self.link_label
             else ""
         )
-        html = (
-            "<!doctype html><html><body>"
-            f"<p>Hello {escape(values.get('name') or 'there')},</p>{html_paragraphs}{html_link}"
-            "<p>— Customer Accounts</p></body></html>"
+        # One element per line: SMTP limits lines to 998 characters.
+        html = "\n".join(
+            [
+                "<!doctype html>",
+                '<html><body style="font-family: sans-serif">',
+                f"<p>Hello {escape(values.get('name') or 'there')},</p>",
+                html_paragraphs,
+                html_link,
+                "<p>— Customer Accounts</p>",
+                "</body></html>",
+            ]
         )
         return RenderedEmail(subject=subject, text="\n\n".join(text_parts) + "\n", html=html)
 
