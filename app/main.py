@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -12,7 +13,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -59,6 +61,10 @@ def _bearer_token(headers: Any) -> str | None:
     return token.strip() or None
 
 
+GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
+GRAPHIQL_ASSETS_URL = "/graphiql-assets/"
+
+
 class GraphQLApp(GraphQL):
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         settings = state.settings
@@ -71,6 +77,11 @@ class GraphQLApp(GraphQL):
             **kwargs,
         )
         self._state = state
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # GraphiQL's page loads its scripts from a CDN; serve our vendored copies so it works offline.
+        return str(super().graphql_ide_html).replace("https://unpkg.com/", GRAPHIQL_ASSETS_URL)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         rt = self._state.rt
@@ -141,13 +152,16 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         return JSONResponse({"status": "ready", "database": "ok"})
 
     graphql_app = GraphQLApp(state)
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if not settings.is_production:
+        routes.append(Mount(GRAPHIQL_ASSETS_URL.rstrip("/"), StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_app),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
