@@ -155,7 +155,10 @@ async def test_sessions_record_the_client_address_behind_a_trusted_proxy(setting
 async def test_graphiql_loads_its_assets_from_this_server(client: AsyncClient) -> None:
     page = (await client.get("/graphql", headers={"accept": "text/html"})).text
     assert "unpkg.com" not in page
-    for path in ("/graphiql-assets/graphiql@3.8.3/graphiql.min.js", "/graphiql-assets/react@18.2.0/umd/react.production.min.js"):
+    for path in (
+        "/graphiql-assets/graphiql@3.8.3/graphiql.min.js",
+        "/graphiql-assets/react@18.2.0/umd/react.production.min.js",
+    ):
         assert path in page
         asset = await client.get(path)
         assert asset.status_code == 200
