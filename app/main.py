@@ -117,6 +117,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 "the database is not migrated to the current version: run `customer-accounts migrate`"
             )
         state.runtime = rt
+        # Compute the dummy hash now, so the first unknown-account sign-in is not slower than the rest.
+        await rt.hasher.verify_dummy("warm-up")
         stop = asyncio.Event()
         if settings.outbox_in_process:
             dispatcher = OutboxDispatcher(

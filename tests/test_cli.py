@@ -88,3 +88,57 @@ def test_production_without_secrets_is_refused(
     monkeypatch.delenv("SECRET_KEY", raising=False)
     assert run_cli("migrate") == 2
     assert "refusing to start in production" in capsys.readouterr().err
+
+
+async def test_worker_process_delivers_the_outbox_and_stops_on_sigterm(settings: Settings, mailbox: object) -> None:
+    """`customer-accounts worker` is the scale-out path: a separate process draining the same outbox."""
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from app.outbox import enqueue_email
+    from tests.support import Mailbox
+
+    assert isinstance(mailbox, Mailbox)
+    rt = Runtime.create(settings)
+    try:
+        async with rt.db.unit_of_work() as session:
+            enqueue_email(
+                session,
+                rt.keyring,
+                "account_approved",
+                "worker@example.com",
+                {"name": "W", "link": "https://shop.test/login"},
+            )
+    finally:
+        await rt.db.dispose()
+    assert settings.smtp_url is not None
+    assert settings.secret_key is not None
+    assert settings.encryption_keys is not None
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.effective_database_url,
+        "SMTP_URL": settings.smtp_url.get_secret_value(),
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
+        "ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
+        "OUTBOX_POLL_SECONDS": "0.2",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await mailbox.wait_for("worker@example.com", "Your account is approved", timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, stderr.decode()
+    assert b"outbox dispatcher stopped" in stderr
