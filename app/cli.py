@@ -29,7 +29,7 @@ def _run(job: Callable[[Runtime], Awaitable[int]]) -> int:
         try:
             return await job(rt)
         finally:
-            await rt.db.dispose()
+            await rt.close()
 
     return asyncio.run(_main())
 

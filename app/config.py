@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str | None = None
+    # Prefix of every Redis key we write, so several deployments can share one Redis.
+    redis_prefix: str = "customer-accounts:"
 
     secret_key: SecretStr | None = None
     # "kid:base64key[,kid:base64key...]"; the first key encrypts, all of them decrypt.
@@ -56,6 +58,17 @@ class Settings(BaseSettings):
     code_max_attempts: int = Field(default=5, ge=1)
     # A new activation/reset message for the same account goes out at most this often.
     resend_cooldown_seconds: int = Field(default=60, ge=0)
+
+    # Abuse blocking (see app/throttle.py and the README's security model).
+    throttle_window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    sign_in_free_attempts: int = Field(default=5, ge=1)
+    sign_in_lock_after: int = Field(default=10, ge=1)
+    address_lock_after: int = Field(default=100, ge=1)
+    code_free_attempts: int = Field(default=5, ge=1)
+    code_lock_after: int = Field(default=10, ge=1)
+    messages_per_hour: int = Field(default=5, ge=1)
+    messages_per_address_hour: int = Field(default=30, ge=1)
 
     # argon2id: OWASP's minimum recommendation (m=19 MiB, t=2, p=1).
     argon2_time_cost: int = Field(default=2, ge=1)

@@ -27,7 +27,7 @@ from app.migrate import pending_migrations
 from app.outbox import OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services.auth import authenticate
+from app.services.sessions import authenticate
 from app.sms import sms_provider_from_settings
 from schema.build import build_schema
 from schema.context import Context
@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = Runtime.create(settings)
         if check_migrations and await pending_migrations(rt.db.engine):
-            await rt.db.dispose()
+            await rt.close()
             raise MigrationsPendingError(
                 "the database is not migrated to the current version: run `customer-accounts migrate`"
             )
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             for task in state.tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=5)
-            await rt.db.dispose()
+            await rt.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -1,12 +1,14 @@
 """Process-wide services built once at start-up (in the app lifespan or a CLI command)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.config import Settings
 from app.db import Database
 from app.security.crypto import Keyring
 from app.security.network import TrustedProxies
 from app.security.passwords import PasswordHasher
+from app.throttle import DatabaseThrottleStore, Policies, RedisThrottleStore, Throttle, ThrottleStore
 
 
 @dataclass(frozen=True)
@@ -25,14 +27,28 @@ class Runtime:
     keyring: Keyring
     hasher: PasswordHasher
     trusted_proxies: TrustedProxies
+    throttle: Throttle
+    redis: Any = None
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> "Runtime":
         if settings.encryption_keys is None:
             raise ValueError("settings need secrets: call Settings.with_secrets() first")
+        db = db or Database.from_settings(settings)
+        redis_client = None
+        store: ThrottleStore
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis_client = Redis.from_url(settings.redis_url)
+            store = RedisThrottleStore(redis_client, prefix=f"{settings.redis_prefix}throttle:")
+        else:
+            store = DatabaseThrottleStore(db)
         return cls(
             settings=settings,
-            db=db or Database.from_settings(settings),
+            db=db,
+            throttle=Throttle(store, Policies.from_settings(settings)),
+            redis=redis_client,
             keyring=Keyring.parse(settings.encryption_keys.get_secret_value()),
             hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
@@ -42,3 +58,8 @@ class Runtime:
             ),
             trusted_proxies=TrustedProxies.parse(settings.trusted_proxies),
         )
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()

@@ -103,6 +103,16 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         ),
         link_label="Reset your password",
     ),
+    "account_locked": EmailTemplate(
+        subject="Sign-in to your account is paused",
+        paragraphs=(
+            "There were too many failed attempts to sign in to your account, so sign-in is paused "
+            "for $minutes minutes.",
+            "If this was you, wait and try again, or reset your password. If it was not you, someone may be "
+            "guessing your password: your account is safe, but consider choosing a new, unique password.",
+        ),
+        link_label="Reset your password",
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),

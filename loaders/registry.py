@@ -16,9 +16,11 @@ from loaders.customers import (
     load_role_changes,
     load_roles,
 )
+from loaders.security import EventPageKey, load_event_pages, load_security_events
 from loaders.sessions import load_sessions
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
+from models.security import SecurityEvent
 
 
 class Loaders:
@@ -36,3 +38,9 @@ class Loaders:
             partial(load_affiliate_requests_by_customer, db, principal)
         )
         self.session: DataLoader[UUID, AuthSession | None] = make_loader(partial(load_sessions, db, principal))
+        self.security_event: DataLoader[UUID, SecurityEvent | None] = make_loader(
+            partial(load_security_events, db, principal)
+        )
+        self.security_event_page: DataLoader[EventPageKey, list[SecurityEvent]] = make_loader(
+            partial(load_event_pages, db, principal)
+        )

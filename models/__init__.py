@@ -14,6 +14,7 @@ from models.customer import (
     RoleChangeAction,
 )
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.security import SecurityEvent, SecurityEventOutcome, SecurityEventType, ThrottleCounter
 
 __all__ = [
     "ActivationMode",
@@ -30,6 +31,10 @@ __all__ = [
     "Role",
     "RoleChange",
     "RoleChangeAction",
+    "SecurityEvent",
+    "SecurityEventOutcome",
+    "SecurityEventType",
+    "ThrottleCounter",
     "VerificationChannel",
     "VerificationPurpose",
     "VerificationToken",

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import strawberry
 
-from app.services import auth, registration
+from app.services import passwords, registration, sessions
 from app.services.errors import AccountError
 from resolvers.permissions import IsAuthenticated, requires
 from schema.types.account_errors import AccountUserError
@@ -52,7 +52,7 @@ class AccountQueries:
     async def sessions(self, info: Info) -> list[SessionType]:
         rt = info.context.rt
         idle = timedelta(minutes=rt.settings.session_idle_timeout_minutes)
-        rows = await auth.list_sessions(rt, info.context.principal)
+        rows = await sessions.list_sessions(rt, info.context.principal)
         return [SessionType.from_row(row, row.ends_at(idle)) for row in rows]
 
 
@@ -69,7 +69,7 @@ class AccountMutations:
             customer_group=input.customer_group,
         )
         try:
-            mode = await registration.register(info.context.rt, data)
+            mode = await registration.register(info.context.rt, info.context.meta, data)
         except AccountError as error:
             return RegisterPayload(user_errors=_errors(error))
         return RegisterPayload(activation_mode=mode)
@@ -78,7 +78,7 @@ class AccountMutations:
     async def activate_account(self, info: Info, input: ActivateAccountInput) -> ActivateAccountPayload:
         data = registration.ActivationInput(token=input.token, email=input.email, phone=input.phone, code=input.code)
         try:
-            row = await registration.activate_account(info.context.rt, data)
+            row = await registration.activate_account(info.context.rt, info.context.meta, data)
         except AccountError as error:
             return ActivateAccountPayload(user_errors=_errors(error))
         return ActivateAccountPayload(customer=Customer.from_row(row))
@@ -88,7 +88,9 @@ class AccountMutations:
     )
     async def resend_activation(self, info: Info, input: ResendActivationInput) -> ResendActivationPayload:
         try:
-            await registration.resend_activation(info.context.rt, email=input.email, phone=input.phone)
+            await registration.resend_activation(
+                info.context.rt, info.context.meta, email=input.email, phone=input.phone
+            )
         except AccountError as error:
             return ResendActivationPayload(user_errors=_errors(error))
         return ResendActivationPayload()
@@ -97,27 +99,27 @@ class AccountMutations:
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
         try:
-            signed_in = await auth.login(
+            signed_in = await sessions.login(
                 ctx.rt, ctx.meta, email=input.email, phone=input.phone, password=input.password
             )
         except AccountError as error:
             return LoginPayload(user_errors=_errors(error))
         return LoginPayload(
             token=signed_in.token,
-            expires_at=auth.session_expiry(ctx.rt, signed_in.session),
+            expires_at=sessions.session_expiry(ctx.rt, signed_in.session),
             customer=Customer.from_row(signed_in.customer),
         )
 
     @strawberry.mutation(description="Sign out the current session.", extensions=requires(IsAuthenticated))
     async def logout(self, info: Info) -> LogoutPayload:
-        await auth.logout(info.context.rt, info.context.principal)
+        await sessions.logout(info.context.rt, info.context.principal, info.context.meta)
         return LogoutPayload()
 
     @strawberry.mutation(description="Sign out one of your sessions.", extensions=requires(IsAuthenticated))
     async def revoke_session(self, info: Info, input: RevokeSessionInput) -> RevokeSessionPayload:
         session_id = decode_global_id(input.session_id, "Session")
         try:
-            await auth.revoke_session(info.context.rt, info.context.principal, session_id)
+            await sessions.revoke_session(info.context.rt, info.context.principal, info.context.meta, session_id)
         except AccountError as error:
             return RevokeSessionPayload(user_errors=_errors(error))
         return RevokeSessionPayload(revoked_session_id=input.session_id)
@@ -125,9 +127,10 @@ class AccountMutations:
     @strawberry.mutation(extensions=requires(IsAuthenticated))
     async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordPayload:
         try:
-            await auth.change_password(
+            await passwords.change_password(
                 info.context.rt,
                 info.context.principal,
+                info.context.meta,
                 current_password=input.current_password,
                 new_password=input.new_password,
             )
@@ -138,18 +141,20 @@ class AccountMutations:
     @strawberry.mutation(description="Send a reset link or code. Answers the same whether or not the account exists.")
     async def request_password_reset(self, info: Info, input: RequestPasswordResetInput) -> RequestPasswordResetPayload:
         try:
-            await auth.request_password_reset(info.context.rt, email=input.email, phone=input.phone)
+            await passwords.request_password_reset(
+                info.context.rt, info.context.meta, email=input.email, phone=input.phone
+            )
         except AccountError as error:
             return RequestPasswordResetPayload(user_errors=_errors(error))
         return RequestPasswordResetPayload()
 
     @strawberry.mutation
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
-        data = auth.ResetInput(
+        data = passwords.ResetInput(
             new_password=input.new_password, token=input.token, email=input.email, phone=input.phone, code=input.code
         )
         try:
-            await auth.reset_password(info.context.rt, data)
+            await passwords.reset_password(info.context.rt, info.context.meta, data)
         except AccountError as error:
             return ResetPasswordPayload(user_errors=_errors(error))
         return ResetPasswordPayload()

@@ -7,11 +7,10 @@ from strawberry import relay
 
 from app.services import customers
 from app.services.errors import AccountError
-from app.services.pagination import Page
 from models.customer import AffiliateRequestStatus
 from resolvers.permissions import IsAdmin, IsAuthenticated, IsStaff, requires
 from schema.types.account_errors import AccountUserError
-from schema.types.base import Info, decode_global_id, user_errors
+from schema.types.base import Info, connection_from_page, decode_global_id, user_errors
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.customer_admin import (
     ApproveCustomerInput,
@@ -36,21 +35,6 @@ def _errors(error: AccountError) -> list[AccountUserError]:
     return user_errors(error, AccountUserError)
 
 
-def _connection(page: Page[Any], to_node: Any) -> Any:
-    edges = [
-        relay.Edge(node=to_node(item), cursor=cursor) for item, cursor in zip(page.items, page.cursors, strict=True)
-    ]
-    return relay.Connection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-    )
-
-
 def _customer_id(value: strawberry.ID) -> Any:
     return decode_global_id(value, "Customer")
 
@@ -67,7 +51,7 @@ class CustomerQueries:
         page = await customers.list_customers(
             info.context.rt, info.context.principal, first=first, after=after, filter=criteria
         )
-        return _connection(page, Customer.from_row)  # type: ignore[no-any-return]
+        return connection_from_page(page, Customer.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Groups a storefront may register customers into; staff see every group.")
     async def customer_groups(self, info: Info) -> list[CustomerGroup]:
@@ -81,7 +65,7 @@ class CustomerQueries:
         page = await customers.list_affiliate_requests(
             info.context.rt, info.context.principal, first=first, after=after, status=status
         )
-        return _connection(page, AffiliateRequest.from_row)  # type: ignore[no-any-return]
+        return connection_from_page(page, AffiliateRequest.from_row)  # type: ignore[no-any-return]
 
 
 @strawberry.type
@@ -90,7 +74,7 @@ class CustomerMutations:
     async def approve_customer(self, info: Info, input: ApproveCustomerInput) -> ApproveCustomerPayload:
         try:
             row = await customers.approve_customer(
-                info.context.rt, info.context.principal, _customer_id(input.customer_id)
+                info.context.rt, info.context.principal, info.context.meta, _customer_id(input.customer_id)
             )
         except AccountError as error:
             return ApproveCustomerPayload(user_errors=_errors(error))
@@ -100,7 +84,11 @@ class CustomerMutations:
     async def suspend_customer(self, info: Info, input: SuspendCustomerInput) -> SuspendCustomerPayload:
         try:
             row = await customers.suspend_customer(
-                info.context.rt, info.context.principal, _customer_id(input.customer_id), input.reason
+                info.context.rt,
+                info.context.principal,
+                info.context.meta,
+                _customer_id(input.customer_id),
+                input.reason,
             )
         except AccountError as error:
             return SuspendCustomerPayload(user_errors=_errors(error))
@@ -110,7 +98,11 @@ class CustomerMutations:
     async def reactivate_customer(self, info: Info, input: ReactivateCustomerInput) -> ReactivateCustomerPayload:
         try:
             row = await customers.reactivate_customer(
-                info.context.rt, info.context.principal, _customer_id(input.customer_id), input.reason
+                info.context.rt,
+                info.context.principal,
+                info.context.meta,
+                _customer_id(input.customer_id),
+                input.reason,
             )
         except AccountError as error:
             return ReactivateCustomerPayload(user_errors=_errors(error))
@@ -123,7 +115,12 @@ class CustomerMutations:
     async def grant_role(self, info: Info, input: GrantRoleInput) -> GrantRolePayload:
         try:
             row = await customers.grant_role(
-                info.context.rt, info.context.principal, _customer_id(input.customer_id), input.role, input.reason
+                info.context.rt,
+                info.context.principal,
+                info.context.meta,
+                _customer_id(input.customer_id),
+                input.role,
+                input.reason,
             )
         except AccountError as error:
             return GrantRolePayload(user_errors=_errors(error))
@@ -133,7 +130,12 @@ class CustomerMutations:
     async def revoke_role(self, info: Info, input: RevokeRoleInput) -> RevokeRolePayload:
         try:
             row = await customers.revoke_role(
-                info.context.rt, info.context.principal, _customer_id(input.customer_id), input.role, input.reason
+                info.context.rt,
+                info.context.principal,
+                info.context.meta,
+                _customer_id(input.customer_id),
+                input.role,
+                input.reason,
             )
         except AccountError as error:
             return RevokeRolePayload(user_errors=_errors(error))

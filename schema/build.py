@@ -11,9 +11,11 @@ from strawberry.types import ExecutionContext
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.node import NodeQueries
+from resolvers.security import SecurityQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.input_guard import RejectNulCharacters
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
+from schema.types.security import SecurityEvent
 from schema.types.session import SessionType
 
 MAX_DEPTH = 12
@@ -22,7 +24,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(AccountQueries, CustomerQueries, NodeQueries):
+class Query(AccountQueries, CustomerQueries, SecurityQueries, NodeQueries):
     pass
 
 
@@ -47,7 +49,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Customer, CustomerGroup, AffiliateRequest, SessionType],
+        types=[Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

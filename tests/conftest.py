@@ -25,12 +25,16 @@ from tests.support import Api, Caller, Mailbox, make_caller, start_smtp_server
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
+REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
 SESSION_TAG = uuid.uuid4().hex[:8]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not TEST_DATABASE_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    if REQUIRE_REDIS and not TEST_REDIS_URL:
+        raise pytest.UsageError("REQUIRE_REDIS=1 but TEST_REDIS_URL is not set")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -197,3 +201,31 @@ async def staff(api: Api, rt: Runtime) -> Caller:
 @pytest.fixture
 async def admin(api: Api, rt: Runtime) -> Caller:
     return await make_caller(api, rt, roles=(Role.ADMIN,), first_name="Ada")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis for the tests that need one (TEST_REDIS_URL); skipped without it unless REQUIRE_REDIS=1."""
+    if not TEST_REDIS_URL:
+        pytest.skip("set TEST_REDIS_URL to run the Redis tests")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+async def app_factory(settings: Settings) -> AsyncIterator[Any]:
+    """Start extra app instances with changed settings (same database): `api = await app_factory(x=1)`."""
+    from contextlib import AsyncExitStack
+
+    from app.main import create_app
+
+    async with AsyncExitStack() as stack:
+
+        async def start(**changes: Any) -> tuple[Starlette, Api]:
+            application = create_app(settings.model_copy(update=changes))
+            await stack.enter_async_context(LifespanManager(application))
+            http = await stack.enter_async_context(
+                AsyncClient(transport=ASGITransport(app=application), base_url="http://testserver")
+            )
+            return application, Api(http)
+
+        yield start

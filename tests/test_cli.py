@@ -35,7 +35,7 @@ async def roles_by_email(settings: Settings) -> dict[str, set[Role]]:
                 result.setdefault(email, set()).add(role)
             return result
     finally:
-        await rt.db.dispose()
+        await rt.close()
 
 
 def run_cli(*args: str) -> int:
@@ -112,7 +112,7 @@ async def test_worker_process_delivers_the_outbox_and_stops_on_sigterm(settings:
                 {"name": "W", "link": "https://shop.test/login"},
             )
     finally:
-        await rt.db.dispose()
+        await rt.close()
     assert settings.smtp_url is not None
     assert settings.secret_key is not None
     assert settings.encryption_keys is not None

@@ -42,7 +42,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """A runtime with no dispatcher of its own: each test drives delivery itself."""
     rt = Runtime.create(settings)
     yield rt
-    await rt.db.dispose()
+    await rt.close()
 
 
 def smtp(settings: Settings) -> SmtpSender:

@@ -2,6 +2,7 @@
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -10,6 +11,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on the metadata)
 from app.config import Settings
 from app.db import create_engine, is_sqlite
+from models.base import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None:
@@ -18,12 +20,20 @@ if config.config_file_name is not None:
 target_metadata = SQLModel.metadata
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations stay independent of model code: our column types render as plain SQLAlchemy types.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.services.validation import email_key
+from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
+from app.services.validation import clean_email, clean_phone, email_key
 from models.customer import Customer, CustomerGroup, CustomerRole, Role
 
 
@@ -34,6 +35,29 @@ async def group_by_code(session: AsyncSession, code: str) -> CustomerGroup | Non
 async def roles_of(session: AsyncSession, customer_id: uuid.UUID) -> frozenset[Role]:
     found = await session.execute(select(col(CustomerRole.role)).where(col(CustomerRole.customer_id) == customer_id))
     return frozenset(found.scalars())
+
+
+def parse_identifier(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """(normalised email, normalised phone) when exactly one is given; malformed ones become "" (match nothing)."""
+    if bool(email and email.strip()) == bool(phone and phone.strip()):
+        raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
+    ignored: list[ErrorDetail] = []
+    if email:
+        return clean_email(email, ("email",), ignored) or "", None
+    return None, clean_phone(phone, ("phone",), ignored) or ""
+
+
+def identifier_text(email: str | None, phone: str | None) -> str:
+    """The identifier a caller tried, for throttling and audit keys (unknown and malformed ones included)."""
+    return (email or phone or "").strip().lower()
+
+
+async def customer_by_identifier(session: AsyncSession, email: str | None, phone: str | None) -> Customer | None:
+    if email:
+        return await customer_by_email(session, email)
+    if phone:
+        return await customer_by_phone(session, phone)
+    return None
 
 
 def display_name(customer: Customer) -> str:

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.outbox import enqueue_email
+from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
-from app.runtime import Runtime
-from app.services.auth import revoke_all_sessions
+from app.runtime import RequestMeta, Runtime
+from app.services import audit
 from app.services.customer_queries import display_name
 from app.services.errors import (
     AccountError,
@@ -20,7 +21,7 @@ from app.services.errors import (
     NotAuthenticatedError,
     PermissionDeniedError,
 )
-from app.services.pagination import Page, build_page, newest_first, page_size
+from app.services.sessions import revoke_all_sessions
 from app.services.validation import MAX_TEXT_LENGTH, clean_text
 from models.base import utcnow
 from models.customer import (
@@ -34,6 +35,7 @@ from models.customer import (
     RoleChange,
     RoleChangeAction,
 )
+from models.security import SecurityEventType
 
 MAX_QUERY_LENGTH = 200
 
@@ -103,7 +105,9 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     return value
 
 
-async def approve_customer(rt: Runtime, principal: Principal, customer_id: uuid.UUID | None) -> Customer:
+async def approve_customer(
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None
+) -> Customer:
     require_admin(principal)
     async with rt.db.unit_of_work() as session:
         customer = await _load_target(session, customer_id)
@@ -117,6 +121,9 @@ async def approve_customer(rt: Runtime, principal: Principal, customer_id: uuid.
         customer.updated_at = now
         customer.status_reason = None
         session.add(customer)
+        audit.record(
+            session, meta, SecurityEventType.ACCOUNT_APPROVED, customer_id=customer.id, actor_id=principal.customer_id
+        )
         enqueue_email(
             session,
             rt.keyring,
@@ -128,7 +135,7 @@ async def approve_customer(rt: Runtime, principal: Principal, customer_id: uuid.
 
 
 async def suspend_customer(
-    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, reason: str | None
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, reason: str | None
 ) -> Customer:
     actor_id = require_admin(principal)
     why = _reason(reason, required=True)
@@ -147,12 +154,15 @@ async def suspend_customer(
         customer.updated_at = utcnow()
         session.add(customer)
         await revoke_all_sessions(session, customer.id, "SUSPENDED")
+        audit.record(
+            session, meta, SecurityEventType.ACCOUNT_SUSPENDED, customer_id=customer.id, actor_id=actor_id, detail=why
+        )
         enqueue_email(session, rt.keyring, "account_suspended", customer.email, {"name": display_name(customer)})
     return customer
 
 
 async def reactivate_customer(
-    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, reason: str | None
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, reason: str | None
 ) -> Customer:
     require_admin(principal)
     why = _reason(reason, required=False)
@@ -168,6 +178,14 @@ async def reactivate_customer(
         customer.activated_at = customer.activated_at or now
         customer.updated_at = now
         session.add(customer)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.ACCOUNT_REACTIVATED,
+            customer_id=customer.id,
+            actor_id=principal.customer_id,
+            detail=why,
+        )
         enqueue_email(
             session,
             rt.keyring,
@@ -179,7 +197,7 @@ async def reactivate_customer(
 
 
 async def grant_role(
-    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, role: Role, reason: str | None
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, role: Role, reason: str | None
 ) -> Customer:
     actor_id = require_admin(principal)
     why = _reason(reason, required=True)
@@ -199,6 +217,9 @@ async def grant_role(
                 customer_id=customer.id, role=role, action=RoleChangeAction.GRANTED, actor_id=actor_id, reason=why
             )
         )
+        audit.record(
+            session, meta, SecurityEventType.ROLE_GRANTED, customer_id=customer.id, actor_id=actor_id, detail=role.value
+        )
         if role is Role.AFFILIATE:
             await _close_affiliate_request(session, customer.id, AffiliateRequestStatus.APPROVED, actor_id, why)
         enqueue_email(
@@ -212,7 +233,7 @@ async def grant_role(
 
 
 async def revoke_role(
-    rt: Runtime, principal: Principal, customer_id: uuid.UUID | None, role: Role, reason: str | None
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, role: Role, reason: str | None
 ) -> Customer:
     actor_id = require_admin(principal)
     why = _reason(reason, required=True)
@@ -242,6 +263,9 @@ async def revoke_role(
             RoleChange(
                 customer_id=customer.id, role=role, action=RoleChangeAction.REVOKED, actor_id=actor_id, reason=why
             )
+        )
+        audit.record(
+            session, meta, SecurityEventType.ROLE_REVOKED, customer_id=customer.id, actor_id=actor_id, detail=role.value
         )
     return customer
 

@@ -3,6 +3,18 @@
 import enum
 from dataclasses import dataclass
 
+from app.errors import InvalidInputError, NotAuthenticatedError, PermissionDeniedError
+
+__all__ = [
+    "AccountError",
+    "AccountErrorCode",
+    "DomainError",
+    "ErrorDetail",
+    "InvalidInputError",
+    "NotAuthenticatedError",
+    "PermissionDeniedError",
+]
+
 
 @dataclass(frozen=True)
 class ErrorDetail:
@@ -46,6 +58,7 @@ class AccountErrorCode(enum.Enum):
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     INVALID_CODE = "INVALID_CODE"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    THROTTLED = "THROTTLED"
     NOT_FOUND = "NOT_FOUND"
     INVALID_STATUS = "INVALID_STATUS"
     ROLE_ALREADY_GRANTED = "ROLE_ALREADY_GRANTED"
@@ -60,15 +73,3 @@ class AccountError(DomainError):
     @classmethod
     def one(cls, code: AccountErrorCode, message: str, field: tuple[str, ...] | None = None) -> "AccountError":
         return cls(ErrorDetail(code=code, message=message, field=field))
-
-
-class NotAuthenticatedError(Exception):
-    """The operation needs a signed-in caller."""
-
-
-class PermissionDeniedError(Exception):
-    """The caller is signed in but may not do this."""
-
-
-class InvalidInputError(Exception):
-    """Malformed arguments of a query (a bad cursor, a page size out of range): a GraphQL error."""

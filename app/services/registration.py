@@ -6,13 +6,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.outbox import enqueue_email, enqueue_sms
-from app.runtime import Runtime
+from app.runtime import RequestMeta, Runtime
+from app.services import abuse, audit
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_phone,
     display_name,
     group_by_code,
     group_of,
+    identifier_text,
 )
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.validation import (
@@ -28,6 +30,7 @@ from app.templates import describe_minutes
 from models.auth import VerificationPurpose
 from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerGroup, CustomerRole, CustomerStatus, Role
+from models.security import SecurityEventOutcome, SecurityEventType
 
 INITIAL_STATUS = {
     ActivationMode.EMAIL_LINK: CustomerStatus.PENDING_ACTIVATION,
@@ -94,7 +97,7 @@ async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer
         enqueue_sms(session, rt.keyring, "activation_code", customer.phone, values)
 
 
-async def register(rt: Runtime, data: RegistrationInput) -> ActivationMode:
+async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> ActivationMode:
     """Create an account in its group; returns how it will be activated.
 
     For groups activated by email link the answer is the same whether or not the address is taken:
@@ -115,6 +118,8 @@ async def register(rt: Runtime, data: RegistrationInput) -> ActivationMode:
         )
     if errors or email is None or group is None:
         raise AccountError(*errors)
+    # Registration sends mail (to the new address, or to the owner of a taken one): limit it like resends.
+    await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, email))
 
     password_hash = await rt.hasher.hash(data.password)
     mode = group.activation_mode
@@ -145,6 +150,9 @@ async def register(rt: Runtime, data: RegistrationInput) -> ActivationMode:
             raise AccountError.one(
                 AccountErrorCode.PHONE_TAKEN, "An account with this phone number already exists.", ("phone",)
             )
+        audit.record(session, meta, SecurityEventType.ACCOUNT_REGISTERED, customer_id=customer.id, detail=group.code)
+        if status is CustomerStatus.ACTIVE:
+            audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason=mode.value)
         if mode is ActivationMode.ADMIN_APPROVAL:
             enqueue_email(
                 session, rt.keyring, "registration_received", customer.email, {"name": display_name(customer)}
@@ -197,7 +205,7 @@ def _activate(customer: Customer, *, email_proven: bool, phone_proven: bool) -> 
         customer.phone_verified_at = now
 
 
-async def activate_account(rt: Runtime, data: ActivationInput) -> Customer:
+async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput) -> Customer:
     token = (data.token or "").strip()
     code = (data.code or "").strip()
     if token and (code or data.email or data.phone):
@@ -209,6 +217,11 @@ async def activate_account(rt: Runtime, data: ActivationInput) -> Customer:
             AccountErrorCode.REQUIRED, "Send the token from the email, or the code you received.", ("token",)
         )
 
+    if code:
+        tried = audit.identifier_hash(rt, identifier_text(data.email, data.phone))
+        refused = await abuse.check(rt, [(rt.throttle.policies.codes_per_account, tried)])
+        if refused is not None:
+            raise abuse.throttled(refused)
     failure: ErrorDetail | None = None
     async with rt.db.unit_of_work() as session:
         if token:
@@ -231,6 +244,16 @@ async def activate_account(rt: Runtime, data: ActivationInput) -> Customer:
                 raise AccountError.one(AccountErrorCode.ALREADY_ACTIVE, "This account is already activated.", None)
             _activate(customer, email_proven=email_proven, phone_proven=phone_proven)
             session.add(customer)
+            audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id)
+        else:
+            audit.record(
+                session,
+                meta,
+                SecurityEventType.ACTIVATION_CODE_FAILED,
+                SecurityEventOutcome.FAILURE,
+                customer_id=customer.id if customer else None,
+                reason=failure.code.name,
+            )
     if failure is not None:
         raise AccountError(failure)  # raised after commit: the wrong try is counted
     assert customer is not None
@@ -254,7 +277,7 @@ async def _customer_for_code(session: AsyncSession, data: ActivationInput) -> Cu
     )
 
 
-async def resend_activation(rt: Runtime, *, email: str | None, phone: str | None) -> None:
+async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
     """Send a fresh activation link or code. Always answers the same, whether or not the account exists."""
     errors: list[ErrorDetail] = []
     if bool(email) == bool(phone):
@@ -262,6 +285,7 @@ async def resend_activation(rt: Runtime, *, email: str | None, phone: str | None
     clean = clean_email(email, ("email",), errors) if email else clean_phone(phone, ("phone",), errors)
     if errors or clean is None:
         raise AccountError(*errors)
+    await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, clean))
     async with rt.db.unit_of_work() as session:
         customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, clean))
         if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info as StrawberryInfo
 
+from app.pagination import Page
 from app.services.errors import DomainError
 from loaders.batching import parse_uuid
 from schema.context import Context
@@ -63,3 +64,19 @@ async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
     valid = [key for key in keys if key is not None]
     rows = dict(zip(valid, await loader.load_many(valid), strict=True)) if valid else {}
     return [rows.get(key) if key is not None else None for key in keys]
+
+
+def connection_from_page(page: Page[Any], to_node: Any) -> Any:
+    """A Relay connection from a keyset page."""
+    edges = [
+        relay.Edge(node=to_node(item), cursor=cursor) for item, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+    )

@@ -7,6 +7,8 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from app.pagination import build_page, page_size
+from loaders.security import EventPageKey
 from models.customer import (
     ActivationMode,
     AffiliateRequestStatus,
@@ -18,7 +20,8 @@ from models.customer import AffiliateRequest as AffiliateRequestRow
 from models.customer import Customer as CustomerRow
 from models.customer import CustomerGroup as CustomerGroupRow
 from models.customer import RoleChange as RoleChangeRow
-from schema.types.base import Info, load_nodes
+from schema.types.base import Info, connection_from_page, load_nodes
+from schema.types.security import SecurityEvent
 
 
 @strawberry.type(description="A group of customers (e.g. shop, wholesale); it decides how new accounts are activated.")
@@ -156,6 +159,15 @@ class Customer(relay.Node):
     async def affiliate_requests(self, info: Info) -> list[AffiliateRequest]:
         rows = await info.context.loaders.affiliate_requests_by_customer.load(self.row.id)
         return [AffiliateRequest.from_row(row) for row in rows]
+
+    @strawberry.field(description="Security activity on this account (sign-ins, password changes …), newest first.")
+    async def security_events(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> relay.Connection[SecurityEvent]:
+        limit = page_size(first)
+        rows = await info.context.loaders.security_event_page.load(EventPageKey(self.row.id, limit, after))
+        page = build_page(rows, limit, lambda row: (row.created_at, row.id), after)
+        return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

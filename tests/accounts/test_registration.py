@@ -4,12 +4,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.runtime import Runtime
 from models.auth import VerificationToken
 from models.base import utcnow
 from models.customer import ActivationMode, Customer
+from models.security import ThrottleCounter
 from tests.accounts.queries import ACTIVATE, LOGIN, LOGOUT, ME, REGISTER, RESEND
 from tests.support import Api, Mailbox, html_body, link_token, make_group, text_body, wait_for_sms_code
 
@@ -74,6 +75,11 @@ async def test_activation_link_is_single_use(api: Api, mailbox: Mailbox) -> None
             }
         ],
     }
+
+
+async def clear_throttling(rt: Runtime) -> None:
+    async with rt.db.unit_of_work() as session:
+        await session.execute(delete(ThrottleCounter))
 
 
 async def expire_verification_tokens(rt: Runtime) -> None:
@@ -173,6 +179,9 @@ async def test_wrong_codes_count_against_a_limit(api: Api, rt: Runtime, sms_dir:
         result = await api.ok(ACTIVATE, {"input": {"email": "new.person@example.com", "code": wrong}})
         codes.append(result["activateAccount"]["userErrors"][0]["code"])
     assert codes == ["INVALID_CODE"] * (rt.settings.code_max_attempts - 1) + ["TOO_MANY_ATTEMPTS"]
+    throttled = await api.ok(ACTIVATE, {"input": {"email": "new.person@example.com", "code": code}})
+    assert [e["code"] for e in throttled["activateAccount"]["userErrors"]] == ["THROTTLED"]
+    await clear_throttling(rt)
     # The right code no longer works: the code died with the last wrong try.
     late = await api.ok(ACTIVATE, {"input": {"email": "new.person@example.com", "code": code}})
     assert [e["code"] for e in late["activateAccount"]["userErrors"]] == ["INVALID_CODE"]

@@ -200,6 +200,7 @@ PERMISSION_MATRIX = [
     (REVOKE, {"input": {"customerId": "x", "role": "ADMIN", "reason": "r"}}, "admin"),
     (REJECT_AFFILIATE, {"input": {"requestId": "x", "reason": "r"}}, "admin"),
     (REQUEST_AFFILIATE, {"input": {}}, "customer"),
+    ("{ securityEvents { edges { cursor } } }", {}, "admin"),
     ("{ sessions { id } }", {}, "customer"),
     ("mutation { logout { userErrors { code } } }", {}, "customer"),
 ]
@@ -225,14 +226,21 @@ async def test_permission_matrix(
 async def test_two_administrators_revoking_each_other_leave_one(api: Api, rt: Runtime, admin: Caller) -> None:
     """If the actor's own ADMIN role went away meanwhile (a concurrent revocation), the last one stays."""
     from app.principal import Principal
+    from app.runtime import RequestMeta
     from app.services import customers
     from app.services.errors import AccountError
 
     second = await make_caller(api, rt, roles=(Role.ADMIN,))
+    meta = RequestMeta()
     await customers.revoke_role(
-        rt, Principal(customer_id=admin.customer.id, roles=frozenset({Role.ADMIN})), second.customer.id, Role.ADMIN, "r"
+        rt,
+        Principal(customer_id=admin.customer.id, roles=frozenset({Role.ADMIN})),
+        meta,
+        second.customer.id,
+        Role.ADMIN,
+        "r",
     )
     stale = Principal(customer_id=second.customer.id, roles=frozenset({Role.ADMIN}))
     with pytest.raises(AccountError) as raised:
-        await customers.revoke_role(rt, stale, admin.customer.id, Role.ADMIN, "r")
+        await customers.revoke_role(rt, stale, meta, admin.customer.id, Role.ADMIN, "r")
     assert [d.code.value for d in raised.value.details] == ["LAST_ADMIN"]

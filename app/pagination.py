@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
 
-from app.services.errors import InvalidInputError
+from app.errors import InvalidInputError
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100

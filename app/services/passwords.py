@@ -1,0 +1,207 @@
+"""Changing and resetting passwords."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.outbox import enqueue_email, enqueue_sms
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.services import abuse, audit
+from app.services.customer_queries import (
+    customer_by_email,
+    customer_by_identifier,
+    customer_by_phone,
+    display_name,
+    group_of,
+    identifier_text,
+    parse_identifier,
+)
+from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
+from app.services.sessions import MAX_PASSWORD_INPUT, require_customer, revoke_all_sessions
+from app.services.validation import check_new_password, clean_email, clean_phone
+from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
+from app.templates import describe_minutes
+from models.auth import VerificationPurpose
+from models.base import utcnow
+from models.customer import ActivationMode, Customer, CustomerStatus
+from models.security import SecurityEventOutcome, SecurityEventType
+
+
+@dataclass(frozen=True)
+class ResetInput:
+    new_password: str
+    token: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    code: str | None = None
+
+
+async def change_password(
+    rt: Runtime, principal: Principal, meta: RequestMeta, *, current_password: str, new_password: str
+) -> None:
+    customer_id = require_customer(principal)
+    async with rt.db.read() as session:
+        customer = await session.get(Customer, customer_id)
+    assert customer is not None
+    if (
+        not current_password
+        or customer.password_hash is None
+        or len(current_password) > MAX_PASSWORD_INPUT
+        or not await rt.hasher.verify(customer.password_hash, current_password)
+    ):
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.PASSWORD_CHANGED,
+            SecurityEventOutcome.FAILURE,
+            customer_id=customer_id,
+            reason="INCORRECT_PASSWORD",
+        )
+        raise AccountError.one(
+            AccountErrorCode.INCORRECT_PASSWORD, "The current password is not correct.", ("currentPassword",)
+        )
+    errors: list[ErrorDetail] = []
+    check_new_password(new_password, customer.email, ("newPassword",), errors)
+    if errors:
+        raise AccountError(*errors)
+    if new_password == current_password:
+        raise AccountError.one(
+            AccountErrorCode.PASSWORD_UNCHANGED, "Choose a password different from the current one.", ("newPassword",)
+        )
+    new_hash = await rt.hasher.hash(new_password)
+    async with rt.db.unit_of_work() as session:
+        now = utcnow()
+        await session.execute(
+            update(Customer)
+            .where(col(Customer.id) == customer_id)
+            .values(password_hash=new_hash, password_changed_at=now, updated_at=now)
+        )
+        await revoke_all_sessions(session, customer_id, "PASSWORD_CHANGED", keep=principal.session_id)
+        audit.record(session, meta, SecurityEventType.PASSWORD_CHANGED, customer_id=customer_id)
+        _notify_password_changed(session, rt, customer)
+
+
+def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
+    values = {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/forgot-password"}
+    enqueue_email(session, rt.keyring, "password_changed", customer.email, values)
+
+
+async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
+    """Send a reset link (email) or code (SMS). The answer is the same whether or not the account exists."""
+    errors: list[ErrorDetail] = []
+    if bool(email and email.strip()) == bool(phone and phone.strip()):
+        raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
+    clean = clean_email(email, ("email",), errors) if email else clean_phone(phone, ("phone",), errors)
+    if errors or clean is None:
+        raise AccountError(*errors)
+    tried = audit.identifier_hash(rt, clean)
+    await abuse.guard_messages(rt, meta, tried)
+    settings = rt.settings
+    async with rt.db.unit_of_work() as session:
+        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, clean))
+        if customer is None:
+            return
+        if await recently_issued(
+            session, customer.id, VerificationPurpose.PASSWORD_RESET, settings.resend_cooldown_seconds
+        ):
+            return
+        audit.record(session, meta, SecurityEventType.PASSWORD_RESET_REQUESTED, customer_id=customer.id)
+        if email:
+            token = await issue_link(
+                session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.password_reset_ttl_minutes
+            )
+            values = {
+                "name": display_name(customer),
+                "link": f"{settings.storefront_url}/reset-password?token={token}",
+                "valid_for": describe_minutes(settings.password_reset_ttl_minutes),
+            }
+            enqueue_email(session, rt.keyring, "password_reset", customer.email, values)
+        else:
+            code = await issue_code(
+                session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.sms_code_ttl_minutes
+            )
+            values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
+            enqueue_sms(session, rt.keyring, "password_reset_code", clean, values)
+
+
+async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> None:
+    """Set a new password from a reset link or code; every session of the account is signed out."""
+    token = (data.token or "").strip()
+    code = (data.code or "").strip()
+    if bool(token) == bool(code):
+        raise AccountError.one(
+            AccountErrorCode.REQUIRED, "Send the token from the email, or the code from the SMS.", ("token",)
+        )
+    errors: list[ErrorDetail] = []
+    check_new_password(data.new_password, None, ("newPassword",), errors)
+    if errors:
+        raise AccountError(*errors)
+    email, phone = parse_identifier(data.email, data.phone) if code else (None, None)
+    if code:
+        refused = await abuse.check(
+            rt, [(rt.throttle.policies.codes_per_account, audit.identifier_hash(rt, identifier_text(email, phone)))]
+        )
+        if refused is not None:
+            raise abuse.throttled(refused)
+    new_hash = await rt.hasher.hash(data.new_password)
+    failure: ErrorDetail | None = None
+    async with rt.db.unit_of_work() as session:
+        if token:
+            outcome = await consume_link(session, rt, VerificationPurpose.PASSWORD_RESET, token, ("token",))
+            if isinstance(outcome, ErrorDetail):
+                raise AccountError(outcome)
+            customer = await session.get(Customer, outcome)
+            proof = ActivationMode.EMAIL_LINK
+        else:
+            customer = await customer_by_identifier(session, email, phone)
+            failure = await consume_code(
+                session, rt, VerificationPurpose.PASSWORD_RESET, customer.id if customer else None, code, ("code",)
+            )
+            proof = ActivationMode.SMS_CODE
+        if failure is not None:
+            audit.record(
+                session,
+                meta,
+                SecurityEventType.PASSWORD_RESET,
+                SecurityEventOutcome.FAILURE,
+                customer_id=customer.id if customer else None,
+                reason=failure.code.name,
+            )
+        else:
+            assert customer is not None
+            check_new_password(data.new_password, customer.email, ("newPassword",), errors)
+            if errors:
+                raise AccountError(*errors)  # rolls back: the link or code stays usable
+            await _apply_reset(session, rt, meta, customer, new_hash, proof)
+    if failure is not None:
+        raise AccountError(failure)  # raised after commit: the wrong try is counted
+
+
+async def _apply_reset(
+    session: AsyncSession, rt: Runtime, meta: RequestMeta, customer: Customer, new_hash: str, proof: ActivationMode
+) -> None:
+    now = utcnow()
+    customer.password_hash = new_hash
+    customer.password_changed_at = now
+    customer.updated_at = now
+    if proof is ActivationMode.EMAIL_LINK:
+        customer.email_verified_at = customer.email_verified_at or now
+    else:
+        customer.phone_verified_at = customer.phone_verified_at or now
+    # The reset proved control of the address the group activates by: the account is activated too.
+    if (
+        customer.status is CustomerStatus.PENDING_ACTIVATION
+        and (await group_of(session, customer)).activation_mode is proof
+    ):
+        customer.status = CustomerStatus.ACTIVE
+        customer.activated_at = now
+        audit.record(
+            session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason="PASSWORD_RESET"
+        )
+    session.add(customer)
+    await revoke_all_sessions(session, customer.id, "PASSWORD_RESET")
+    audit.record(session, meta, SecurityEventType.PASSWORD_RESET, customer_id=customer.id)
+    _notify_password_changed(session, rt, customer)

@@ -1,0 +1,266 @@
+"""Sign-in and sessions: login (throttled and audited), bearer-token authentication, sign-out."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.outbox import enqueue_email
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.security.tokens import new_session_token, sha256_hex
+from app.services import abuse, audit
+from app.services.customer_queries import (
+    customer_by_identifier,
+    display_name,
+    identifier_text,
+    parse_identifier,
+    roles_of,
+)
+from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
+from models.auth import AuthSession
+from models.base import utcnow
+from models.customer import Customer, CustomerStatus
+from models.security import SecurityEventOutcome, SecurityEventType
+
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+MAX_PASSWORD_INPUT = 1024  # longer input is refused before it reaches argon2
+
+STATUS_ERRORS = {
+    CustomerStatus.PENDING_ACTIVATION: (
+        AccountErrorCode.ACCOUNT_PENDING_ACTIVATION,
+        "Activate your account first: follow the link or enter the code we sent you.",
+    ),
+    CustomerStatus.PENDING_APPROVAL: (
+        AccountErrorCode.ACCOUNT_PENDING_APPROVAL,
+        "Your account is waiting for approval by an administrator.",
+    ),
+    CustomerStatus.SUSPENDED: (AccountErrorCode.ACCOUNT_SUSPENDED, "This account is suspended; contact support."),
+}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    session: AuthSession
+    customer: Customer
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    principal: Principal
+    session: AuthSession
+
+
+def rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _invalid_credentials() -> AccountError:
+    return AccountError.one(AccountErrorCode.INVALID_CREDENTIALS, "The sign-in details are not correct.", None)
+
+
+async def login(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None, password: str) -> SignedIn:
+    email, phone = parse_identifier(email, phone)
+    if not password:
+        raise AccountError.one(AccountErrorCode.REQUIRED, "Enter your password.", ("password",))
+    tried = audit.identifier_hash(rt, identifier_text(email, phone))
+    policies = rt.throttle.policies
+    async with rt.db.read() as session:
+        customer = await customer_by_identifier(session, email, phone)
+    customer_id = customer.id if customer is not None else None
+
+    # Counted before the password is checked: concurrent (aliased) attempts each use one try.
+    by_address = await rt.throttle.attempt(policies.sign_in_per_address, abuse.address(meta))
+    by_account = await rt.throttle.attempt(policies.sign_in_per_account, tried) if by_address.allowed else by_address
+    if not by_account.allowed:
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.SIGN_IN,
+            SecurityEventOutcome.BLOCKED,
+            customer_id=customer_id,
+            identifier=tried,
+            reason="THROTTLED",
+        )
+        raise abuse.throttled(by_account)
+
+    if customer is None or customer.password_hash is None or len(password) > MAX_PASSWORD_INPUT:
+        await rt.hasher.verify_dummy(password[:MAX_PASSWORD_INPUT])  # as slow as a wrong password
+        await _failed(
+            rt,
+            meta,
+            customer,
+            tried,
+            "UNKNOWN_ACCOUNT" if customer is None else "WRONG_PASSWORD",
+            by_account.locked_now,
+        )
+        raise _invalid_credentials()
+    if not await rt.hasher.verify(customer.password_hash, password):
+        await _failed(rt, meta, customer, tried, "WRONG_PASSWORD", by_account.locked_now)
+        raise _invalid_credentials()
+    await rt.throttle.reset(policies.sign_in_per_account, tried)
+    if customer.status in STATUS_ERRORS:
+        code, message = STATUS_ERRORS[customer.status]
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.SIGN_IN,
+            SecurityEventOutcome.FAILURE,
+            customer_id=customer.id,
+            identifier=tried,
+            reason=customer.status.value,
+        )
+        raise AccountError.one(code, message, None)
+    return await _open_session(rt, meta, customer, password, tried)
+
+
+async def _failed(
+    rt: Runtime, meta: RequestMeta, customer: Customer | None, tried: str, reason: str, locked: bool
+) -> None:
+    """Record a failed sign-in; when it locked an existing account, record that and tell the owner."""
+    async with rt.db.unit_of_work() as session:
+        customer_id = customer.id if customer else None
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.SIGN_IN,
+            SecurityEventOutcome.FAILURE,
+            customer_id=customer_id,
+            identifier=tried,
+            reason=reason,
+        )
+        if locked and customer is not None:
+            audit.record(session, meta, SecurityEventType.ACCOUNT_LOCKED, customer_id=customer.id, identifier=tried)
+            values = {
+                "name": display_name(customer),
+                "minutes": str(rt.settings.lockout_minutes),
+                "link": f"{rt.settings.storefront_url}/forgot-password",
+            }
+            enqueue_email(session, rt.keyring, "account_locked", customer.email, values)
+
+
+async def _open_session(rt: Runtime, meta: RequestMeta, customer: Customer, password: str, tried: str) -> SignedIn:
+    assert customer.password_hash is not None
+    new_hash = await rt.hasher.hash(password) if rt.hasher.needs_rehash(customer.password_hash) else None
+    token = new_session_token()
+    now = utcnow()
+    auth_session = AuthSession(
+        customer_id=customer.id,
+        token_hash=sha256_hex(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(minutes=rt.settings.session_absolute_timeout_minutes),
+        ip_address=meta.ip_address,
+        user_agent=(meta.user_agent or "")[:512] or None,
+    )
+    async with rt.db.unit_of_work() as session:
+        session.add(auth_session)
+        if new_hash is not None:
+            await session.execute(
+                update(Customer).where(col(Customer.id) == customer.id).values(password_hash=new_hash)
+            )
+        audit.record(session, meta, SecurityEventType.SIGN_IN, customer_id=customer.id, identifier=tried)
+    return SignedIn(token=token, session=auth_session, customer=customer)
+
+
+def session_expiry(rt: Runtime, auth_session: AuthSession) -> datetime:
+    return auth_session.ends_at(timedelta(minutes=rt.settings.session_idle_timeout_minutes))
+
+
+def _is_live(rt: Runtime, auth_session: AuthSession) -> bool:
+    return auth_session.revoked_at is None and session_expiry(rt, auth_session) > utcnow()
+
+
+async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
+    """The principal behind a bearer token, or None when it is unknown, expired or revoked."""
+    if not token or len(token) > 200:
+        return None
+    async with rt.db.read() as session:
+        found = await session.execute(
+            select(AuthSession, Customer)
+            .join(Customer, col(Customer.id) == col(AuthSession.customer_id))
+            .where(col(AuthSession.token_hash) == sha256_hex(token))
+        )
+        row = found.first()
+        if row is None:
+            return None
+        auth_session, customer = row
+        if not _is_live(rt, auth_session) or customer.status is not CustomerStatus.ACTIVE:
+            return None
+        roles = await roles_of(session, customer.id)
+    now = utcnow()
+    if now - auth_session.last_seen_at > LAST_SEEN_RESOLUTION:
+        async with rt.db.unit_of_work() as session:
+            await session.execute(
+                update(AuthSession).where(col(AuthSession.id) == auth_session.id).values(last_seen_at=now)
+            )
+        auth_session.last_seen_at = now
+    principal = Principal(customer_id=customer.id, session_id=auth_session.id, roles=roles)
+    return Authenticated(principal=principal, session=auth_session)
+
+
+def require_customer(principal: Principal) -> uuid.UUID:
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    return principal.customer_id
+
+
+async def revoke_all_sessions(
+    session: AsyncSession, customer_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
+) -> None:
+    statement = update(AuthSession).where(
+        col(AuthSession.customer_id) == customer_id, col(AuthSession.revoked_at).is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(col(AuthSession.id) != keep)
+    await session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+async def logout(rt: Runtime, principal: Principal, meta: RequestMeta) -> None:
+    customer_id = require_customer(principal)
+    async with rt.db.unit_of_work() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(col(AuthSession.id) == principal.session_id, col(AuthSession.revoked_at).is_(None))
+            .values(revoked_at=utcnow(), revoked_reason="LOGOUT")
+        )
+        audit.record(session, meta, SecurityEventType.SIGN_OUT, customer_id=customer_id)
+
+
+async def list_sessions(rt: Runtime, principal: Principal) -> list[AuthSession]:
+    customer_id = require_customer(principal)
+    async with rt.db.read() as session:
+        found = await session.execute(
+            select(AuthSession)
+            .where(col(AuthSession.customer_id) == customer_id, col(AuthSession.revoked_at).is_(None))
+            .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())
+        )
+        return [row for row in found.scalars() if _is_live(rt, row)]
+
+
+async def revoke_session(
+    rt: Runtime, principal: Principal, meta: RequestMeta, session_id: uuid.UUID | None
+) -> uuid.UUID:
+    customer_id = require_customer(principal)
+    not_found = AccountError.one(AccountErrorCode.NOT_FOUND, "No such session.", ("sessionId",))
+    if session_id is None:
+        raise not_found
+    async with rt.db.unit_of_work() as session:
+        result = await session.execute(
+            update(AuthSession)
+            .where(
+                col(AuthSession.id) == session_id,
+                col(AuthSession.customer_id) == customer_id,  # another customer's session reads as not found
+                col(AuthSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=utcnow(), revoked_reason="REVOKED_BY_OWNER")
+        )
+        if rowcount(result) != 1:
+            raise not_found
+        audit.record(session, meta, SecurityEventType.SESSION_REVOKED, customer_id=customer_id, detail=str(session_id))
+    return session_id

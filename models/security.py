@@ -1,0 +1,73 @@
+"""Security events (the append-only audit log) and throttling counters."""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import enum_column, timestamp, uuid_pk
+
+
+class SecurityEventType(enum.Enum):
+    ACCOUNT_REGISTERED = "ACCOUNT_REGISTERED"
+    ACCOUNT_ACTIVATED = "ACCOUNT_ACTIVATED"
+    SIGN_IN = "SIGN_IN"
+    SIGN_OUT = "SIGN_OUT"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    SESSION_REVOKED = "SESSION_REVOKED"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"
+    PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"
+    PASSWORD_RESET = "PASSWORD_RESET"
+    ACTIVATION_CODE_FAILED = "ACTIVATION_CODE_FAILED"
+    ROLE_GRANTED = "ROLE_GRANTED"
+    ROLE_REVOKED = "ROLE_REVOKED"
+    ACCOUNT_APPROVED = "ACCOUNT_APPROVED"
+    ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
+    ACCOUNT_REACTIVATED = "ACCOUNT_REACTIVATED"
+
+
+class SecurityEventOutcome(enum.Enum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    BLOCKED = "BLOCKED"
+
+
+class SecurityEvent(SQLModel, table=True):
+    """Who did what to which account, from where, and how it ended. Never holds a secret."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (
+        sa.Index("ix_security_event_customer_time", "customer_id", "created_at"),
+        sa.Index("ix_security_event_ip_time", "ip_address", "created_at"),
+        sa.Index("ix_security_event_type_time", "type", "created_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    type: SecurityEventType = enum_column(SecurityEventType)
+    outcome: SecurityEventOutcome = enum_column(SecurityEventOutcome)
+    # The account the event is about; null when it names no account (e.g. a sign-in for an unknown email).
+    customer_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    # Who acted, when not the account itself (an administrator).
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    # Keyed hash of the email or phone that was tried, so attacks on unknown accounts can be correlated.
+    identifier_hash: str | None = Field(default=None, max_length=64, index=True)
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=512)
+    request_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=64)
+    detail: str | None = Field(default=None, max_length=500)
+    created_at: datetime = timestamp(default_now=True)
+
+
+class ThrottleCounter(SQLModel, table=True):
+    """Attempts counted per key (an account identifier or a client address) in a fixed window."""
+
+    __tablename__ = "throttle_counter"
+
+    key: str = Field(primary_key=True, max_length=128)
+    attempts: int = Field(default=0)
+    window_started_at: datetime = timestamp(default_now=True)
+    last_attempt_at: datetime = timestamp(default_now=True)
+    locked_until: datetime | None = timestamp(nullable=True)

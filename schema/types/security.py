@@ -1,0 +1,82 @@
+"""Security events: the audit log as customers and administrators see it."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.security import SecurityEvent as SecurityEventRow
+from models.security import SecurityEventOutcome, SecurityEventType
+from schema.types.base import Info, load_nodes
+
+if TYPE_CHECKING:
+    from schema.types.customer import Customer
+
+SecurityEventTypeEnum = strawberry.enum(SecurityEventType, name="SecurityEventType")
+SecurityEventOutcomeEnum = strawberry.enum(SecurityEventOutcome, name="SecurityEventOutcome")
+
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.types.customer")]
+
+
+@strawberry.type(description="Something that happened to the security of an account: who, what, from where, outcome.")
+class SecurityEvent(relay.Node):
+    id: relay.NodeID[str]
+    type: SecurityEventType
+    outcome: SecurityEventOutcome
+    created_at: datetime
+    ip_address: str | None
+    user_agent: str | None
+    reason: str | None = strawberry.field(description="Why it failed or was blocked, e.g. WRONG_PASSWORD, THROTTLED.")
+    detail: str | None
+    row: strawberry.Private[SecurityEventRow]
+
+    @classmethod
+    def from_row(cls, row: SecurityEventRow) -> "SecurityEvent":
+        return cls(
+            id=str(row.id),
+            type=row.type,
+            outcome=row.outcome,
+            created_at=row.created_at,
+            ip_address=row.ip_address,
+            user_agent=row.user_agent,
+            reason=row.reason,
+            detail=row.detail,
+            row=row,
+        )
+
+    @strawberry.field(description="The account the event is about, if you may see it.")
+    async def customer(self, info: Info) -> CustomerRef | None:
+        from schema.types.customer import Customer
+
+        if self.row.customer_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.row.customer_id)
+        return Customer.from_row(row) if row else None
+
+    @strawberry.field(description="The administrator who acted, if any and if you may see them.")
+    async def actor(self, info: Info) -> CustomerRef | None:
+        from schema.types.customer import Customer
+
+        if self.row.actor_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.row.actor_id)
+        return Customer.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["SecurityEvent | None"]:
+        rows = await load_nodes(info.context.loaders.security_event, node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+
+@strawberry.input
+class SecurityEventFilterInput:
+    customer_id: strawberry.ID | None = None
+    type: SecurityEventType | None = None
+    outcome: SecurityEventOutcome | None = None
+    ip_address: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
