@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # A new activation/reset message for the same account goes out at most this often.
     resend_cooldown_seconds: int = Field(default=60, ge=0)
 
+    # Limits on every GraphQL document.
+    max_query_depth: int = Field(default=12, ge=2)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5000, ge=100)
+    max_query_cost: int = Field(default=5000, ge=10)
+    # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
+    cors_allowed_origins: str = ""
+
     # Abuse blocking (see app/throttle.py and the README's security model).
     throttle_window_minutes: int = Field(default=15, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
@@ -83,6 +91,10 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_allowed_origins.split(",") if origin.strip()]
 
     @property
     def is_production(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -20,13 +21,14 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.config import Settings
-from app.http import RequestIdMiddleware
+from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
 from app.outbox import OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
+from app.security.network import TrustedProxies
 from app.services.sessions import authenticate
 from app.sms import sms_provider_from_settings
 from schema.build import build_schema
@@ -69,7 +71,7 @@ class GraphQLApp(GraphQL):
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         settings = state.settings
         super().__init__(
-            build_schema(production=settings.is_production),
+            build_schema(settings),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -164,7 +166,19 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         routes.append(Mount(GRAPHIQL_ASSETS_URL.rstrip("/"), StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, trusted_proxies=TrustedProxies.parse(settings.trusted_proxies)),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+                allow_credentials=False,  # bearer tokens, never cookies
+                max_age=600,
+            ),
+        ],
         lifespan=lifespan,
     )
     app.state.app_state = state

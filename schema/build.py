@@ -4,23 +4,21 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.node import NodeQueries
 from resolvers.security import SecurityQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.input_guard import RejectNulCharacters
+from schema.query_cost import cost_limit
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.security import SecurityEvent
 from schema.types.session import SessionType
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5000
 
 
 @strawberry.type
@@ -38,14 +36,20 @@ class Schema(strawberry.Schema):
         log_errors(errors, execution_context)
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the request limits of `settings` (defaults when None: what export-schema prints)."""
+    settings = settings or Settings()
     extensions: list[Any] = [
         ShapeErrors,
         RejectNulCharacters,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        cost_limit(settings.max_query_cost),
     ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    production = settings.is_production
     return Schema(
         query=Query,
         mutation=Mutation,

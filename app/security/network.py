@@ -24,6 +24,10 @@ class TrustedProxies:
             return cls(count=int(spec))
         return cls(networks=tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",")))
 
+    def trusts(self, peer: str) -> bool:
+        """Whether the direct peer is one of our proxies (any peer, when trusted by count)."""
+        return bool(self.count) or self._is_trusted(peer)
+
     def _is_trusted(self, address: str) -> bool:
         try:
             ip = ipaddress.ip_address(address)
