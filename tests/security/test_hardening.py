@@ -46,7 +46,7 @@ async def test_development_allows_introspection(api: Api) -> None:
 
 
 async def test_production_mode_hides_the_schema_and_the_ide(app_factory: Any, settings: Any) -> None:
-    application, api = await app_factory(environment="production")
+    _application, api = await app_factory(environment="production")
     result = await api(INTROSPECTION)
     assert result.data is None
     assert set(result.error_codes) == {"GRAPHQL_VALIDATION_FAILED"}
