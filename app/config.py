@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     messages_per_hour: int = Field(default=5, ge=1)
     messages_per_address_hour: int = Field(default=30, ge=1)
 
+    # Two-factor authentication and step-up.
+    totp_issuer: str = "Customer Accounts"
+    two_factor_challenge_minutes: int = Field(default=5, ge=1)
+    two_factor_max_attempts: int = Field(default=5, ge=1)
+    trusted_device_days: int = Field(default=30, ge=1)
+    # Sensitive changes need a password or second factor proven this recently in the session.
+    step_up_minutes: int = Field(default=10, ge=1)
+
     # argon2id: OWASP's minimum recommendation (m=19 MiB, t=2, p=1).
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8)

@@ -113,6 +113,13 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         ),
         link_label="Reset your password",
     ),
+    "sign_in_code": EmailTemplate(
+        subject="Your sign-in code",
+        paragraphs=(
+            "Your sign-in code is $code. It is valid for $valid_for.",
+            "If you are not signing in right now, someone knows your password: change it at once.",
+        ),
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),
@@ -125,6 +132,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
 
 SMS_TEMPLATES: dict[str, str] = {
     "activation_code": "Your activation code is $code. It expires in $valid_for.",
+    "sign_in_code": "Your sign-in code is $code. It expires in $valid_for.",
     "password_reset_code": "Your password reset code is $code. It expires in $valid_for. Ignore if not requested.",
 }
 

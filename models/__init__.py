@@ -15,12 +15,14 @@ from models.customer import (
 )
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.security import SecurityEvent, SecurityEventOutcome, SecurityEventType, ThrottleCounter
+from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
 
 __all__ = [
     "ActivationMode",
     "AffiliateRequest",
     "AffiliateRequestStatus",
     "AuthSession",
+    "ChallengeMethod",
     "Customer",
     "CustomerGroup",
     "CustomerRole",
@@ -28,6 +30,7 @@ __all__ = [
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
+    "RecoveryCode",
     "Role",
     "RoleChange",
     "RoleChangeAction",
@@ -35,6 +38,9 @@ __all__ = [
     "SecurityEventOutcome",
     "SecurityEventType",
     "ThrottleCounter",
+    "TotpCredential",
+    "TrustedDevice",
+    "TwoFactorChallenge",
     "VerificationChannel",
     "VerificationPurpose",
     "VerificationToken",

@@ -23,6 +23,9 @@ class AuthSession(SQLModel, table=True):
     revoked_reason: str | None = Field(default=None, max_length=64)
     ip_address: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=512)
+    # When this session last proved its owner (password or second factor): sensitive changes need it recent.
+    verified_at: datetime | None = timestamp(nullable=True)
+    second_factor_at: datetime | None = timestamp(nullable=True)
 
     def ends_at(self, idle_timeout: timedelta) -> datetime:
         """When the session ends if unused: the sooner of its idle and absolute limits."""

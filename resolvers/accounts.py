@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import strawberry
 
-from app.services import passwords, registration, sessions
+from app.services import passwords, registration, sessions, two_factor
 from app.services.errors import AccountError
 from resolvers.permissions import IsAuthenticated, requires
+from resolvers.two_factor import challenge_type
 from schema.types.account_errors import AccountUserError
 from schema.types.account_mutations import (
     ActivateAccountInput,
@@ -100,10 +101,17 @@ class AccountMutations:
         ctx = info.context
         try:
             signed_in = await sessions.login(
-                ctx.rt, ctx.meta, email=input.email, phone=input.phone, password=input.password
+                ctx.rt,
+                ctx.meta,
+                email=input.email,
+                phone=input.phone,
+                password=input.password,
+                device_token=input.device_token,
             )
         except AccountError as error:
             return LoginPayload(user_errors=_errors(error))
+        if isinstance(signed_in, two_factor.Challenge):
+            return LoginPayload(two_factor_challenge=challenge_type(signed_in))
         return LoginPayload(
             token=signed_in.token,
             expires_at=sessions.session_expiry(ctx.rt, signed_in.session),

@@ -13,6 +13,7 @@ from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.node import NodeQueries
 from resolvers.security import SecurityQueries
+from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.input_guard import RejectNulCharacters
 from schema.query_cost import cost_limit
@@ -22,12 +23,12 @@ from schema.types.session import SessionType
 
 
 @strawberry.type
-class Query(AccountQueries, CustomerQueries, SecurityQueries, NodeQueries):
+class Query(AccountQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, NodeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, CustomerMutations):
+class Mutation(AccountMutations, TwoFactorMutations, CustomerMutations):
     pass
 
 

@@ -9,11 +9,27 @@ import hmac
 import secrets
 
 SESSION_TOKEN_PREFIX = "cas_"  # makes leaked tokens easy to find for secret scanners
+DEVICE_TOKEN_PREFIX = "cad_"
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper without mistakes
 CODE_DIGITS = 6
 
 
 def new_session_token() -> str:
     return SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_device_token() -> str:
+    return DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_recovery_code() -> str:
+    """Ten random characters as xxxxx-xxxxx (about 49 bits)."""
+    chars = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def normalize_recovery_code(code: str) -> str:
+    return "".join(char for char in code.lower() if char.isalnum())
 
 
 def new_link_token() -> str:

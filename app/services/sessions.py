@@ -13,7 +13,7 @@ from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import new_session_token, sha256_hex
-from app.services import abuse, audit
+from app.services import abuse, audit, two_factor
 from app.services.customer_queries import (
     customer_by_identifier,
     display_name,
@@ -48,6 +48,7 @@ class SignedIn:
     token: str
     session: AuthSession
     customer: Customer
+    device_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,16 @@ def _invalid_credentials() -> AccountError:
     return AccountError.one(AccountErrorCode.INVALID_CREDENTIALS, "The sign-in details are not correct.", None)
 
 
-async def login(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None, password: str) -> SignedIn:
+async def login(
+    rt: Runtime,
+    meta: RequestMeta,
+    *,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    device_token: str | None = None,
+) -> SignedIn | two_factor.Challenge:
+    """A session, or, when the account has two-factor authentication on, a challenge to answer first."""
     email, phone = parse_identifier(email, phone)
     if not password:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Enter your password.", ("password",))
@@ -116,7 +126,35 @@ async def login(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str
             reason=customer.status.value,
         )
         raise AccountError.one(code, message, None)
-    return await _open_session(rt, meta, customer, password, tried)
+    async with rt.db.unit_of_work() as session:
+        needs_second_factor = await two_factor.is_enabled(session, customer.id)
+        if needs_second_factor:
+            device = await two_factor.trusted_device(session, customer.id, device_token)
+            if device is not None:
+                device.last_used_at = utcnow()
+                session.add(device)
+                needs_second_factor = False
+    if needs_second_factor:
+        return await two_factor.open_challenge(rt, meta, customer)
+    return await _open_session(rt, meta, customer, tried, password=password)
+
+
+async def complete_two_factor_login(
+    rt: Runtime,
+    meta: RequestMeta,
+    challenge_id: uuid.UUID | None,
+    *,
+    code: str | None,
+    recovery_code: str | None,
+    trust_device: bool,
+) -> SignedIn:
+    passed = await two_factor.pass_challenge(
+        rt, meta, challenge_id, code=code, recovery_code=recovery_code, trust_device=trust_device
+    )
+    if passed.customer.status is not CustomerStatus.ACTIVE:  # suspended while the challenge was open
+        raise AccountError.one(AccountErrorCode.ACCOUNT_SUSPENDED, "This account is suspended; contact support.", None)
+    signed_in = await _open_session(rt, meta, passed.customer, None, second_factor=True)
+    return SignedIn(signed_in.token, signed_in.session, signed_in.customer, passed.device_token)
 
 
 async def _failed(
@@ -144,9 +182,19 @@ async def _failed(
             enqueue_email(session, rt.keyring, "account_locked", customer.email, values)
 
 
-async def _open_session(rt: Runtime, meta: RequestMeta, customer: Customer, password: str, tried: str) -> SignedIn:
-    assert customer.password_hash is not None
-    new_hash = await rt.hasher.hash(password) if rt.hasher.needs_rehash(customer.password_hash) else None
+async def _open_session(
+    rt: Runtime,
+    meta: RequestMeta,
+    customer: Customer,
+    tried: str | None,
+    *,
+    password: str | None = None,
+    second_factor: bool = False,
+) -> SignedIn:
+    rehash = (
+        password is not None and customer.password_hash is not None and rt.hasher.needs_rehash(customer.password_hash)
+    )
+    new_hash = await rt.hasher.hash(password) if rehash and password is not None else None
     token = new_session_token()
     now = utcnow()
     auth_session = AuthSession(
@@ -157,6 +205,8 @@ async def _open_session(rt: Runtime, meta: RequestMeta, customer: Customer, pass
         expires_at=now + timedelta(minutes=rt.settings.session_absolute_timeout_minutes),
         ip_address=meta.ip_address,
         user_agent=(meta.user_agent or "")[:512] or None,
+        verified_at=now,
+        second_factor_at=now if second_factor else None,
     )
     async with rt.db.unit_of_work() as session:
         session.add(auth_session)
@@ -164,7 +214,14 @@ async def _open_session(rt: Runtime, meta: RequestMeta, customer: Customer, pass
             await session.execute(
                 update(Customer).where(col(Customer.id) == customer.id).values(password_hash=new_hash)
             )
-        audit.record(session, meta, SecurityEventType.SIGN_IN, customer_id=customer.id, identifier=tried)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.SIGN_IN,
+            customer_id=customer.id,
+            identifier=tried,
+            detail="second factor" if second_factor else None,
+        )
     return SignedIn(token=token, session=auth_session, customer=customer)
 
 

@@ -1,12 +1,16 @@
 """Inputs and payloads of registration, activation, sign-in, sessions and passwords."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models.customer import ActivationMode
 from schema.types.account_errors import AccountUserError
 from schema.types.customer import Customer
+
+if TYPE_CHECKING:
+    from schema.types.two_factor import TwoFactorChallenge
 
 
 @strawberry.input(description="A new account. Only email and password are required.")
@@ -61,6 +65,9 @@ class LoginInput:
     email: str | None = None
     phone: str | None = None
     password: str
+    device_token: str | None = strawberry.field(
+        default=None, description="From completeTwoFactorLogin(trustDevice: true): skips the second factor."
+    )
 
 
 @strawberry.type
@@ -70,6 +77,9 @@ class LoginPayload:
     )
     expires_at: datetime | None = strawberry.field(default=None, description="When the session ends if unused.")
     customer: Customer | None = None
+    two_factor_challenge: Annotated["TwoFactorChallenge", strawberry.lazy("schema.types.two_factor")] | None = (
+        strawberry.field(default=None, description="Set instead of a token when the account has two-factor on.")
+    )
     user_errors: list[AccountUserError] = strawberry.field(default_factory=list)
 
 
