@@ -1,4 +1,4 @@
-"""The `customer-accounts` command: serve, worker, migrate, create-admin, seed-demo, export-schema."""
+"""The `customer-accounts` command: serve, worker, migrate, create-admin, seed-demo, rotate-keys, export-schema."""
 
 import argparse
 import asyncio
@@ -132,6 +132,19 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return _run(job)
 
 
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from app.services.key_rotation import rotate_keys
+
+    async def job(rt: Runtime) -> int:
+        counts = await rotate_keys(rt)
+        print(f"re-encrypted under key {rt.keyring.current_kid!r}:")
+        for name, count in counts.items():
+            print(f"  {name:<26} {count}")
+        return 0
+
+    return _run(job)
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.build import build_schema
 
@@ -168,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("seed-demo", help="create demo groups and accounts (not in production)").set_defaults(
         func=cmd_seed_demo
     )
+
+    commands.add_parser(
+        "rotate-keys", help="re-encrypt stored secrets under the first key of ENCRYPTION_KEYS (safe while serving)"
+    ).set_defaults(func=cmd_rotate_keys)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", default=None)

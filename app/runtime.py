@@ -6,6 +6,7 @@ from typing import Any
 from app.config import Settings
 from app.db import Database
 from app.security.crypto import Keyring
+from app.security.fields import FieldCipher
 from app.security.network import TrustedProxies
 from app.security.passwords import PasswordHasher
 from app.throttle import DatabaseThrottleStore, Policies, RedisThrottleStore, Throttle, ThrottleStore
@@ -28,6 +29,7 @@ class Runtime:
     hasher: PasswordHasher
     trusted_proxies: TrustedProxies
     throttle: Throttle
+    fields: FieldCipher
     redis: Any = None
 
     @classmethod
@@ -44,12 +46,14 @@ class Runtime:
             store = RedisThrottleStore(redis_client, prefix=f"{settings.redis_prefix}throttle:")
         else:
             store = DatabaseThrottleStore(db)
+        keyring = Keyring.parse(settings.encryption_keys.get_secret_value())
         return cls(
             settings=settings,
             db=db,
             throttle=Throttle(store, Policies.from_settings(settings)),
+            fields=FieldCipher(keyring, settings.secret_key_bytes),
             redis=redis_client,
-            keyring=Keyring.parse(settings.encryption_keys.get_secret_value()),
+            keyring=keyring,
             hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_kib=settings.argon2_memory_kib,

@@ -64,7 +64,9 @@ class Customer(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=512)
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
-    phone: str | None = Field(default=None, max_length=20, unique=True)
+    # E.164 phone number, AES-GCM encrypted (app/security/fields.py); phone_index is its blind index.
+    phone_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    phone_index: str | None = Field(default=None, max_length=64, unique=True)
     status: CustomerStatus = enum_column(CustomerStatus, index=True)
     status_reason: str | None = Field(default=None, max_length=500)
     group_id: uuid.UUID = Field(foreign_key="customer_group.id", index=True)

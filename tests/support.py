@@ -20,6 +20,7 @@ from sqlalchemy import event
 
 from app.runtime import Runtime
 from app.services.setup import create_account, ensure_group
+from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerStatus, Role
 
 
@@ -210,10 +211,11 @@ async def make_customer(
         async with rt.db.unit_of_work() as session:
             row = await session.get(Customer, customer.id)
             assert row is not None
-            row.phone = phone
+            row.phone_encrypted, row.phone_index = rt.fields.seal_phone(row.id, phone)
+            row.phone_verified_at = utcnow() if phone else None
             row.status = status
             session.add(row)
-        customer.phone, customer.status = phone, status
+        customer.phone_encrypted, customer.phone_index, customer.status = row.phone_encrypted, row.phone_index, status
     return customer
 
 

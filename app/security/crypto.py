@@ -59,6 +59,11 @@ class Keyring:
         sealed = self._keys[self.current_kid].encrypt(nonce, plaintext.encode(), context.encode())
         return ".".join((VERSION, self.current_kid, _b64e(nonce), _b64e(sealed)))
 
+    @staticmethod
+    def key_id_of(token: str) -> str | None:
+        parts = token.split(".")
+        return parts[1] if len(parts) == 4 else None
+
     def decrypt(self, token: str, *, context: str = "") -> str:
         try:
             version, kid, nonce, sealed = token.split(".")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.security.fields import FieldCipher
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.validation import clean_email, clean_phone, email_key
 from models.customer import Customer, CustomerGroup, CustomerRole, Role
@@ -16,8 +17,9 @@ async def customer_by_email(session: AsyncSession, email: str) -> Customer | Non
     return found.scalars().first()
 
 
-async def customer_by_phone(session: AsyncSession, phone: str) -> Customer | None:
-    found = await session.execute(select(Customer).where(col(Customer.phone) == phone))
+async def customer_by_phone(session: AsyncSession, fields: FieldCipher, phone: str) -> Customer | None:
+    """By E.164 number, through its blind index (the number itself is stored encrypted)."""
+    found = await session.execute(select(Customer).where(col(Customer.phone_index) == fields.index("phone", phone)))
     return found.scalars().first()
 
 
@@ -52,11 +54,13 @@ def identifier_text(email: str | None, phone: str | None) -> str:
     return (email or phone or "").strip().lower()
 
 
-async def customer_by_identifier(session: AsyncSession, email: str | None, phone: str | None) -> Customer | None:
+async def customer_by_identifier(
+    session: AsyncSession, fields: FieldCipher, email: str | None, phone: str | None
+) -> Customer | None:
     if email:
         return await customer_by_email(session, email)
     if phone:
-        return await customer_by_phone(session, phone)
+        return await customer_by_phone(session, fields, phone)
     return None
 
 

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -22,7 +22,7 @@ from app.services.errors import (
     PermissionDeniedError,
 )
 from app.services.sessions import revoke_all_sessions
-from app.services.validation import MAX_TEXT_LENGTH, clean_text
+from app.services.validation import MAX_TEXT_LENGTH, clean_phone, clean_text
 from models.base import utcnow
 from models.customer import (
     AffiliateRequest,
@@ -72,14 +72,16 @@ async def list_customers(
     text = (filter.query or "").strip()[:MAX_QUERY_LENGTH].lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(
-                col(Customer.email_key).like(pattern, escape="\\"),
-                func.lower(col(Customer.first_name)).like(pattern, escape="\\"),
-                func.lower(col(Customer.last_name)).like(pattern, escape="\\"),
-                col(Customer.phone).like(pattern, escape="\\"),
-            )
-        )
+        matches: list[ColumnElement[bool]] = [
+            col(Customer.email_key).like(pattern, escape="\\"),
+            func.lower(col(Customer.first_name)).like(pattern, escape="\\"),
+            func.lower(col(Customer.last_name)).like(pattern, escape="\\"),
+        ]
+        # Phone numbers are encrypted: they are found by the whole number, through the blind index.
+        phone = clean_phone(text, ("query",), [])
+        if phone is not None:
+            matches.append(col(Customer.phone_index) == rt.fields.index("phone", phone))
+        statement = statement.where(or_(*matches))
     statement = newest_first(statement, col(Customer.created_at), col(Customer.id), after, limit)
     async with rt.db.read() as session:
         rows = list((await session.execute(statement)).scalars())

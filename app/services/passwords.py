@@ -101,7 +101,7 @@ async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str |
     await abuse.guard_messages(rt, meta, tried)
     settings = rt.settings
     async with rt.db.unit_of_work() as session:
-        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, clean))
+        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, rt.fields, clean))
         if customer is None:
             return
         if await recently_issued(
@@ -156,7 +156,7 @@ async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> No
             customer = await session.get(Customer, outcome)
             proof = ActivationMode.EMAIL_LINK
         else:
-            customer = await customer_by_identifier(session, email, phone)
+            customer = await customer_by_identifier(session, rt.fields, email, phone)
             failure = await consume_code(
                 session, rt, VerificationPurpose.PASSWORD_RESET, customer.id if customer else None, code, ("code",)
             )

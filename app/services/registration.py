@@ -1,5 +1,6 @@
 """Registration and activation. The customer's group decides how an account is activated."""
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -91,10 +92,12 @@ async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer
             "valid_for": describe_minutes(settings.activation_link_ttl_minutes),
         }
         enqueue_email(session, rt.keyring, "activation", customer.email, values)
-    elif mode is ActivationMode.SMS_CODE and customer.phone:
+    elif mode is ActivationMode.SMS_CODE and customer.phone_encrypted:
+        phone = rt.fields.open_phone(customer.id, customer.phone_encrypted)
+        assert phone is not None
         code = await issue_code(session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.sms_code_ttl_minutes)
         values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
-        enqueue_sms(session, rt.keyring, "activation_code", customer.phone, values)
+        enqueue_sms(session, rt.keyring, "activation_code", phone, values)
 
 
 async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> ActivationMode:
@@ -125,13 +128,17 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
     mode = group.activation_mode
     status = INITIAL_STATUS[mode]
     now = utcnow()
+    customer_id = uuid.uuid4()
+    phone_encrypted, phone_index = rt.fields.seal_phone(customer_id, phone)
     customer = Customer(
+        id=customer_id,
         email=email,
         email_key=email_key(email),
         password_hash=password_hash,
         first_name=first_name,
         last_name=last_name,
-        phone=phone,
+        phone_encrypted=phone_encrypted,
+        phone_index=phone_index,
         status=status,
         group_id=group.id,
         activated_at=now if status is CustomerStatus.ACTIVE else None,
@@ -232,7 +239,7 @@ async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput
             assert customer is not None
             email_proven, phone_proven = True, False
         else:
-            found = await _customer_for_code(session, data)
+            found = await _customer_for_code(session, rt, data)
             failure = await consume_code(
                 session, rt, VerificationPurpose.ACTIVATION, found.id if found else None, code, ("code",)
             )
@@ -260,13 +267,13 @@ async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput
     return customer
 
 
-async def _customer_for_code(session: AsyncSession, data: ActivationInput) -> Customer | None:
+async def _customer_for_code(session: AsyncSession, rt: Runtime, data: ActivationInput) -> Customer | None:
     errors: list[ErrorDetail] = []
     if data.phone:
         phone = clean_phone(data.phone, ("phone",), errors)
         if errors or phone is None:
             raise AccountError(*errors)
-        return await customer_by_phone(session, phone)
+        return await customer_by_phone(session, rt.fields, phone)
     if data.email:
         email = clean_email(data.email, ("email",), errors)
         if errors or email is None:
@@ -287,7 +294,7 @@ async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None
         raise AccountError(*errors)
     await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, clean))
     async with rt.db.unit_of_work() as session:
-        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, clean))
+        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, rt.fields, clean))
         if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:
             return
         if await recently_issued(

@@ -81,7 +81,7 @@ async def login(
     tried = audit.identifier_hash(rt, identifier_text(email, phone))
     policies = rt.throttle.policies
     async with rt.db.read() as session:
-        customer = await customer_by_identifier(session, email, phone)
+        customer = await customer_by_identifier(session, rt.fields, email, phone)
     customer_id = customer.id if customer is not None else None
 
     # Counted before the password is checked: concurrent (aliased) attempts each use one try.

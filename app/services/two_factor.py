@@ -345,7 +345,7 @@ async def trusted_device(session: AsyncSession, customer_id: uuid.UUID, token: s
 
 def available_methods(customer: Customer) -> list[ChallengeMethod]:
     methods = [ChallengeMethod.TOTP, ChallengeMethod.RECOVERY_CODE, ChallengeMethod.EMAIL_CODE]
-    if customer.phone and customer.phone_verified_at is not None:
+    if customer.phone_encrypted and customer.phone_verified_at is not None:
         methods.append(ChallengeMethod.SMS_CODE)
     return methods
 
@@ -404,12 +404,13 @@ async def send_challenge_code(
             values = {"name": customer.first_name or "", "code": code, "valid_for": describe_minutes(minutes)}
             enqueue_email(session, rt.keyring, "sign_in_code", customer.email, values)
         else:
-            assert customer.phone is not None
+            phone = rt.fields.open_phone(customer.id, customer.phone_encrypted)
+            assert phone is not None
             enqueue_sms(
                 session,
                 rt.keyring,
                 "sign_in_code",
-                customer.phone,
+                phone,
                 {"code": code, "valid_for": describe_minutes(minutes)},
             )
 

@@ -115,7 +115,6 @@ class Customer(relay.Node):
     email: str
     first_name: str | None
     last_name: str | None
-    phone: str | None = strawberry.field(description="E.164, e.g. +14155550123.")
     status: CustomerStatus
     email_verified: bool
     phone_verified: bool
@@ -130,7 +129,6 @@ class Customer(relay.Node):
             email=row.email,
             first_name=row.first_name,
             last_name=row.last_name,
-            phone=row.phone,
             status=row.status,
             email_verified=row.email_verified_at is not None,
             phone_verified=row.phone_verified_at is not None,
@@ -138,6 +136,10 @@ class Customer(relay.Node):
             activated_at=row.activated_at,
             row=row,
         )
+
+    @strawberry.field(description="E.164, e.g. +14155550123 (stored encrypted).")
+    def phone(self, info: Info) -> str | None:
+        return info.context.rt.fields.open_phone(self.row.id, self.row.phone_encrypted)
 
     @strawberry.field
     async def group(self, info: Info) -> CustomerGroup:
