@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.jobs import run_anomaly_scans
     from app.mail import mail_sender_from_settings
     from app.outbox import OutboxDispatcher
     from app.sms import sms_provider_from_settings
@@ -75,7 +76,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await dispatcher.run(stop)
+        await asyncio.gather(dispatcher.run(stop), run_anomaly_scans(rt, stop))
         return 0
 
     return _run(job)
@@ -132,6 +133,19 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return _run(job)
 
 
+def cmd_audit_anomalies(args: argparse.Namespace) -> int:
+    from app.services.anomalies import scan
+
+    async def job(rt: Runtime) -> int:
+        alerts = await scan(rt)
+        print(f"{len(alerts)} new security alert(s)")
+        for alert in alerts:
+            print(f"  {alert.kind.value:<24} {alert.detail}")
+        return 0
+
+    return _run(job)
+
+
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from app.services.key_rotation import rotate_keys
 
@@ -182,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_seed_demo
     )
 
+    commands.add_parser(
+        "audit-anomalies", help="scan the security log for attacks now and alert administrators"
+    ).set_defaults(func=cmd_audit_anomalies)
     commands.add_parser(
         "rotate-keys", help="re-encrypt stored secrets under the first key of ENCRYPTION_KEYS (safe while serving)"
     ).set_defaults(func=cmd_rotate_keys)

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     messages_per_hour: int = Field(default=5, ge=1)
     messages_per_address_hour: int = Field(default=30, ge=1)
 
+    # The audit job (anomaly detection): how often it runs in the worker, what it looks at, its thresholds.
+    anomaly_scan_minutes: int = Field(default=15, ge=0)
+    anomaly_window_minutes: int = Field(default=60, ge=1)
+    stuffing_min_accounts: int = Field(default=10, ge=2)
+    two_factor_failure_threshold: int = Field(default=10, ge=2)
+    many_addresses_threshold: int = Field(default=5, ge=2)
+
     # Two-factor authentication and step-up.
     totp_issuer: str = "Customer Accounts"
     two_factor_challenge_minutes: int = Field(default=5, ge=1)

@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.config import Settings
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.jobs import run_anomaly_scans
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             rt.db.on_outbox_commit = dispatcher.wake.set
             state.dispatcher = dispatcher
             state.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+            # The server is its own worker: it runs the scheduled jobs too.
+            state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
         logger.info("customer-accounts started", extra={"environment": settings.environment})
         try:
             yield

@@ -120,6 +120,13 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If you are not signing in right now, someone knows your password: change it at once.",
         ),
     ),
+    "security_alerts": EmailTemplate(
+        subject="Security alerts: $count new",
+        paragraphs=(
+            "The audit job found $count new security alert(s): $summary",
+            "Review them with the securityAlerts query and acknowledge them when handled.",
+        ),
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),

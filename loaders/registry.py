@@ -16,11 +16,11 @@ from loaders.customers import (
     load_role_changes,
     load_roles,
 )
-from loaders.security import EventPageKey, load_event_pages, load_security_events
+from loaders.security import EventPageKey, load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
-from models.security import SecurityEvent
+from models.security import SecurityAlert, SecurityEvent
 
 
 class Loaders:
@@ -43,4 +43,7 @@ class Loaders:
         )
         self.security_event_page: DataLoader[EventPageKey, list[SecurityEvent]] = make_loader(
             partial(load_event_pages, db, principal)
+        )
+        self.security_alert: DataLoader[UUID, SecurityAlert | None] = make_loader(
+            partial(load_security_alerts, db, principal)
         )

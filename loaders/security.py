@@ -10,7 +10,7 @@ from sqlmodel import col
 from app.db import Database
 from app.pagination import decode_cursor
 from app.principal import Principal
-from models.security import SecurityEvent
+from models.security import SecurityAlert, SecurityEvent
 
 
 @dataclass(frozen=True)
@@ -64,4 +64,15 @@ async def load_security_events(db: Database, principal: Principal, ids: list[uui
         if not principal.is_staff:
             statement = statement.where(col(SecurityEvent.customer_id) == principal.customer_id)
         rows = {row.id: row for row in (await session.execute(statement)).scalars()}
+    return [rows.get(i) for i in ids]
+
+
+async def load_security_alerts(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[SecurityAlert | None]:
+    if not principal.is_admin:
+        return [None] * len(ids)
+    async with db.read() as session:
+        rows = {
+            row.id: row
+            for row in (await session.execute(select(SecurityAlert).where(col(SecurityAlert.id).in_(ids)))).scalars()
+        }
     return [rows.get(i) for i in ids]

@@ -14,7 +14,14 @@ from models.customer import (
     RoleChangeAction,
 )
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
-from models.security import SecurityEvent, SecurityEventOutcome, SecurityEventType, ThrottleCounter
+from models.security import (
+    SecurityAlert,
+    SecurityAlertKind,
+    SecurityEvent,
+    SecurityEventOutcome,
+    SecurityEventType,
+    ThrottleCounter,
+)
 from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
 
 __all__ = [
@@ -34,6 +41,8 @@ __all__ = [
     "Role",
     "RoleChange",
     "RoleChangeAction",
+    "SecurityAlert",
+    "SecurityAlertKind",
     "SecurityEvent",
     "SecurityEventOutcome",
     "SecurityEventType",

@@ -79,3 +79,29 @@ class ThrottleCounter(SQLModel, table=True):
     window_started_at: datetime = timestamp(default_now=True)
     last_attempt_at: datetime = timestamp(default_now=True)
     locked_until: datetime | None = timestamp(nullable=True)
+
+
+class SecurityAlertKind(enum.Enum):
+    CREDENTIAL_STUFFING = "CREDENTIAL_STUFFING"
+    TWO_FACTOR_BRUTE_FORCE = "TWO_FACTOR_BRUTE_FORCE"
+    MANY_ADDRESSES = "MANY_ADDRESSES"
+
+
+class SecurityAlert(SQLModel, table=True):
+    """An anomaly the audit job found in the security events, for administrators to look at."""
+
+    __tablename__ = "security_alert"
+
+    id: uuid.UUID = uuid_pk()
+    kind: SecurityAlertKind = enum_column(SecurityAlertKind)
+    # Same kind, subject and time bucket = same alert: many job runs (or workers) raise it once.
+    fingerprint: str = Field(max_length=200, unique=True)
+    customer_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id", index=True)
+    ip_address: str | None = Field(default=None, max_length=64)
+    event_count: int = Field(default=0)
+    detail: str = Field(max_length=500)
+    window_start: datetime = timestamp()
+    window_end: datetime = timestamp()
+    created_at: datetime = timestamp(default_now=True, index=True)
+    acknowledged_at: datetime | None = timestamp(nullable=True)
+    acknowledged_by_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")

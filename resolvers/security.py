@@ -3,10 +3,18 @@
 import strawberry
 from strawberry import relay
 
-from app.services import security_events
+from app.services import anomalies, security_events
+from app.services.errors import AccountError
 from resolvers.permissions import IsAdmin, requires
-from schema.types.base import Info, connection_from_page, decode_global_id
-from schema.types.security import SecurityEvent, SecurityEventFilterInput
+from schema.types.account_errors import AccountUserError
+from schema.types.base import Info, connection_from_page, decode_global_id, user_errors
+from schema.types.security import (
+    AcknowledgeSecurityAlertInput,
+    AcknowledgeSecurityAlertPayload,
+    SecurityAlert,
+    SecurityEvent,
+    SecurityEventFilterInput,
+)
 
 
 @strawberry.type
@@ -38,3 +46,29 @@ class SecurityQueries:
             info.context.rt, info.context.principal, first=first, after=after, filter=criteria
         )
         return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Alerts raised by the audit job, newest first (administrators).", extensions=requires(IsAdmin)
+    )
+    async def security_alerts(
+        self, info: Info, first: int | None = 20, after: str | None = None, acknowledged: bool | None = None
+    ) -> relay.Connection[SecurityAlert]:
+        page = await anomalies.list_alerts(
+            info.context.rt, info.context.principal, first=first, after=after, acknowledged=acknowledged
+        )
+        return connection_from_page(page, SecurityAlert.from_row)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class SecurityMutations:
+    @strawberry.mutation(description="Mark an alert as handled (administrators).", extensions=requires(IsAdmin))
+    async def acknowledge_security_alert(
+        self, info: Info, input: AcknowledgeSecurityAlertInput
+    ) -> AcknowledgeSecurityAlertPayload:
+        try:
+            row = await anomalies.acknowledge(
+                info.context.rt, info.context.principal, decode_global_id(input.alert_id, "SecurityAlert")
+            )
+        except AccountError as error:
+            return AcknowledgeSecurityAlertPayload(user_errors=user_errors(error, AccountUserError))
+        return AcknowledgeSecurityAlertPayload(alert=SecurityAlert.from_row(row))

@@ -12,13 +12,13 @@ from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.node import NodeQueries
-from resolvers.security import SecurityQueries
+from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.input_guard import RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
-from schema.types.security import SecurityEvent
+from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
 
 
@@ -28,7 +28,7 @@ class Query(AccountQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, 
 
 
 @strawberry.type
-class Mutation(AccountMutations, TwoFactorMutations, CustomerMutations):
+class Mutation(AccountMutations, TwoFactorMutations, CustomerMutations, SecurityMutations):
     pass
 
 
@@ -54,7 +54,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent],
+        types=[Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent, SecurityAlert],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from models.security import SecurityAlert as SecurityAlertRow
+from models.security import SecurityAlertKind, SecurityEventOutcome, SecurityEventType
 from models.security import SecurityEvent as SecurityEventRow
-from models.security import SecurityEventOutcome, SecurityEventType
 from schema.types.base import Info, load_nodes
 
 if TYPE_CHECKING:
+    from schema.types.account_errors import AccountUserError
     from schema.types.customer import Customer
 
 SecurityEventTypeEnum = strawberry.enum(SecurityEventType, name="SecurityEventType")
 SecurityEventOutcomeEnum = strawberry.enum(SecurityEventOutcome, name="SecurityEventOutcome")
+SecurityAlertKindEnum = strawberry.enum(SecurityAlertKind, name="SecurityAlertKind")
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.types.customer")]
 
@@ -80,3 +83,61 @@ class SecurityEventFilterInput:
     ip_address: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+@strawberry.type(description="An attack pattern the audit job found in the security events.")
+class SecurityAlert(relay.Node):
+    id: relay.NodeID[str]
+    kind: SecurityAlertKind
+    detail: str
+    event_count: int
+    ip_address: str | None
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    acknowledged_at: datetime | None
+    row: strawberry.Private[SecurityAlertRow]
+
+    @classmethod
+    def from_row(cls, row: SecurityAlertRow) -> "SecurityAlert":
+        return cls(
+            id=str(row.id),
+            kind=row.kind,
+            detail=row.detail,
+            event_count=row.event_count,
+            ip_address=row.ip_address,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            created_at=row.created_at,
+            acknowledged_at=row.acknowledged_at,
+            row=row,
+        )
+
+    @strawberry.field(description="The account the alert is about, if any.")
+    async def customer(self, info: Info) -> CustomerRef | None:
+        from schema.types.customer import Customer
+
+        if self.row.customer_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.row.customer_id)
+        return Customer.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["SecurityAlert | None"]:
+        rows = await load_nodes(info.context.loaders.security_alert, node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+
+@strawberry.input
+class AcknowledgeSecurityAlertInput:
+    alert_id: strawberry.ID
+
+
+@strawberry.type
+class AcknowledgeSecurityAlertPayload:
+    alert: SecurityAlert | None = None
+    user_errors: list[Annotated["AccountUserError", strawberry.lazy("schema.types.account_errors")]] = strawberry.field(
+        default_factory=list
+    )

@@ -201,6 +201,11 @@ PERMISSION_MATRIX = [
     (REJECT_AFFILIATE, {"input": {"requestId": "x", "reason": "r"}}, "admin"),
     (REQUEST_AFFILIATE, {"input": {}}, "customer"),
     ("{ securityEvents { edges { cursor } } }", {}, "admin"),
+    ("{ securityAlerts { edges { cursor } } }", {}, "admin"),
+    ('mutation { acknowledgeSecurityAlert(input: {alertId: "x"}) { userErrors { code } } }', {}, "admin"),
+    ("{ twoFactor { enabled } }", {}, "customer"),
+    ("mutation { enableTotp { userErrors { code } } }", {}, "customer"),
+    ('mutation { stepUp(input: {password: "x"}) { userErrors { code } } }', {}, "customer"),
     ("{ sessions { id } }", {}, "customer"),
     ("mutation { logout { userErrors { code } } }", {}, "customer"),
 ]
