@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     two_factor_failure_threshold: int = Field(default=10, ge=2)
     many_addresses_threshold: int = Field(default=5, ge=2)
 
+    # Risk checks on sensitive changes: a score from the signals (README, security model) decides.
+    risk_step_up_score: int = Field(default=20, ge=1)
+    risk_hold_score: int = Field(default=50, ge=1)
+    risk_refuse_score: int = Field(default=80, ge=1)
+    email_change_ttl_minutes: int = Field(default=24 * 60, ge=1)
+    email_change_undo_days: int = Field(default=7, ge=1)
+
     # Two-factor authentication and step-up.
     totp_issuer: str = "Customer Accounts"
     two_factor_challenge_minutes: int = Field(default=5, ge=1)

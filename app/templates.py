@@ -127,6 +127,39 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "Review them with the securityAlerts query and acknowledge them when handled.",
         ),
     ),
+    "email_change_confirm": EmailTemplate(
+        subject="Confirm your new email address",
+        paragraphs=(
+            "Confirm that you want to sign in with $new_email from now on. The link is valid for $valid_for.",
+            "If you did not ask for this, ignore this email.",
+        ),
+        link_label="Confirm the new address",
+    ),
+    "email_change_approve": EmailTemplate(
+        subject="Approve the change of your email address",
+        paragraphs=(
+            "Someone signed in to your account asked to change its email address to $new_email. For your "
+            "safety the change waits for your approval from this address. The link is valid for $valid_for.",
+            "If this was not you, do not approve it, and change your password.",
+        ),
+        link_label="Approve the change",
+    ),
+    "email_changed_undo": EmailTemplate(
+        subject="Your email address was changed",
+        paragraphs=(
+            "Your account now signs in with $new_email, and your other sessions were signed out.",
+            "If this was not you, undo the change within $valid_for with the link below.",
+        ),
+        link_label="Undo the change",
+    ),
+    "email_change_undone": EmailTemplate(
+        subject="The change of your email address was undone",
+        paragraphs=(
+            "Your account signs in with this address again and every session was signed out. "
+            "If you did not make the change, choose a new password now.",
+        ),
+        link_label="Choose a new password",
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),

@@ -13,6 +13,7 @@ from models.customer import (
     RoleChange,
     RoleChangeAction,
 )
+from models.email_change import EmailChange, EmailChangeStatus
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.security import (
     SecurityAlert,
@@ -34,6 +35,8 @@ __all__ = [
     "CustomerGroup",
     "CustomerRole",
     "CustomerStatus",
+    "EmailChange",
+    "EmailChangeStatus",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",

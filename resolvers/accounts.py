@@ -141,6 +141,7 @@ class AccountMutations:
                 info.context.meta,
                 current_password=input.current_password,
                 new_password=input.new_password,
+                auth_session=info.context.auth_session,
             )
         except AccountError as error:
             return ChangePasswordPayload(user_errors=_errors(error))

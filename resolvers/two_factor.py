@@ -110,7 +110,9 @@ class TwoFactorMutations:
     async def disable_totp(self, info: Info, input: DisableTotpInput) -> DisableTotpPayload:
         ctx = info.context
         try:
-            await two_factor.disable_totp(ctx.rt, ctx.principal, ctx.meta, code=input.code, password=input.password)
+            await two_factor.disable_totp(
+                ctx.rt, ctx.principal, ctx.meta, code=input.code, password=input.password, auth_session=ctx.auth_session
+            )
         except AccountError as error:
             return DisableTotpPayload(user_errors=_errors(error))
         return DisableTotpPayload()

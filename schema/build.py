@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
+from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
@@ -28,7 +29,7 @@ class Query(AccountQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, 
 
 
 @strawberry.type
-class Mutation(AccountMutations, TwoFactorMutations, CustomerMutations, SecurityMutations):
+class Mutation(AccountMutations, EmailChangeMutations, TwoFactorMutations, CustomerMutations, SecurityMutations):
     pass
 
 

@@ -9,7 +9,7 @@ from sqlmodel import col
 from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, audit
+from app.services import abuse, audit, risk
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_identifier,
@@ -24,7 +24,7 @@ from app.services.sessions import MAX_PASSWORD_INPUT, require_customer, revoke_a
 from app.services.validation import check_new_password, clean_email, clean_phone
 from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
 from app.templates import describe_minutes
-from models.auth import VerificationPurpose
+from models.auth import AuthSession, VerificationPurpose
 from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerStatus
 from models.security import SecurityEventOutcome, SecurityEventType
@@ -40,7 +40,13 @@ class ResetInput:
 
 
 async def change_password(
-    rt: Runtime, principal: Principal, meta: RequestMeta, *, current_password: str, new_password: str
+    rt: Runtime,
+    principal: Principal,
+    meta: RequestMeta,
+    *,
+    current_password: str,
+    new_password: str,
+    auth_session: AuthSession | None = None,
 ) -> None:
     customer_id = require_customer(principal)
     async with rt.db.read() as session:
@@ -70,6 +76,13 @@ async def change_password(
     if new_password == current_password:
         raise AccountError.one(
             AccountErrorCode.PASSWORD_UNCHANGED, "Choose a password different from the current one.", ("newPassword",)
+        )
+    decision = await risk.assess(rt, meta, customer_id, auth_session, "PASSWORD_CHANGE")
+    if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
+        raise AccountError.one(
+            AccountErrorCode.CHANGE_REFUSED,
+            "For your safety, change your password with a reset link sent to your email address.",
+            None,
         )
     new_hash = await rt.hasher.hash(new_password)
     async with rt.db.unit_of_work() as session:

@@ -25,7 +25,7 @@ from app.security.tokens import (
     normalize_recovery_code,
     sha256_hex,
 )
-from app.services import abuse, audit
+from app.services import abuse, audit, risk
 from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
 from app.templates import describe_minutes
 from models.auth import AuthSession
@@ -240,7 +240,13 @@ async def regenerate_recovery_codes(
 
 
 async def disable_totp(
-    rt: Runtime, principal: Principal, meta: RequestMeta, *, code: str | None, password: str | None
+    rt: Runtime,
+    principal: Principal,
+    meta: RequestMeta,
+    *,
+    code: str | None,
+    password: str | None,
+    auth_session: AuthSession | None = None,
 ) -> None:
     """Switch 2FA off: needs a current code or the password, given here."""
     customer_id = _require(principal)
@@ -256,6 +262,13 @@ async def disable_totp(
         and len(password) <= 1024
         and await rt.hasher.verify(customer.password_hash, password)
     )
+    decision = await risk.assess(rt, meta, customer_id, auth_session, "TWO_FACTOR_DISABLE")
+    if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
+        raise AccountError.one(
+            AccountErrorCode.CHANGE_REFUSED,
+            "Two-factor authentication cannot be switched off from here right now; contact support.",
+            None,
+        )
     failed = False
     async with rt.db.unit_of_work() as session:
         if not await is_enabled(session, customer_id):

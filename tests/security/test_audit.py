@@ -41,9 +41,10 @@ async def test_a_customers_own_story_is_in_their_security_events(api: Api, mailb
         ("SIGN_IN", "FAILURE", "WRONG_PASSWORD"),
         ("SIGN_IN", "SUCCESS", None),
         ("PASSWORD_CHANGED", "FAILURE", "INCORRECT_PASSWORD"),
+        ("RISK_DECISION", "SUCCESS", "ALLOW"),
         ("PASSWORD_CHANGED", "SUCCESS", None),
     ]
-    sign_in = events[2]
+    sign_in = events[3]
     assert sign_in["ipAddress"] == "127.0.0.1"
     assert sign_in["userAgent"] == "StoryBrowser/2"
     await api.ok(LOGOUT, token=session)
