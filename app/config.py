@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
     cors_allowed_origins: str = ""
 
+    # WebSockets (graphql-transport-ws only).
+    ws_max_operations_per_connection: int = Field(default=20, ge=1)
+    ws_max_connections_per_session: int = Field(default=5, ge=1)
+    ws_connection_init_seconds: int = Field(default=10, ge=1)
+
     # Abuse blocking (see app/throttle.py and the README's security model).
     throttle_window_minutes: int = Field(default=15, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)

@@ -3,10 +3,13 @@
 import asyncio
 import contextlib
 import logging
+import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -16,9 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.config import Settings
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
@@ -75,11 +81,47 @@ class GraphQLApp(GraphQL):
             build_schema(settings),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=False,
+            # Only graphql-transport-ws: the legacy graphql-ws protocol has let clients skip connection_init.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             multipart_uploads_enabled=False,
+            max_subscriptions_per_connection=settings.ws_max_operations_per_connection,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_seconds),
+            allowed_origins=settings.cors_origins,
             **kwargs,
         )
         self._state = state
+        # Open WebSocket connections per session, in this process.
+        self._ws_connections: Counter[uuid.UUID] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            session_id = scope.get("state", {}).pop("ws_session_id", None)
+            if session_id is not None:
+                self._ws_connections[session_id] -= 1
+                if self._ws_connections[session_id] <= 0:
+                    del self._ws_connections[session_id]
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """Authenticate a WebSocket in connection_init: {"Authorization": "Bearer <token>"} (or {"token": …})."""
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+        if raw is None:
+            return cast(UnsetType, UNSET)  # an anonymous connection: public operations only
+        token = _bearer_token({"authorization": raw}) if str(raw).lower().startswith("bearer ") else str(raw)
+        authenticated = await authenticate(self._state.rt, token or "")
+        if authenticated is None:
+            raise ConnectionRejectionError()
+        session_id = authenticated.session.id
+        if self._ws_connections[session_id] >= self._state.settings.ws_max_connections_per_session:
+            raise ConnectionRejectionError()
+        self._ws_connections[session_id] += 1
+        context.request.scope.setdefault("state", {})["ws_session_id"] = session_id
+        context.principal, context.auth_session = authenticated.principal, authenticated.session
+        context.websocket_token = token
+        context.reset_loaders()
+        return cast(UnsetType, UNSET)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -96,7 +138,8 @@ class GraphQLApp(GraphQL):
         )
         principal = Principal.anonymous()
         auth_session = None
-        token = _bearer_token(request.headers)
+        # WebSockets authenticate in connection_init (browsers cannot set headers on them), never by header.
+        token = _bearer_token(request.headers) if isinstance(request, Request) else None
         if token:
             authenticated = await authenticate(rt, token)
             if authenticated is not None:

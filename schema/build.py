@@ -21,6 +21,7 @@ from schema.query_cost import cost_limit
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
+from schema.websocket_auth import RecheckWebSocketSession
 
 
 @strawberry.type
@@ -44,6 +45,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         ShapeErrors,
         RejectNulCharacters,
+        RecheckWebSocketSession,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

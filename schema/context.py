@@ -17,7 +17,14 @@ class Context:
     auth_session: AuthSession | None = None
     request: Any = None
     response: Any = None
+    # WebSocket connections authenticate in connection_init; the token is kept to re-check each operation.
+    connection_params: dict[str, Any] | None = None
+    websocket_token: str | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+
+    def reset_loaders(self) -> None:
+        """Forget cached rows (a new principal, or the next operation on a long-lived connection)."""
+        self._loaders = None
 
     @property
     def loaders(self) -> Loaders:
