@@ -27,7 +27,7 @@ from models.auth import AuthSession
 from models.base import utcnow
 from models.customer import Customer
 from models.email_change import EmailChange, EmailChangeStatus
-from models.security import SecurityEventType
+from models.security import SecurityEventOutcome, SecurityEventType
 
 OPEN = (EmailChangeStatus.AWAITING_OLD_ADDRESS, EmailChangeStatus.AWAITING_NEW_ADDRESS)
 
@@ -57,6 +57,14 @@ async def request_email_change(
     await abuse.guard_messages(rt, meta, f"customer:{customer_id}")
     decision = await risk.assess(rt, meta, customer_id, auth_session, "EMAIL_CHANGE", new_email=clean)
     if decision.outcome is risk.RiskOutcome.REFUSE:
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.EMAIL_CHANGE_REQUESTED,
+            SecurityEventOutcome.BLOCKED,
+            customer_id=customer_id,
+            reason=decision.outcome.value,
+        )
         raise AccountError.one(
             AccountErrorCode.CHANGE_REFUSED,
             "This change cannot be made from here right now; contact support.",

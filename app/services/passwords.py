@@ -79,6 +79,14 @@ async def change_password(
         )
     decision = await risk.assess(rt, meta, customer_id, auth_session, "PASSWORD_CHANGE")
     if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.PASSWORD_CHANGED,
+            SecurityEventOutcome.BLOCKED,
+            customer_id=customer_id,
+            reason=decision.outcome.value,
+        )
         raise AccountError.one(
             AccountErrorCode.CHANGE_REFUSED,
             "For your safety, change your password with a reset link sent to your email address.",

@@ -264,6 +264,14 @@ async def disable_totp(
     )
     decision = await risk.assess(rt, meta, customer_id, auth_session, "TWO_FACTOR_DISABLE")
     if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
+        await audit.record_alone(
+            rt,
+            meta,
+            SecurityEventType.TWO_FACTOR_DISABLED,
+            SecurityEventOutcome.BLOCKED,
+            customer_id=customer_id,
+            reason=decision.outcome.value,
+        )
         raise AccountError.one(
             AccountErrorCode.CHANGE_REFUSED,
             "Two-factor authentication cannot be switched off from here right now; contact support.",

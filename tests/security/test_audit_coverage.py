@@ -1,0 +1,178 @@
+"""Every kind of security event is actually written by some flow of the public API."""
+
+import time
+from pathlib import Path
+
+import pyotp
+
+from app.runtime import Runtime
+from models.customer import ActivationMode, CustomerStatus
+from models.security import SecurityEventType
+from tests.accounts.queries import ACTIVATE, LOGIN, REGISTER, REQUEST_RESET, RESET, REVOKE_SESSION, SESSIONS
+from tests.support import Api, Caller, Mailbox, link_token, login, make_customer, make_group, wait_for_sms_code
+
+TYPES = """query($after: String) { securityEvents(first: 100, after: $after) {
+  edges { node { type } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def all_types(api: Api, token: str) -> set[str]:
+    seen: set[str] = set()
+    after = None
+    while True:
+        page = (await api.ok(TYPES, {"after": after}, token=token))["securityEvents"]
+        seen |= {edge["node"]["type"] for edge in page["edges"]}
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+
+
+async def gql(
+    api: Api, query: str, variables: dict[str, object] | None = None, token: str | None = None
+) -> dict[str, object]:
+    return await api.ok(query, variables, token=token)  # type: ignore[no-any-return]
+
+
+async def test_every_event_type_is_recorded_by_some_flow(
+    api: Api, rt: Runtime, admin: Caller, mailbox: Mailbox, sms_dir: Path
+) -> None:
+    # Registration, activation (with a wrong code first), sign-in failure and success, sign-out.
+    await make_group(rt, "mobile", ActivationMode.SMS_CODE)
+    await gql(
+        api,
+        REGISTER,
+        {
+            "input": {
+                "email": "all@example.com",
+                "password": "a fine passphrase",
+                "phone": "+14155550123",
+                "customerGroup": "mobile",
+            }
+        },
+    )
+    code = await wait_for_sms_code(sms_dir, "+14155550123")
+    await gql(api, ACTIVATE, {"input": {"phone": "+14155550123", "code": "000000" if code != "000000" else "111111"}})
+    await gql(api, ACTIVATE, {"input": {"phone": "+14155550123", "code": code}})
+    await gql(api, LOGIN, {"input": {"email": "all@example.com", "password": "wrong password"}})
+    token = await login(api, "all@example.com", "a fine passphrase")
+    second = await login(api, "all@example.com", "a fine passphrase")
+    await gql(api, "mutation { logout { userErrors { code } } }", token=second)
+    other = await login(api, "all@example.com", "a fine passphrase")
+    other_id = next(s["id"] for s in (await gql(api, SESSIONS, token=other))["sessions"] if s["current"])  # type: ignore[attr-defined]
+    await gql(api, REVOKE_SESSION, {"input": {"sessionId": other_id}}, token=token)
+
+    # Password change, reset request and reset.
+    await gql(
+        api,
+        "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { userErrors { code } } }",
+        {"i": {"currentPassword": "a fine passphrase", "newPassword": "another fine passphrase"}},
+        token=token,
+    )
+    await gql(api, REQUEST_RESET, {"input": {"email": "all@example.com"}})
+    reset = link_token(await mailbox.wait_for("all@example.com", "Reset your password"), "/reset-password")
+    await gql(api, RESET, {"input": {"token": reset, "newPassword": "a third fine passphrase"}})
+    token = await login(api, "all@example.com", "a third fine passphrase")
+
+    # Two-factor: enable, step up, regenerate, challenge with a recovery code and a trusted device, revoke it, disable.
+    secret = (await gql(api, "mutation { enableTotp { secret } }", token=token))["enableTotp"]["secret"]  # type: ignore[index]
+    codes = (
+        await gql(
+            api,
+            "mutation($i: ConfirmTotpInput!) { confirmTotp(input: $i) { recoveryCodes } }",
+            {"i": {"code": pyotp.TOTP(secret).now()}},
+            token=token,
+        )
+    )["confirmTotp"]["recoveryCodes"]  # type: ignore[index]
+    await gql(
+        api,
+        "mutation($i: StepUpInput!) { stepUp(input: $i) { verifiedUntil } }",
+        {"i": {"password": "a third fine passphrase"}},
+        token=token,
+    )
+    codes = (await gql(api, "mutation { regenerateRecoveryCodes { recoveryCodes } }", token=token))[
+        "regenerateRecoveryCodes"
+    ]["recoveryCodes"]  # type: ignore[index]
+    challenge = (
+        await gql(
+            api,
+            "mutation($i: LoginInput!) { login(input: $i) { twoFactorChallenge { id } } }",
+            {"i": {"email": "all@example.com", "password": "a third fine passphrase"}},
+        )
+    )["login"]["twoFactorChallenge"]["id"]  # type: ignore[index]
+    done = await gql(
+        api,
+        "mutation($i: CompleteTwoFactorLoginInput!) { completeTwoFactorLogin(input: $i) { token } }",
+        {"i": {"challengeId": challenge, "recoveryCode": codes[0], "trustDevice": True}},
+    )
+    token = done["completeTwoFactorLogin"]["token"]  # type: ignore[index]
+    device = (await gql(api, "{ trustedDevices { id } }", token=token))["trustedDevices"][0]["id"]  # type: ignore[index]
+    await gql(
+        api,
+        "mutation($i: RevokeTrustedDeviceInput!) { revokeTrustedDevice(input: $i) { userErrors { code } } }",
+        {"i": {"deviceId": device}},
+        token=token,
+    )
+    await gql(
+        api,
+        "mutation($i: DisableTotpInput!) { disableTotp(input: $i) { userErrors { code } } }",
+        {"i": {"code": pyotp.TOTP(secret).at(time.time() + 30)}},
+        token=token,
+    )
+
+    # Email change: requested (held: the password was reset today), approved, confirmed, undone.
+    await gql(
+        api,
+        "mutation($i: RequestEmailChangeInput!) { requestEmailChange(input: $i) { status } }",
+        {"i": {"newEmail": "moved@example.com"}},
+        token=token,
+    )
+    approve = link_token(await mailbox.wait_for("all@example.com", "Approve"), "/approve-email-change")
+    await gql(
+        api,
+        "mutation($i: ConfirmEmailChangeInput!) { confirmEmailChange(input: $i) { status } }",
+        {"i": {"token": approve}},
+    )
+    confirm = link_token(await mailbox.wait_for("moved@example.com", "Confirm"), "/confirm-email")
+    await gql(
+        api,
+        "mutation($i: ConfirmEmailChangeInput!) { confirmEmailChange(input: $i) { status } }",
+        {"i": {"token": confirm}},
+    )
+    undo = link_token(await mailbox.wait_for("all@example.com", "Your email address was changed"), "/undo-email-change")
+    await gql(
+        api,
+        "mutation($i: UndoEmailChangeInput!) { undoEmailChange(input: $i) { userErrors { code } } }",
+        {"i": {"token": undo}},
+    )
+
+    # Administration: approve, suspend, reactivate, grant and revoke a role.
+    pending = await make_customer(rt, status=CustomerStatus.PENDING_APPROVAL)
+    from tests.support import global_id
+
+    target = global_id("Customer", pending.id)
+    for query, extra in [
+        ("mutation($i: ApproveCustomerInput!) { approveCustomer(input: $i) { userErrors { code } } }", {}),
+        ("mutation($i: SuspendCustomerInput!) { suspendCustomer(input: $i) { userErrors { code } } }", {"reason": "r"}),
+        ("mutation($i: ReactivateCustomerInput!) { reactivateCustomer(input: $i) { userErrors { code } } }", {}),
+        (
+            "mutation($i: GrantRoleInput!) { grantRole(input: $i) { userErrors { code } } }",
+            {"role": "SUPPORT", "reason": "r"},
+        ),
+        (
+            "mutation($i: RevokeRoleInput!) { revokeRole(input: $i) { userErrors { code } } }",
+            {"role": "SUPPORT", "reason": "r"},
+        ),
+    ]:
+        result = await gql(api, query, {"i": {"customerId": target, **extra}}, token=admin.token)
+        assert all(not payload["userErrors"] for payload in result.values()), result  # type: ignore[index]
+
+    # Lockout: enough wrong passwords on one account.
+    from tests.security.helpers import wait_out_backoff
+
+    victim = await make_customer(rt, email_address="victim@example.com")
+    for _ in range(rt.settings.sign_in_lock_after):
+        await wait_out_backoff(rt, 600)
+        await gql(api, LOGIN, {"input": {"email": victim.email, "password": "wrong password"}})
+
+    seen = await all_types(api, admin.token)
+    missing = {member.value for member in SecurityEventType} - seen
+    assert not missing, f"never recorded: {sorted(missing)}"
