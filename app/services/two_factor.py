@@ -35,6 +35,7 @@ from models.security import SecurityEventOutcome, SecurityEventType
 from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
 
 RECOVERY_CODE_COUNT = 10
+MAX_PASSWORD_INPUT = 1024
 TOTP_WINDOW = 1  # accept the previous and the next 30-second code as well, for clock drift
 
 
@@ -215,6 +216,14 @@ async def use_recovery_code(session: AsyncSession, rt: Runtime, customer_id: uui
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+async def _password_matches(rt: Runtime, customer_id: uuid.UUID, password: str | None) -> bool:
+    if not password or len(password) > MAX_PASSWORD_INPUT:
+        return False
+    async with rt.db.read() as session:
+        customer = await session.get(Customer, customer_id)
+    return bool(customer and customer.password_hash and await rt.hasher.verify(customer.password_hash, password))
+
+
 def require_recent_verification(rt: Runtime, auth_session: AuthSession | None) -> None:
     """Sensitive changes need the password or a second factor proven recently in this session."""
     proven = auth_session.verified_at if auth_session is not None else None
@@ -253,15 +262,7 @@ async def disable_totp(
     if not code and not password:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send a current two-factor code or your password.", ("code",))
     await _guard_codes(rt, customer_id)
-    async with rt.db.read() as session:
-        customer = await session.get(Customer, customer_id)
-    assert customer is not None
-    password_ok = bool(
-        password
-        and customer.password_hash
-        and len(password) <= 1024
-        and await rt.hasher.verify(customer.password_hash, password)
-    )
+    password_ok = await _password_matches(rt, customer_id, password)
     decision = await risk.assess(rt, meta, customer_id, auth_session, "TWO_FACTOR_DISABLE")
     if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
         await audit.record_alone(
@@ -314,15 +315,7 @@ async def step_up(
     if not password and not code:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send your password or a two-factor code.", ("password",))
     await _guard_codes(rt, customer_id)
-    async with rt.db.read() as session:
-        customer = await session.get(Customer, customer_id)
-    assert customer is not None
-    password_ok = bool(
-        password
-        and customer.password_hash
-        and len(password) <= 1024
-        and await rt.hasher.verify(customer.password_hash, password)
-    )
+    password_ok = await _password_matches(rt, customer_id, password)
     ok = password_ok
     async with rt.db.unit_of_work() as session:
         second_factor = False

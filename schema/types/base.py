@@ -80,3 +80,13 @@ def connection_from_page(page: Page[Any], to_node: Any) -> Any:
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
     )
+
+
+async def visible_customer(info: Info, customer_id: uuid.UUID | None) -> Any:
+    """The Customer type for an id, through the caller-scoped loader; None when absent or not visible."""
+    from schema.types.customer import Customer
+
+    if customer_id is None:
+        return None
+    row = await info.context.loaders.customer.load(customer_id)
+    return Customer.from_row(row) if row else None

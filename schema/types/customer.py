@@ -20,7 +20,7 @@ from models.customer import AffiliateRequest as AffiliateRequestRow
 from models.customer import Customer as CustomerRow
 from models.customer import CustomerGroup as CustomerGroupRow
 from models.customer import RoleChange as RoleChangeRow
-from schema.types.base import Info, connection_from_page, load_nodes
+from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
 from schema.types.security import SecurityEvent
 
 
@@ -64,10 +64,7 @@ class RoleChange:
         description="The administrator who made the change; null for the command line or when not visible to you."
     )
     async def actor(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
-        if self.row.actor_id is None:
-            return None
-        row = await info.context.loaders.customer.load(self.row.actor_id)
-        return Customer.from_row(row) if row else None
+        return await visible_customer(info, self.row.actor_id)  # type: ignore[no-any-return]
 
     @classmethod
     def from_row(cls, row: RoleChangeRow) -> "RoleChange":
@@ -86,8 +83,7 @@ class AffiliateRequest(relay.Node):
 
     @strawberry.field
     async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
-        row = await info.context.loaders.customer.load(self.row.customer_id)
-        return Customer.from_row(row) if row else None
+        return await visible_customer(info, self.row.customer_id)  # type: ignore[no-any-return]
 
     @classmethod
     def from_row(cls, row: AffiliateRequestRow) -> "AffiliateRequest":

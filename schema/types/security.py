@@ -10,7 +10,7 @@ from strawberry import relay
 from models.security import SecurityAlert as SecurityAlertRow
 from models.security import SecurityAlertKind, SecurityEventOutcome, SecurityEventType
 from models.security import SecurityEvent as SecurityEventRow
-from schema.types.base import Info, load_nodes
+from schema.types.base import Info, load_nodes, visible_customer
 
 if TYPE_CHECKING:
     from schema.types.account_errors import AccountUserError
@@ -51,21 +51,11 @@ class SecurityEvent(relay.Node):
 
     @strawberry.field(description="The account the event is about, if you may see it.")
     async def customer(self, info: Info) -> CustomerRef | None:
-        from schema.types.customer import Customer
-
-        if self.row.customer_id is None:
-            return None
-        row = await info.context.loaders.customer.load(self.row.customer_id)
-        return Customer.from_row(row) if row else None
+        return await visible_customer(info, self.row.customer_id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The administrator who acted, if any and if you may see them.")
     async def actor(self, info: Info) -> CustomerRef | None:
-        from schema.types.customer import Customer
-
-        if self.row.actor_id is None:
-            return None
-        row = await info.context.loaders.customer.load(self.row.actor_id)
-        return Customer.from_row(row) if row else None
+        return await visible_customer(info, self.row.actor_id)  # type: ignore[no-any-return]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -115,12 +105,7 @@ class SecurityAlert(relay.Node):
 
     @strawberry.field(description="The account the alert is about, if any.")
     async def customer(self, info: Info) -> CustomerRef | None:
-        from schema.types.customer import Customer
-
-        if self.row.customer_id is None:
-            return None
-        row = await info.context.loaders.customer.load(self.row.customer_id)
-        return Customer.from_row(row) if row else None
+        return await visible_customer(info, self.row.customer_id)  # type: ignore[no-any-return]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
