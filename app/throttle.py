@@ -195,6 +195,7 @@ class Policies:
     sign_in_per_account: Policy
     sign_in_per_address: Policy
     codes_per_account: Policy
+    codes_per_address: Policy
     messages_per_account: Policy
     messages_per_address: Policy
 
@@ -213,6 +214,9 @@ class Policies:
             ),
             codes_per_account=Policy(
                 "codes/account", settings.code_free_attempts, settings.code_lock_after, hour, lockout
+            ),
+            codes_per_address=Policy(
+                "codes/address", settings.address_lock_after, settings.address_lock_after, hour, lockout
             ),
             messages_per_account=Policy(
                 "messages/account", settings.messages_per_hour, settings.messages_per_hour + 1, hour, hour

@@ -28,6 +28,14 @@ def address(meta: RequestMeta) -> str:
     return meta.ip_address or UNKNOWN_ADDRESS
 
 
+async def guard_codes(rt: Runtime, meta: RequestMeta, subject: str) -> None:
+    """Limit guesses of codes (activation, reset, second factor) per account and per client address."""
+    policies = rt.throttle.policies
+    refused = await check(rt, [(policies.codes_per_address, address(meta)), (policies.codes_per_account, subject)])
+    if refused is not None:
+        raise throttled(refused)
+
+
 async def guard_messages(rt: Runtime, meta: RequestMeta, identifier_hash: str) -> None:
     """Limit messages (activation, reset) sent for one identifier and from one client address."""
     policies = rt.throttle.policies

@@ -162,11 +162,7 @@ async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> No
         raise AccountError(*errors)
     email, phone = parse_identifier(data.email, data.phone) if code else (None, None)
     if code:
-        refused = await abuse.check(
-            rt, [(rt.throttle.policies.codes_per_account, audit.identifier_hash(rt, identifier_text(email, phone)))]
-        )
-        if refused is not None:
-            raise abuse.throttled(refused)
+        await abuse.guard_codes(rt, meta, audit.identifier_hash(rt, identifier_text(email, phone)))
     new_hash = await rt.hasher.hash(data.new_password)
     failure: ErrorDetail | None = None
     async with rt.db.unit_of_work() as session:

@@ -226,9 +226,7 @@ async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput
 
     if code:
         tried = audit.identifier_hash(rt, identifier_text(data.email, data.phone))
-        refused = await abuse.check(rt, [(rt.throttle.policies.codes_per_account, tried)])
-        if refused is not None:
-            raise abuse.throttled(refused)
+        await abuse.guard_codes(rt, meta, tried)
     failure: ErrorDetail | None = None
     async with rt.db.unit_of_work() as session:
         if token:

@@ -144,16 +144,14 @@ async def _new_recovery_codes(session: AsyncSession, rt: Runtime, customer_id: u
     return codes
 
 
-async def _guard_codes(rt: Runtime, customer_id: uuid.UUID) -> None:
-    refused = await abuse.check(rt, [(rt.throttle.policies.codes_per_account, f"customer:{customer_id}")])
-    if refused is not None:
-        raise abuse.throttled(refused)
+async def _guard_codes(rt: Runtime, meta: RequestMeta, customer_id: uuid.UUID) -> None:
+    await abuse.guard_codes(rt, meta, f"customer:{customer_id}")
 
 
 async def confirm_totp(rt: Runtime, principal: Principal, meta: RequestMeta, code: str) -> list[str]:
     """Switch TOTP on with a first code; returns the recovery codes, shown this once."""
     customer_id = _require(principal)
-    await _guard_codes(rt, customer_id)
+    await _guard_codes(rt, meta, customer_id)
     async with rt.db.unit_of_work() as session:
         credential = await _credential(session, customer_id)
         if credential is None:
@@ -261,7 +259,7 @@ async def disable_totp(
     customer_id = _require(principal)
     if not code and not password:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send a current two-factor code or your password.", ("code",))
-    await _guard_codes(rt, customer_id)
+    await _guard_codes(rt, meta, customer_id)
     password_ok = await _password_matches(rt, customer_id, password)
     decision = await risk.assess(rt, meta, customer_id, auth_session, "TWO_FACTOR_DISABLE")
     if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
@@ -314,7 +312,7 @@ async def step_up(
     customer_id = _require(principal)
     if not password and not code:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send your password or a two-factor code.", ("password",))
-    await _guard_codes(rt, customer_id)
+    await _guard_codes(rt, meta, customer_id)
     password_ok = await _password_matches(rt, customer_id, password)
     ok = password_ok
     async with rt.db.unit_of_work() as session:
@@ -447,6 +445,11 @@ async def pass_challenge(
     """Check the second factor of a pending sign-in. Wrong codes count; the challenge dies at the limit."""
     if bool(code and code.strip()) == bool(recovery_code and recovery_code.strip()):
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send either a code or a recovery code.", ("code",))
+    async with rt.db.read() as session:
+        pending = await _live_challenge(session, challenge_id)
+    # Each challenge allows a few tries, and the account as a whole a few per hour: new challenges
+    # (the attacker knows the password) do not buy more guesses at the second factor.
+    await _guard_codes(rt, meta, pending.customer_id)
     failure: AccountError | None = None
     async with rt.db.unit_of_work() as session:
         challenge = await _live_challenge(session, challenge_id)
@@ -508,6 +511,7 @@ async def pass_challenge(
     if failure is not None:
         raise failure  # after commit: the wrong try is counted
     assert customer is not None
+    await rt.throttle.reset(rt.throttle.policies.codes_per_account, f"customer:{customer_id}")
     return PassedChallenge(customer=customer, device_token=device_token)
 
 

@@ -11,6 +11,7 @@ from app.runtime import Runtime
 from models.auth import AuthSession
 from models.base import utcnow
 from models.two_factor import RecoveryCode, TotpCredential, TwoFactorChallenge
+from tests.security.helpers import wait_out_backoff
 from tests.support import Api, Caller, Mailbox, text_body
 
 ERRORS = "userErrors { field message code }"
@@ -103,13 +104,26 @@ async def test_sign_in_with_totp_and_no_replay(api: Api, customer: Caller) -> No
 async def test_challenge_dies_after_too_many_wrong_codes(api: Api, rt: Runtime, customer: Caller) -> None:
     secret, _ = await enrol(api, customer)
     challenge_id = await challenge(api, customer)
-    answers = [
-        codes_of(await complete(api, challenge_id, code="123456")) for _ in range(rt.settings.two_factor_max_attempts)
-    ]
+    answers = []
+    for _ in range(rt.settings.two_factor_max_attempts):
+        await wait_out_backoff(rt, 600)  # the account-wide limit is tested below
+        answers.append(codes_of(await complete(api, challenge_id, code="123456")))
     assert answers[-1] == ["TOO_MANY_ATTEMPTS"]
     assert all(a == ["INVALID_CODE"] for a in answers[:-1])
     dead = await complete(api, challenge_id, code=next_code(secret))
     assert codes_of(dead) == ["CHALLENGE_NOT_FOUND"]
+
+
+async def test_new_challenges_do_not_buy_more_guesses(api: Api, rt: Runtime, customer: Caller) -> None:
+    await enrol(api, customer)
+    answers = []
+    for _ in range(3):
+        challenge_id = await challenge(api, customer)
+        for _ in range(2):
+            answers.append(codes_of(await complete(api, challenge_id, code="123456"))[0])
+    free = rt.settings.code_free_attempts - 1  # confirmTotp used one try
+    assert answers[:free] == ["INVALID_CODE"] * free
+    assert answers[free] == "THROTTLED"
 
 
 async def test_challenge_expires(api: Api, rt: Runtime, customer: Caller) -> None:
