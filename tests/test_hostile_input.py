@@ -21,8 +21,18 @@ MUTATIONS = [
     ("approveCustomer", "ApproveCustomerInput", ["customerId"], "admin"),
     ("grantRole", "GrantRoleInput", ["customerId", "reason"], "admin"),
     ("rejectAffiliateRequest", "RejectAffiliateRequestInput", ["requestId", "reason"], "admin"),
+    ("completeTwoFactorLogin", "CompleteTwoFactorLoginInput", ["challengeId", "code", "recoveryCode"], None),
+    ("sendTwoFactorCode", "SendTwoFactorCodeInput", ["challengeId"], None),
+    ("confirmTotp", "ConfirmTotpInput", ["code"], "customer"),
+    ("disableTotp", "DisableTotpInput", ["code", "password"], "customer"),
+    ("stepUp", "StepUpInput", ["password", "code"], "customer"),
+    ("revokeTrustedDevice", "RevokeTrustedDeviceInput", ["deviceId"], "customer"),
+    ("requestEmailChange", "RequestEmailChangeInput", ["newEmail"], "customer"),
+    ("confirmEmailChange", "ConfirmEmailChangeInput", ["token"], None),
+    ("undoEmailChange", "UndoEmailChangeInput", ["token"], None),
+    ("acknowledgeSecurityAlert", "AcknowledgeSecurityAlertInput", ["alertId"], "admin"),
 ]
-REQUIRED_EXTRAS = {"grantRole": {"role": "SUPPORT"}}
+REQUIRED_EXTRAS = {"grantRole": {"role": "SUPPORT"}, "sendTwoFactorCode": {"method": "EMAIL_CODE"}}
 
 
 @pytest.mark.parametrize(("name", "input_type", "fields", "caller"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
