@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
     cors_allowed_origins: str = ""
 
+    # Self-service profile.
+    max_addresses_per_customer: int = Field(default=20, ge=1)
+
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)
     ws_max_connections_per_session: int = Field(default=5, ge=1)

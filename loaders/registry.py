@@ -7,6 +7,7 @@ from aiodataloader import DataLoader
 
 from app.db import Database
 from app.principal import Principal
+from loaders.addresses import load_addresses, load_addresses_by_customer
 from loaders.batching import make_loader
 from loaders.customers import (
     load_affiliate_requests,
@@ -18,6 +19,7 @@ from loaders.customers import (
 )
 from loaders.security import EventPageKey, load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
+from models.address import Address
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 from models.security import SecurityAlert, SecurityEvent
@@ -46,4 +48,8 @@ class Loaders:
         )
         self.security_alert: DataLoader[UUID, SecurityAlert | None] = make_loader(
             partial(load_security_alerts, db, principal)
+        )
+        self.address: DataLoader[UUID, Address | None] = make_loader(partial(load_addresses, db, principal))
+        self.addresses_by_customer: DataLoader[UUID, list[Address]] = make_loader(
+            partial(load_addresses_by_customer, db, principal)
         )

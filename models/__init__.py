@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.address import Address
 from models.auth import AuthSession, VerificationChannel, VerificationPurpose, VerificationToken
 from models.customer import (
     ActivationMode,
@@ -27,6 +28,7 @@ from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, Tru
 
 __all__ = [
     "ActivationMode",
+    "Address",
     "AffiliateRequest",
     "AffiliateRequestStatus",
     "AuthSession",

@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
+from resolvers.addresses import AddressMutations, AddressQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
@@ -18,6 +19,7 @@ from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.input_guard import RejectNulCharacters
 from schema.query_cost import cost_limit
+from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
@@ -25,12 +27,14 @@ from schema.websocket_auth import RecheckWebSocketSession
 
 
 @strawberry.type
-class Query(AccountQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, NodeQueries):
+class Query(AccountQueries, AddressQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, NodeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, EmailChangeMutations, TwoFactorMutations, CustomerMutations, SecurityMutations):
+class Mutation(
+    AccountMutations, AddressMutations, EmailChangeMutations, TwoFactorMutations, CustomerMutations, SecurityMutations
+):
     pass
 
 
@@ -57,7 +61,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent, SecurityAlert],
+        types=[Address, Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent, SecurityAlert],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

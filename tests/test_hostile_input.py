@@ -31,6 +31,14 @@ MUTATIONS = [
     ("confirmEmailChange", "ConfirmEmailChangeInput", ["token"], None),
     ("undoEmailChange", "UndoEmailChangeInput", ["token"], None),
     ("acknowledgeSecurityAlert", "AcknowledgeSecurityAlertInput", ["alertId"], "admin"),
+    (
+        "createAddress",
+        "CreateAddressInput",
+        ["countryCode", "line1", "line2", "city", "region", "postalCode", "phone", "company"],
+        "customer",
+    ),
+    ("updateAddress", "UpdateAddressInput", ["addressId", "city", "postalCode"], "customer"),
+    ("deleteAddress", "DeleteAddressInput", ["addressId"], "customer"),
 ]
 REQUIRED_EXTRAS = {"grantRole": {"role": "SUPPORT"}, "sendTwoFactorCode": {"method": "EMAIL_CODE"}}
 

@@ -20,6 +20,7 @@ from models.customer import AffiliateRequest as AffiliateRequestRow
 from models.customer import Customer as CustomerRow
 from models.customer import CustomerGroup as CustomerGroupRow
 from models.customer import RoleChange as RoleChangeRow
+from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
 from schema.types.security import SecurityEvent
 
@@ -157,6 +158,21 @@ class Customer(relay.Node):
     async def affiliate_requests(self, info: Info) -> list[AffiliateRequest]:
         rows = await info.context.loaders.affiliate_requests_by_customer.load(self.row.id)
         return [AffiliateRequest.from_row(row) for row in rows]
+
+    @strawberry.field(description="Billing and shipping addresses, oldest first.")
+    async def addresses(self, info: Info) -> list[Address]:
+        rows = await info.context.loaders.addresses_by_customer.load(self.row.id)
+        return [Address.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def default_billing_address(self, info: Info) -> Address | None:
+        rows = await info.context.loaders.addresses_by_customer.load(self.row.id)
+        return next((Address.from_row(row) for row in rows if row.is_default_billing), None)
+
+    @strawberry.field
+    async def default_shipping_address(self, info: Info) -> Address | None:
+        rows = await info.context.loaders.addresses_by_customer.load(self.row.id)
+        return next((Address.from_row(row) for row in rows if row.is_default_shipping), None)
 
     @strawberry.field(description="Security activity on this account (sign-ins, password changes …), newest first.")
     async def security_events(

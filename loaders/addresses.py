@@ -1,0 +1,37 @@
+"""Addresses, by id and by customer, visible to their owner and to staff."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.db import Database
+from app.principal import Principal
+from loaders.batching import by_key, grouped
+from models.address import Address
+
+
+async def load_addresses(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Address | None]:
+    async with db.read() as session:
+        statement = select(Address).where(col(Address.id).in_(ids))
+        if not principal.is_staff:
+            statement = statement.where(col(Address.customer_id) == principal.customer_id)
+        rows = (await session.execute(statement)).scalars()
+        return by_key(rows, ids, lambda row: row.id)
+
+
+async def load_addresses_by_customer(
+    db: Database, principal: Principal, customer_ids: list[uuid.UUID]
+) -> list[list[Address]]:
+    visible = [i for i in customer_ids if principal.can_see_customer(i)]
+    if not visible:
+        return [[] for _ in customer_ids]
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(Address)
+                .where(col(Address.customer_id).in_(visible))
+                .order_by(col(Address.created_at), col(Address.id))
+            )
+        ).scalars()
+        return grouped(rows, customer_ids, lambda row: row.customer_id)
