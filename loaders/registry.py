@@ -17,11 +17,13 @@ from loaders.customers import (
     load_role_changes,
     load_roles,
 )
+from loaders.profile import load_consent_events, load_settings
 from loaders.security import EventPageKey, load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
 from models.address import Address
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
+from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
 
 
@@ -52,4 +54,8 @@ class Loaders:
         self.address: DataLoader[UUID, Address | None] = make_loader(partial(load_addresses, db, principal))
         self.addresses_by_customer: DataLoader[UUID, list[Address]] = make_loader(
             partial(load_addresses_by_customer, db, principal)
+        )
+        self.settings: DataLoader[UUID, CustomerSettings | None] = make_loader(partial(load_settings, db, principal))
+        self.consent_events: DataLoader[UUID, list[ConsentEvent]] = make_loader(
+            partial(load_consent_events, db, principal)
         )

@@ -16,6 +16,7 @@ from models.customer import (
 )
 from models.email_change import EmailChange, EmailChangeStatus
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
 from models.security import (
     SecurityAlert,
     SecurityAlertKind,
@@ -33,9 +34,12 @@ __all__ = [
     "AffiliateRequestStatus",
     "AuthSession",
     "ChallengeMethod",
+    "ConsentEvent",
+    "ConsentPurpose",
     "Customer",
     "CustomerGroup",
     "CustomerRole",
+    "CustomerSettings",
     "CustomerStatus",
     "EmailChange",
     "EmailChangeStatus",

@@ -67,6 +67,9 @@ class Customer(SQLModel, table=True):
     # E.164 phone number, AES-GCM encrypted (app/security/fields.py); phone_index is its blind index.
     phone_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     phone_index: str | None = Field(default=None, max_length=64, unique=True)
+    company: str | None = Field(default=None, max_length=200)
+    # ISO date of birth, AES-GCM encrypted (app/security/fields.py).
+    date_of_birth_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     status: CustomerStatus = enum_column(CustomerStatus, index=True)
     status_reason: str | None = Field(default=None, max_length=500)
     group_id: uuid.UUID = Field(foreign_key="customer_group.id", index=True)

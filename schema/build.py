@@ -14,6 +14,7 @@ from resolvers.addresses import AddressMutations, AddressQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
+from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
@@ -33,7 +34,13 @@ class Query(AccountQueries, AddressQueries, TwoFactorQueries, CustomerQueries, S
 
 @strawberry.type
 class Mutation(
-    AccountMutations, AddressMutations, EmailChangeMutations, TwoFactorMutations, CustomerMutations, SecurityMutations
+    AccountMutations,
+    ProfileMutations,
+    AddressMutations,
+    EmailChangeMutations,
+    TwoFactorMutations,
+    CustomerMutations,
+    SecurityMutations,
 ):
     pass
 

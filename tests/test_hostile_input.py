@@ -39,8 +39,15 @@ MUTATIONS = [
     ),
     ("updateAddress", "UpdateAddressInput", ["addressId", "city", "postalCode"], "customer"),
     ("deleteAddress", "DeleteAddressInput", ["addressId"], "customer"),
+    ("updateProfile", "UpdateProfileInput", ["firstName", "lastName", "company", "phone"], "customer"),
+    ("updateSettings", "UpdateSettingsInput", ["language", "currency", "timezone"], "customer"),
+    ("setConsent", "SetConsentInput", ["policyVersion", "source"], "customer"),
 ]
-REQUIRED_EXTRAS = {"grantRole": {"role": "SUPPORT"}, "sendTwoFactorCode": {"method": "EMAIL_CODE"}}
+REQUIRED_EXTRAS: dict[str, dict[str, object]] = {
+    "grantRole": {"role": "SUPPORT"},
+    "sendTwoFactorCode": {"method": "EMAIL_CODE"},
+    "setConsent": {"purpose": "DATA_SHARING", "granted": True},
+}
 
 
 @pytest.mark.parametrize(("name", "input_type", "fields", "caller"), MUTATIONS, ids=[m[0] for m in MUTATIONS])

@@ -40,6 +40,7 @@ SENSITIVE = [
     SecurityEventType.EMAIL_CHANGE_REQUESTED,
     SecurityEventType.TWO_FACTOR_DISABLED,
     SecurityEventType.RECOVERY_CODES_REGENERATED,
+    SecurityEventType.PHONE_CHANGED,
 ]
 HISTORY = timedelta(days=90)
 

@@ -10,6 +10,7 @@ from schema.types.account_errors import AccountUserError
 from schema.types.customer import Customer
 
 if TYPE_CHECKING:
+    from schema.types.profile import ProfileUserError
     from schema.types.two_factor import TwoFactorChallenge
 
 
@@ -135,3 +136,11 @@ class ResetPasswordInput:
 @strawberry.type(description="On success every session of the account is signed out; sign in with the new password.")
 class ResetPasswordPayload:
     user_errors: list[AccountUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateProfilePayload:
+    customer: Customer | None = None
+    user_errors: list[Annotated["ProfileUserError", strawberry.lazy("schema.types.profile")]] = strawberry.field(
+        default_factory=list
+    )

@@ -1,7 +1,7 @@
 """Customer, CustomerGroup, role history and affiliate requests."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -20,8 +20,12 @@ from models.customer import AffiliateRequest as AffiliateRequestRow
 from models.customer import Customer as CustomerRow
 from models.customer import CustomerGroup as CustomerGroupRow
 from models.customer import RoleChange as RoleChangeRow
+from models.profile import ConsentEvent as ConsentEventRow
+from models.profile import ConsentPurpose
+from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
+from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
 
 
@@ -158,6 +162,60 @@ class Customer(relay.Node):
     async def affiliate_requests(self, info: Info) -> list[AffiliateRequest]:
         rows = await info.context.loaders.affiliate_requests_by_customer.load(self.row.id)
         return [AffiliateRequest.from_row(row) for row in rows]
+
+    @strawberry.field
+    def company(self) -> str | None:
+        return self.row.company
+
+    @strawberry.field(description="Stored encrypted.")
+    def date_of_birth(self, info: Info) -> date | None:
+        text = info.context.rt.fields.decrypt(
+            "customer", "date_of_birth", self.row.id, self.row.date_of_birth_encrypted
+        )
+        return date.fromisoformat(text) if text else None
+
+    @strawberry.field
+    async def settings(self, info: Info) -> CustomerSettings:
+        row = await info.context.loaders.settings.load(self.row.id) or CustomerSettingsRow(customer_id=self.row.id)
+        return CustomerSettings(
+            language=row.language,
+            currency=row.currency,
+            timezone=row.timezone,
+            email_notifications=row.email_notifications,
+            sms_notifications=row.sms_notifications,
+            updated_at=row.updated_at if row.language or row.currency or row.timezone else None,
+        )
+
+    @strawberry.field(description="The current state of every consent.")
+    async def consents(self, info: Info) -> list[Consent]:
+        events = await info.context.loaders.consent_events.load(self.row.id)
+        latest: dict[ConsentPurpose, ConsentEventRow] = {}
+        for event in events:
+            latest.setdefault(event.purpose, event)
+        return [
+            Consent(
+                purpose=purpose,
+                granted=latest[purpose].granted if purpose in latest else False,
+                policy_version=latest[purpose].policy_version if purpose in latest else None,
+                source=latest[purpose].source if purpose in latest else None,
+                updated_at=latest[purpose].created_at if purpose in latest else None,
+            )
+            for purpose in ConsentPurpose
+        ]
+
+    @strawberry.field(description="Every grant and withdrawal, newest first.")
+    async def consent_history(self, info: Info) -> list[ConsentChange]:
+        events = await info.context.loaders.consent_events.load(self.row.id)
+        return [
+            ConsentChange(
+                purpose=e.purpose,
+                granted=e.granted,
+                policy_version=e.policy_version,
+                source=e.source,
+                created_at=e.created_at,
+            )
+            for e in events
+        ]
 
     @strawberry.field(description="Billing and shipping addresses, oldest first.")
     async def addresses(self, info: Info) -> list[Address]:

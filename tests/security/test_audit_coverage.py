@@ -118,6 +118,20 @@ async def test_every_event_type_is_recorded_by_some_flow(
         token=token,
     )
 
+    # Profile: a new phone number, and a consent.
+    await gql(
+        api,
+        "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { userErrors { code } } }",
+        {"i": {"phone": "+14155550199"}},
+        token=token,
+    )
+    await gql(
+        api,
+        "mutation($i: SetConsentInput!) { setConsent(input: $i) { userErrors { code } } }",
+        {"i": {"purpose": "MARKETING_SMS", "granted": True, "policyVersion": "1"}},
+        token=token,
+    )
+
     # Email change: requested (held: the password was reset today), approved, confirmed, undone.
     await gql(
         api,
