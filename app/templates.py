@@ -160,6 +160,14 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         ),
         link_label="Choose a new password",
     ),
+    "account_deleted": EmailTemplate(
+        subject="Your account was deleted",
+        paragraphs=(
+            "Your account and the personal data in it were deleted. Orders and invoices are kept without your "
+            "personal details for as long as the law requires.",
+            "You can register again with this address at any time.",
+        ),
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),

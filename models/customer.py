@@ -22,6 +22,7 @@ class CustomerStatus(enum.Enum):
     PENDING_APPROVAL = "PENDING_APPROVAL"
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
+    DELETED = "DELETED"  # personal data anonymised; the row stays for orders and invoices
 
 
 class Role(enum.Enum):

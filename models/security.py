@@ -41,6 +41,7 @@ class SecurityEventType(enum.Enum):
     EMAIL_CHANGE_UNDONE = "EMAIL_CHANGE_UNDONE"
     PHONE_CHANGED = "PHONE_CHANGED"
     CONSENT_CHANGED = "CONSENT_CHANGED"
+    ACCOUNT_DELETED = "ACCOUNT_DELETED"
 
 
 class SecurityEventOutcome(enum.Enum):

@@ -12,6 +12,7 @@ from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.addresses import AddressMutations, AddressQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
+from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
 from resolvers.profile import ProfileMutations
@@ -41,6 +42,7 @@ class Mutation(
     TwoFactorMutations,
     CustomerMutations,
     SecurityMutations,
+    DeletionMutations,
 ):
     pass
 

@@ -42,6 +42,7 @@ MUTATIONS = [
     ("updateProfile", "UpdateProfileInput", ["firstName", "lastName", "company", "phone"], "customer"),
     ("updateSettings", "UpdateSettingsInput", ["language", "currency", "timezone"], "customer"),
     ("setConsent", "SetConsentInput", ["policyVersion", "source"], "customer"),
+    ("deleteCustomer", "DeleteCustomerInput", ["customerId", "reason"], "admin"),
 ]
 REQUIRED_EXTRAS: dict[str, dict[str, object]] = {
     "grantRole": {"role": "SUPPORT"},

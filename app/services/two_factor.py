@@ -144,14 +144,14 @@ async def _new_recovery_codes(session: AsyncSession, rt: Runtime, customer_id: u
     return codes
 
 
-async def _guard_codes(rt: Runtime, meta: RequestMeta, customer_id: uuid.UUID) -> None:
+async def guard_codes(rt: Runtime, meta: RequestMeta, customer_id: uuid.UUID) -> None:
     await abuse.guard_codes(rt, meta, f"customer:{customer_id}")
 
 
 async def confirm_totp(rt: Runtime, principal: Principal, meta: RequestMeta, code: str) -> list[str]:
     """Switch TOTP on with a first code; returns the recovery codes, shown this once."""
     customer_id = _require(principal)
-    await _guard_codes(rt, meta, customer_id)
+    await guard_codes(rt, meta, customer_id)
     async with rt.db.unit_of_work() as session:
         credential = await _credential(session, customer_id)
         if credential is None:
@@ -214,7 +214,7 @@ async def use_recovery_code(session: AsyncSession, rt: Runtime, customer_id: uui
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def _password_matches(rt: Runtime, customer_id: uuid.UUID, password: str | None) -> bool:
+async def password_matches(rt: Runtime, customer_id: uuid.UUID, password: str | None) -> bool:
     if not password or len(password) > MAX_PASSWORD_INPUT:
         return False
     async with rt.db.read() as session:
@@ -259,8 +259,8 @@ async def disable_totp(
     customer_id = _require(principal)
     if not code and not password:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send a current two-factor code or your password.", ("code",))
-    await _guard_codes(rt, meta, customer_id)
-    password_ok = await _password_matches(rt, customer_id, password)
+    await guard_codes(rt, meta, customer_id)
+    password_ok = await password_matches(rt, customer_id, password)
     decision = await risk.assess(rt, meta, customer_id, auth_session, "TWO_FACTOR_DISABLE")
     if decision.outcome in (risk.RiskOutcome.HOLD, risk.RiskOutcome.REFUSE):
         await audit.record_alone(
@@ -312,8 +312,8 @@ async def step_up(
     customer_id = _require(principal)
     if not password and not code:
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send your password or a two-factor code.", ("password",))
-    await _guard_codes(rt, meta, customer_id)
-    password_ok = await _password_matches(rt, customer_id, password)
+    await guard_codes(rt, meta, customer_id)
+    password_ok = await password_matches(rt, customer_id, password)
     ok = password_ok
     async with rt.db.unit_of_work() as session:
         second_factor = False
@@ -449,7 +449,7 @@ async def pass_challenge(
         pending = await _live_challenge(session, challenge_id)
     # Each challenge allows a few tries, and the account as a whole a few per hour: new challenges
     # (the attacker knows the password) do not buy more guesses at the second factor.
-    await _guard_codes(rt, meta, pending.customer_id)
+    await guard_codes(rt, meta, pending.customer_id)
     failure: AccountError | None = None
     async with rt.db.unit_of_work() as session:
         challenge = await _live_challenge(session, challenge_id)

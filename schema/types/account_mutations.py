@@ -144,3 +144,27 @@ class UpdateProfilePayload:
     user_errors: list[Annotated["ProfileUserError", strawberry.lazy("schema.types.profile")]] = strawberry.field(
         default_factory=list
     )
+
+
+@strawberry.input(description="Your password, or a current two-factor or recovery code.")
+class DeleteAccountInput:
+    password: str | None = None
+    code: str | None = None
+
+
+@strawberry.type(description="On success you are signed out everywhere and the account no longer exists.")
+class DeleteAccountPayload:
+    deleted: bool = False
+    user_errors: list[AccountUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class DeleteCustomerInput:
+    customer_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type
+class DeleteCustomerPayload:
+    deleted_customer_id: strawberry.ID | None = None
+    user_errors: list[AccountUserError] = strawberry.field(default_factory=list)

@@ -204,6 +204,7 @@ PERMISSION_MATRIX = [
     ("{ securityAlerts { edges { cursor } } }", {}, "admin"),
     ('mutation { acknowledgeSecurityAlert(input: {alertId: "x"}) { userErrors { code } } }', {}, "admin"),
     ("{ twoFactor { enabled } }", {}, "customer"),
+    ('mutation { deleteCustomer(input: {customerId: "x", reason: "r"}) { userErrors { code } } }', {}, "admin"),
     ('mutation { updateSettings(input: {language: "en"}) { userErrors { code } } }', {}, "customer"),
     ('mutation { deleteAddress(input: {addressId: "x"}) { userErrors { code } } }', {}, "customer"),
     ('mutation { requestEmailChange(input: {newEmail: "x@example.com"}) { userErrors { code } } }', {}, "customer"),

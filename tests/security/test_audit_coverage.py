@@ -187,6 +187,14 @@ async def test_every_event_type_is_recorded_by_some_flow(
         await wait_out_backoff(rt, 600)
         await gql(api, LOGIN, {"input": {"email": victim.email, "password": "wrong password"}})
 
+    # Deletion, by an administrator on request.
+    await gql(
+        api,
+        "mutation($i: DeleteCustomerInput!) { deleteCustomer(input: $i) { userErrors { code } } }",
+        {"i": {"customerId": target, "reason": "request"}},
+        token=admin.token,
+    )
+
     seen = await all_types(api, admin.token)
     missing = {member.value for member in SecurityEventType} - seen
     assert not missing, f"never recorded: {sorted(missing)}"

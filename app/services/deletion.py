@@ -1,0 +1,149 @@
+"""Deleting an account: personal data anonymised, secrets and tokens removed, history kept.
+
+The customer row stays (orders and invoices will point at it, as the law requires them to be kept)
+but holds nothing personal: the email becomes deleted-<id>@invalid, so the address can register again.
+Security events stay, attached to the anonymised account.
+"""
+
+import uuid
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.outbox import enqueue_email
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.services import audit
+from app.services.customer_queries import display_name
+from app.services.customers import require_admin
+from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
+from app.services.sessions import require_customer
+from app.services.two_factor import guard_codes, is_enabled, password_matches, use_recovery_code, verify_totp
+from app.services.validation import MAX_TEXT_LENGTH, clean_text
+from models.address import Address
+from models.auth import AuthSession, VerificationToken
+from models.base import utcnow
+from models.customer import AffiliateRequest, Customer, CustomerRole, CustomerStatus
+from models.email_change import EmailChange
+from models.profile import ConsentEvent, CustomerSettings
+from models.security import SecurityEventOutcome, SecurityEventType
+from models.two_factor import RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
+
+# Rows that are nothing but personal data or credentials of the account.
+OWNED_ROWS = [
+    Address,
+    CustomerSettings,
+    ConsentEvent,
+    VerificationToken,
+    AuthSession,
+    TotpCredential,
+    RecoveryCode,
+    TrustedDevice,
+    TwoFactorChallenge,
+    EmailChange,
+    AffiliateRequest,
+]
+
+
+async def _anonymise(
+    session: AsyncSession, customer: Customer, meta: RequestMeta, actor_id: uuid.UUID | None, reason: str | None = None
+) -> None:
+    now = utcnow()
+    placeholder = f"deleted-{customer.id.hex}@invalid"
+    for model in OWNED_ROWS:
+        await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
+    await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
+    await session.execute(
+        update(Customer)
+        .where(col(Customer.id) == customer.id)
+        .values(
+            email=placeholder,
+            email_key=placeholder,
+            password_hash=None,
+            first_name=None,
+            last_name=None,
+            company=None,
+            phone_encrypted=None,
+            phone_index=None,
+            date_of_birth_encrypted=None,
+            email_verified_at=None,
+            phone_verified_at=None,
+            status=CustomerStatus.DELETED,
+            status_reason=None,
+            updated_at=now,
+        )
+    )
+    audit.record(
+        session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=reason
+    )
+
+
+def _farewell(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
+    # Sent to the address before it is forgotten; the outbox holds it encrypted until delivered.
+    enqueue_email(session, rt.keyring, "account_deleted", customer.email, {"name": display_name(customer)})
+
+
+async def delete_own_account(
+    rt: Runtime, principal: Principal, meta: RequestMeta, *, password: str | None, code: str | None
+) -> None:
+    """The customer deletes their account, proving it with the password or a second-factor code."""
+    customer_id = require_customer(principal)
+    if not password and not code:
+        raise AccountError.one(AccountErrorCode.REQUIRED, "Send your password or a two-factor code.", ("password",))
+    await guard_codes(rt, meta, customer_id)
+    proven = await password_matches(rt, customer_id, password)
+    async with rt.db.unit_of_work() as session:
+        if not proven and code and await is_enabled(session, customer_id):
+            proven = await verify_totp(session, rt, customer_id, code) or await use_recovery_code(
+                session, rt, customer_id, code
+            )
+        if not proven:
+            audit.record(
+                session,
+                meta,
+                SecurityEventType.ACCOUNT_DELETED,
+                SecurityEventOutcome.FAILURE,
+                customer_id=customer_id,
+                reason="NOT_VERIFIED",
+            )
+    if not proven:
+        raise AccountError.one(
+            AccountErrorCode.INCORRECT_PASSWORD, "The password or code is not correct.", ("password",)
+        )
+    async with rt.db.unit_of_work() as session:
+        customer = await session.get(Customer, customer_id)
+        assert customer is not None
+        _farewell(session, rt, customer)
+        await _anonymise(session, customer, meta, None)
+
+
+async def delete_customer(
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, reason: str | None
+) -> uuid.UUID:
+    """An administrator deletes an account on the customer's request (recorded with the reason)."""
+    actor_id = require_admin(principal)
+    errors: list[ErrorDetail] = []
+    why = clean_text(reason, ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=True, label="Reason")
+    if errors:
+        raise AccountError(*errors)
+    async with rt.db.unit_of_work() as session:
+        customer = await session.get(Customer, customer_id) if customer_id else None
+        if customer is None:
+            raise AccountError.one(AccountErrorCode.NOT_FOUND, "No such customer.", ("customerId",))
+        if customer.id == actor_id:
+            raise AccountError.one(
+                AccountErrorCode.CANNOT_CHANGE_OWN_ACCOUNT,
+                "Delete your own account with deleteAccount.",
+                ("customerId",),
+            )
+        if customer.status is CustomerStatus.DELETED:
+            raise AccountError.one(
+                AccountErrorCode.ACCOUNT_DELETED, "This account is already deleted.", ("customerId",)
+            )
+        _farewell(session, rt, customer)
+        await _anonymise(session, customer, meta, actor_id)
+        audit.record(
+            session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=why
+        )
+    return customer.id
