@@ -17,9 +17,18 @@ async def customer_by_email(session: AsyncSession, email: str) -> Customer | Non
     return found.scalars().first()
 
 
-async def customer_by_phone(session: AsyncSession, fields: FieldCipher, phone: str) -> Customer | None:
-    """By E.164 number, through its blind index (the number itself is stored encrypted)."""
-    found = await session.execute(select(Customer).where(col(Customer.phone_index) == fields.index("phone", phone)))
+async def customer_by_phone(
+    session: AsyncSession, fields: FieldCipher, phone: str, *, verified_only: bool = True
+) -> Customer | None:
+    """By E.164 number, through its blind index (the number itself is stored encrypted).
+
+    Sign-in and password reset only trust a number the customer proved: an unverified (possibly
+    mistyped) number must never let its real owner into someone else's account.
+    """
+    statement = select(Customer).where(col(Customer.phone_index) == fields.index("phone", phone))
+    if verified_only:
+        statement = statement.where(col(Customer.phone_verified_at).is_not(None))
+    found = await session.execute(statement)
     return found.scalars().first()
 
 

@@ -49,6 +49,8 @@ async def change_password(
     auth_session: AuthSession | None = None,
 ) -> None:
     customer_id = require_customer(principal)
+    # A stolen session must not be a free password oracle (nor an argon2 work lever).
+    await abuse.guard_codes(rt, meta, f"customer:{customer_id}")
     async with rt.db.read() as session:
         customer = await session.get(Customer, customer_id)
     assert customer is not None
@@ -69,6 +71,7 @@ async def change_password(
         raise AccountError.one(
             AccountErrorCode.INCORRECT_PASSWORD, "The current password is not correct.", ("currentPassword",)
         )
+    await rt.throttle.reset(rt.throttle.policies.codes_per_account, f"customer:{customer_id}")
     errors: list[ErrorDetail] = []
     check_new_password(new_password, customer.email, ("newPassword",), errors)
     if errors:

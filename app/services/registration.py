@@ -16,6 +16,7 @@ from app.services.customer_queries import (
     group_by_code,
     group_of,
     identifier_text,
+    parse_identifier,
 )
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.validation import (
@@ -103,8 +104,8 @@ async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer
 async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> ActivationMode:
     """Create an account in its group; returns how it will be activated.
 
-    For groups activated by email link the answer is the same whether or not the address is taken:
-    the existing owner is emailed instead, so registration cannot probe for accounts.
+    The answer is the same whether or not the address is taken (the existing owner is emailed
+    instead), so registration cannot probe for accounts.
     """
     errors: list[ErrorDetail] = []
     email = clean_email(data.email, ("email",), errors)
@@ -147,10 +148,7 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
     async with rt.db.unit_of_work() as session:
         conflict = await _insert_customer(session, customer)
         if conflict == "email":
-            if mode is not ActivationMode.EMAIL_LINK:
-                raise AccountError.one(
-                    AccountErrorCode.EMAIL_TAKEN, "An account with this email already exists.", ("email",)
-                )
+            # Whatever the group, a taken address answers like a new one: its owner is emailed instead.
             await _notify_existing_owner(session, rt, email)
             return mode
         if conflict == "phone":
@@ -224,9 +222,10 @@ async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput
             AccountErrorCode.REQUIRED, "Send the token from the email, or the code you received.", ("token",)
         )
 
-    if code:
-        tried = audit.identifier_hash(rt, identifier_text(data.email, data.phone))
-        await abuse.guard_codes(rt, meta, tried)
+    if code and (data.email or data.phone):
+        # Keyed on the normalised identifier: "+1 415…" and "+1-415…" are the same account.
+        email, phone = parse_identifier(data.email, data.phone)
+        await abuse.guard_codes(rt, meta, audit.identifier_hash(rt, identifier_text(email, phone)))
     failure: ErrorDetail | None = None
     async with rt.db.unit_of_work() as session:
         if token:
@@ -271,7 +270,7 @@ async def _customer_for_code(session: AsyncSession, rt: Runtime, data: Activatio
         phone = clean_phone(data.phone, ("phone",), errors)
         if errors or phone is None:
             raise AccountError(*errors)
-        return await customer_by_phone(session, rt.fields, phone)
+        return await customer_by_phone(session, rt.fields, phone, verified_only=False)
     if data.email:
         email = clean_email(data.email, ("email",), errors)
         if errors or email is None:
@@ -292,7 +291,11 @@ async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None
         raise AccountError(*errors)
     await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, clean))
     async with rt.db.unit_of_work() as session:
-        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, rt.fields, clean))
+        customer = await (
+            customer_by_email(session, clean)
+            if email
+            else customer_by_phone(session, rt.fields, clean, verified_only=False)
+        )
         if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:
             return
         if await recently_issued(

@@ -8,7 +8,7 @@ unit of work so the state change it unlocks commits together with "used"; a wron
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -160,13 +160,20 @@ async def consume_code(
         if await _mark_used(session, row.id):
             return None
         return invalid
-    attempts = row.attempts + 1
-    exhausted = attempts >= rt.settings.code_max_attempts
-    await session.execute(
+    # One atomic update counts the try and revokes at the limit: concurrent wrong codes cannot slip
+    # past it, and a code already revoked (exhausted or superseded) stays revoked.
+    limit = rt.settings.code_max_attempts
+    counted = await session.execute(
         update(VerificationToken)
-        .where(col(VerificationToken.id) == row.id)
-        .values(attempts=col(VerificationToken.attempts) + 1, revoked_at=utcnow() if exhausted else None)
+        .where(col(VerificationToken.id) == row.id, col(VerificationToken.revoked_at).is_(None))
+        .values(
+            attempts=col(VerificationToken.attempts) + 1,
+            revoked_at=case((col(VerificationToken.attempts) + 1 >= limit, utcnow()), else_=None),
+        )
+        .returning(col(VerificationToken.attempts))
     )
+    attempts = counted.scalar_one_or_none()
+    exhausted = attempts is None or attempts >= limit
     if exhausted:
         return ErrorDetail(AccountErrorCode.TOO_MANY_ATTEMPTS, "Too many wrong codes; ask for a new code.", field)
     return invalid

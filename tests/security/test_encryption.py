@@ -40,7 +40,12 @@ async def test_phone_numbers_are_ciphertext_with_a_blind_index(api: Api, rt: Run
     assert sealed.startswith("v1.")
     assert "4155550123" not in sealed
     assert "4155550123" not in index
-    # Sign-in by phone still finds the account, through the index.
+    # An unverified number signs nobody in (it may be mistyped, and belong to someone else) ...
+    unverified = await api.ok(LOGIN, {"input": {"phone": "+14155550123", "password": "a fine passphrase"}})
+    assert [e["code"] for e in unverified["login"]["userErrors"]] == ["INVALID_CREDENTIALS"]
+    async with rt.db.unit_of_work() as session:
+        await session.execute(text("UPDATE customer SET phone_verified_at = CURRENT_TIMESTAMP"))
+    # ... a verified one does: sign-in by phone finds the account through the index.
     result = await api.ok(LOGIN, {"input": {"phone": "+1 (415) 555-0123", "password": "a fine passphrase"}})
     assert result["login"]["token"]
     me = await api.ok("{ me { phone } }", token=result["login"]["token"])
@@ -86,6 +91,8 @@ async def test_rotate_keys_re_encrypts_everything_under_the_new_key(
     assert totp_sealed.startswith("v1.t1.")
     assert secret not in totp_sealed
 
+    async with rt.db.unit_of_work() as session:
+        await session.execute(text("UPDATE customer SET phone_verified_at = CURRENT_TIMESTAMP"))
     old = settings.encryption_keys.get_secret_value() if settings.encryption_keys else ""
     rotated = settings.model_copy(update={"encryption_keys": SecretStr(generate_encryption_key("t2") + "," + old)})
     runtime = Runtime.create(rotated)
