@@ -33,9 +33,13 @@ def encode_cursor(timestamp: datetime, row_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         timestamp, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(timestamp), uuid.UUID(row_id)
+        moment = datetime.fromisoformat(timestamp)
+        key = uuid.UUID(row_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidInputError("The cursor is not valid.") from exc
+    if moment.tzinfo is None:  # we only ever write aware times: this one was made by hand
+        raise InvalidInputError("The cursor is not valid.")
+    return moment, key
 
 
 def page_size(first: int | None) -> int:

@@ -249,10 +249,12 @@ async def revoke_role(
                     "You cannot revoke your own administrator role.",
                     ("customerId",),
                 )
+            # Lock every ADMIN role row: two administrators revoking each other at once are serialised,
+            # and the second sees the first's change.
             admins = await session.execute(
-                select(func.count()).select_from(CustomerRole).where(col(CustomerRole.role) == Role.ADMIN)
+                select(CustomerRole).where(col(CustomerRole.role) == Role.ADMIN).with_for_update()
             )
-            if admins.scalar_one() <= 1:
+            if len(admins.scalars().all()) <= 1:
                 raise AccountError.one(
                     AccountErrorCode.LAST_ADMIN, "The last administrator cannot lose the role.", ("role",)
                 )

@@ -23,7 +23,7 @@ from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import require_customer, revoke_all_sessions
 from app.services.validation import clean_email, email_key
 from app.templates import describe_minutes
-from models.auth import AuthSession
+from models.auth import AuthSession, VerificationToken
 from models.base import utcnow
 from models.customer import Customer
 from models.email_change import EmailChange, EmailChangeStatus
@@ -116,6 +116,18 @@ async def _cancel_open(session: AsyncSession, customer_id: uuid.UUID) -> None:
     )
 
 
+async def _revoke_open_links(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    await session.execute(
+        update(VerificationToken)
+        .where(
+            col(VerificationToken.customer_id) == customer_id,
+            col(VerificationToken.used_at).is_(None),
+            col(VerificationToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
 def _invalid() -> AccountError:
     return AccountError.one(AccountErrorCode.INVALID_TOKEN, "This link is invalid or was already used.", ("token",))
 
@@ -188,6 +200,7 @@ async def _apply(
     change.undo_expires_at = now + timedelta(days=rt.settings.email_change_undo_days)
     session.add(change)
     await revoke_all_sessions(session, customer.id, "EMAIL_CHANGED")
+    await _revoke_open_links(session, customer.id)
     audit.record(session, meta, SecurityEventType.EMAIL_CHANGED, customer_id=customer.id)
     values = {
         "name": display_name(customer),
@@ -233,6 +246,8 @@ async def undo_email_change(rt: Runtime, meta: RequestMeta, token: str) -> None:
         change.undo_token_hash = None
         session.add(change)
         await revoke_all_sessions(session, change.customer_id, "EMAIL_CHANGE_UNDONE")
+        # A reset link the other address asked for meanwhile must die with the change.
+        await _revoke_open_links(session, change.customer_id)
         audit.record(session, meta, SecurityEventType.EMAIL_CHANGE_UNDONE, customer_id=change.customer_id)
         enqueue_email(
             session,

@@ -88,7 +88,8 @@ async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer
             session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.activation_link_ttl_minutes
         )
         values = {
-            "name": display_name(customer),
+            # No name: the address is not proven yet, and whatever the registrant typed would reach it.
+            "name": "",
             "link": _activation_link(rt, token),
             "valid_for": describe_minutes(settings.activation_link_ttl_minutes),
         }
@@ -159,9 +160,7 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
         if status is CustomerStatus.ACTIVE:
             audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason=mode.value)
         if mode is ActivationMode.ADMIN_APPROVAL:
-            enqueue_email(
-                session, rt.keyring, "registration_received", customer.email, {"name": display_name(customer)}
-            )
+            enqueue_email(session, rt.keyring, "registration_received", customer.email, {"name": ""})
         else:
             await send_activation(session, rt, customer, mode)
     return mode

@@ -137,3 +137,26 @@ async def test_the_log_holds_no_secrets(api: Api, rt: Runtime, customer: Caller)
     for secret in (customer.password, "my secret guess", customer.token, customer.customer.email):
         assert secret not in dump
     assert global_id("Customer", customer.customer.id) not in dump
+
+
+async def test_anonymous_callers_cannot_read_ownerless_events(api: Api, admin: Caller) -> None:
+    await api.ok(LOGIN, {"input": {"email": "nobody@example.com", "password": "some guess here"}})
+    data = await api.ok(
+        "{ securityEvents(filter: {type: SIGN_IN, outcome: FAILURE}) { edges { node { id } } } }", token=admin.token
+    )
+    event_id = data["securityEvents"]["edges"][0]["node"]["id"]
+    assert (await api.ok("query($id: ID!) { node(id: $id) { id } }", {"id": event_id}))["node"] is None
+
+
+async def test_hand_made_cursors_are_bad_user_input(api: Api, customer: Caller, staff: Caller) -> None:
+    import base64
+    import json
+
+    naive = base64.urlsafe_b64encode(
+        json.dumps(["2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000"]).encode()
+    ).decode()
+    for query, token in [
+        ("query($a: String) { customers(after: $a) { edges { cursor } } }", staff.token),
+        ("query($a: String) { me { securityEvents(after: $a) { edges { cursor } } } }", customer.token),
+    ]:
+        assert (await api(query, {"a": naive}, token=token)).error_codes == ["BAD_USER_INPUT"]

@@ -49,11 +49,17 @@ async def test_email_change_confirmed_by_the_new_address_and_undone_from_the_old
     refused = await api.ok(LOGIN, {"input": {"email": old, "password": customer.password}})
     assert codes(refused["login"]) == ["INVALID_CREDENTIALS"]
 
+    # Whoever controls the new address asks for a reset link ...
+    await api.ok(REQUEST_RESET, {"input": {"email": "new.address@example.com"}})
+    stolen = link_token(await mailbox.wait_for("New.Address@example.com", "Reset your password"), "/reset-password")
     undo = link_token(await mailbox.wait_for(old, "Your email address was changed"), "/undo-email-change")
     assert (await api.ok(UNDO, {"input": {"token": undo}}))["undoEmailChange"]["userErrors"] == []
     assert (await api.ok(ME, token=new_token))["me"] is None
     await login(api, old, customer.password)
     await mailbox.wait_for(old, "was undone")
+    # ... and it dies with the undo.
+    late = await api.ok(RESET, {"input": {"token": stolen, "newPassword": "taken over at last"}})
+    assert codes(late["resetPassword"]) == ["INVALID_TOKEN"]
     assert codes((await api.ok(UNDO, {"input": {"token": undo}}))["undoEmailChange"]) == ["INVALID_TOKEN"]
 
 
