@@ -7,6 +7,7 @@ import strawberry
 from app.services import passwords, registration, sessions, two_factor
 from app.services.errors import AccountError
 from resolvers.permissions import IsAuthenticated, requires
+from resolvers.signed_in import act_as_signed_in
 from resolvers.two_factor import challenge_type
 from schema.types.account_errors import AccountUserError
 from schema.types.account_mutations import (
@@ -28,7 +29,7 @@ from schema.types.account_mutations import (
     RevokeSessionInput,
     RevokeSessionPayload,
 )
-from schema.types.base import Info, decode_global_id, user_errors
+from schema.types.base import Info, decode_global_id, user_errors, visible_customer
 from schema.types.customer import Customer
 from schema.types.session import SessionType
 
@@ -82,7 +83,7 @@ class AccountMutations:
             row = await registration.activate_account(info.context.rt, info.context.meta, data)
         except AccountError as error:
             return ActivateAccountPayload(user_errors=_errors(error))
-        return ActivateAccountPayload(customer=Customer.from_row(row))
+        return ActivateAccountPayload(activated=True, customer=await visible_customer(info, row.id))
 
     @strawberry.mutation(
         description="Send a new activation link or code. Answers the same whether or not the account exists."
@@ -112,6 +113,7 @@ class AccountMutations:
             return LoginPayload(user_errors=_errors(error))
         if isinstance(signed_in, two_factor.Challenge):
             return LoginPayload(two_factor_challenge=challenge_type(signed_in))
+        await act_as_signed_in(info, signed_in.token)
         return LoginPayload(
             token=signed_in.token,
             expires_at=sessions.session_expiry(ctx.rt, signed_in.session),

@@ -5,6 +5,7 @@ import strawberry
 from app.services import sessions, two_factor
 from app.services.errors import AccountError
 from resolvers.permissions import IsAuthenticated, requires
+from resolvers.signed_in import act_as_signed_in
 from schema.types.account_errors import AccountUserError
 from schema.types.base import Info, decode_global_id, encode_global_id, user_errors
 from schema.types.customer import Customer
@@ -133,6 +134,7 @@ class TwoFactorMutations:
             )
         except AccountError as error:
             return CompleteTwoFactorLoginPayload(user_errors=_errors(error))
+        await act_as_signed_in(info, signed_in.token)
         return CompleteTwoFactorLoginPayload(
             token=signed_in.token,
             expires_at=sessions.session_expiry(ctx.rt, signed_in.session),

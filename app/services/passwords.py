@@ -21,6 +21,7 @@ from app.services.customer_queries import (
 )
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import MAX_PASSWORD_INPUT, require_customer, revoke_all_sessions
+from app.services.two_factor import close_challenges
 from app.services.validation import check_new_password, clean_email, clean_phone
 from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
 from app.templates import describe_minutes
@@ -104,6 +105,7 @@ async def change_password(
             .values(password_hash=new_hash, password_changed_at=now, updated_at=now)
         )
         await revoke_all_sessions(session, customer_id, "PASSWORD_CHANGED", keep=principal.session_id)
+        await close_challenges(session, customer_id)
         audit.record(session, meta, SecurityEventType.PASSWORD_CHANGED, customer_id=customer_id)
         _notify_password_changed(session, rt, customer)
 
@@ -223,5 +225,6 @@ async def _apply_reset(
         )
     session.add(customer)
     await revoke_all_sessions(session, customer.id, "PASSWORD_RESET")
+    await close_challenges(session, customer.id)
     audit.record(session, meta, SecurityEventType.PASSWORD_RESET, customer_id=customer.id)
     _notify_password_changed(session, rt, customer)

@@ -209,10 +209,22 @@ async def _open_session(
         second_factor_at=now if second_factor else None,
     )
     async with rt.db.unit_of_work() as session:
+        # The password checked above must still be the account's, and the account still active: a reset,
+        # password change or suspension that committed meanwhile would otherwise miss this new session.
+        current = await session.execute(
+            select(col(Customer.password_hash), col(Customer.status))
+            .where(col(Customer.id) == customer.id)
+            .with_for_update()
+        )
+        row = current.first()
+        if row is None or row[0] != customer.password_hash or row[1] is not CustomerStatus.ACTIVE:
+            raise _invalid_credentials()
         session.add(auth_session)
         if new_hash is not None:
             await session.execute(
-                update(Customer).where(col(Customer.id) == customer.id).values(password_hash=new_hash)
+                update(Customer)
+                .where(col(Customer.id) == customer.id, col(Customer.password_hash) == customer.password_hash)
+                .values(password_hash=new_hash)
             )
         audit.record(
             session,

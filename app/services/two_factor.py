@@ -376,6 +376,19 @@ async def open_challenge(rt: Runtime, meta: RequestMeta, customer: Customer) -> 
     return Challenge(id=challenge.id, methods=available_methods(customer), expires_at=expires_at)
 
 
+async def close_challenges(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """End open sign-in challenges: they were opened with a password that is no longer the account's."""
+    await session.execute(
+        update(TwoFactorChallenge)
+        .where(
+            col(TwoFactorChallenge.customer_id) == customer_id,
+            col(TwoFactorChallenge.completed_at).is_(None),
+            col(TwoFactorChallenge.failed_at).is_(None),
+        )
+        .values(failed_at=utcnow())
+    )
+
+
 async def _live_challenge(session: AsyncSession, challenge_id: uuid.UUID | None) -> TwoFactorChallenge:
     challenge = await session.get(TwoFactorChallenge, challenge_id) if challenge_id else None
     if challenge is None or challenge.completed_at is not None or challenge.failed_at is not None:

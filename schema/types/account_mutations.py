@@ -46,7 +46,12 @@ class ActivateAccountInput:
 
 @strawberry.type
 class ActivateAccountPayload:
-    customer: Customer | None = None
+    activated: bool = False
+    customer: Customer | None = strawberry.field(
+        default=None,
+        description="The account, only for a caller already allowed to see it: a link or code proves an "
+        "address, it does not sign anyone in (call login next).",
+    )
     user_errors: list[AccountUserError] = strawberry.field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ mutation Register($input: RegisterInput!) {{
 
 ACTIVATE = f"""
 mutation Activate($input: ActivateAccountInput!) {{
-  activateAccount(input: $input) {{ customer {{ id email status emailVerified phoneVerified }} {ERRORS} }}
+  activateAccount(input: $input) {{ activated customer {{ id email status emailVerified phoneVerified }} {ERRORS} }}
 }}
 """
 

@@ -160,3 +160,10 @@ async def test_hand_made_cursors_are_bad_user_input(api: Api, customer: Caller, 
         ("query($a: String) { me { securityEvents(after: $a) { edges { cursor } } } }", customer.token),
     ]:
         assert (await api(query, {"a": naive}, token=token)).error_codes == ["BAD_USER_INPUT"]
+
+
+async def test_the_login_payload_resolves_as_the_new_session(api: Api, customer: Caller) -> None:
+    query = """mutation($i: LoginInput!) { login(input: $i) { customer { email securityEvents(first: 1) { edges { node { type } } } } } }"""
+    data = await api.ok(query, {"i": {"email": customer.customer.email, "password": customer.password}})
+    customer_data = data["login"]["customer"]
+    assert customer_data["securityEvents"]["edges"] == [{"node": {"type": "SIGN_IN"}}]
