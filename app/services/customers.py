@@ -88,6 +88,26 @@ async def list_customers(
     return build_page(rows, limit, lambda c: (c.created_at, c.id), after)
 
 
+async def _keep_an_active_admin(session: AsyncSession, leaving: uuid.UUID) -> None:
+    """Refuse a change that would leave no active administrator. The ADMIN role rows are locked, so
+    two administrators acting on each other at once are serialised and the second sees the first."""
+    admins = await session.execute(select(CustomerRole).where(col(CustomerRole.role) == Role.ADMIN).with_for_update())
+    admin_ids = [row.customer_id for row in admins.scalars()]
+    if leaving not in admin_ids:
+        return
+    active = await session.execute(
+        select(func.count())
+        .select_from(Customer)
+        .where(
+            col(Customer.id).in_(admin_ids),
+            col(Customer.id) != leaving,
+            col(Customer.status) == CustomerStatus.ACTIVE,
+        )
+    )
+    if active.scalar_one() == 0:
+        raise AccountError.one(AccountErrorCode.LAST_ADMIN, "The last active administrator must stay.", ("customerId",))
+
+
 def _not_found(field: str = "customerId") -> AccountError:
     return AccountError.one(AccountErrorCode.NOT_FOUND, "No such customer.", (field,))
 
@@ -151,6 +171,7 @@ async def suspend_customer(
             raise AccountError.one(
                 AccountErrorCode.INVALID_STATUS, "This account is already suspended.", ("customerId",)
             )
+        await _keep_an_active_admin(session, customer.id)
         customer.status = CustomerStatus.SUSPENDED
         customer.status_reason = why
         customer.updated_at = utcnow()

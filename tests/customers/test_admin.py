@@ -253,3 +253,20 @@ async def test_two_administrators_revoking_each_other_leave_one(api: Api, rt: Ru
     with pytest.raises(AccountError) as raised:
         await customers.revoke_role(rt, stale, meta, admin.customer.id, Role.ADMIN, "r")
     assert [d.code.value for d in raised.value.details] == ["LAST_ADMIN"]
+
+
+async def test_two_administrators_suspending_each_other_leave_one(api: Api, rt: Runtime, admin: Caller) -> None:
+    from app.principal import Principal
+    from app.runtime import RequestMeta
+    from app.services import customers
+    from app.services.errors import AccountError
+
+    second = await make_caller(api, rt, roles=(Role.ADMIN,))
+    meta = RequestMeta()
+    await customers.suspend_customer(
+        rt, Principal(customer_id=admin.customer.id, roles=frozenset({Role.ADMIN})), meta, second.customer.id, "r"
+    )
+    stale = Principal(customer_id=second.customer.id, roles=frozenset({Role.ADMIN}))  # suspended meanwhile
+    with pytest.raises(AccountError) as raised:
+        await customers.suspend_customer(rt, stale, meta, admin.customer.id, "r")
+    assert [d.code.value for d in raised.value.details] == ["LAST_ADMIN"]
