@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import by_key, grouped
+from loaders.batching import by_key, owned_rows_by_customer
 from models.address import Address
 
 
@@ -25,15 +25,4 @@ async def load_addresses(db: Database, principal: Principal, ids: list[uuid.UUID
 async def load_addresses_by_customer(
     db: Database, principal: Principal, customer_ids: list[uuid.UUID]
 ) -> list[list[Address]]:
-    visible = [i for i in customer_ids if principal.can_see_customer(i)]
-    if not visible:
-        return [[] for _ in customer_ids]
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(Address)
-                .where(col(Address.customer_id).in_(visible))
-                .order_by(col(Address.created_at), col(Address.id))
-            )
-        ).scalars()
-        return grouped(rows, customer_ids, lambda row: row.customer_id)
+    return await owned_rows_by_customer(db, principal, customer_ids, Address, col(Address.created_at), col(Address.id))

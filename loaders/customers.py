@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import by_key, grouped
+from loaders.batching import by_key, grouped, owned_rows_by_customer
 from models.customer import AffiliateRequest, Customer, CustomerGroup, CustomerRole, Role, RoleChange
 
 
@@ -44,18 +44,7 @@ async def load_roles(db: Database, customer_ids: list[uuid.UUID]) -> list[list[R
 async def load_role_changes(
     db: Database, principal: Principal, customer_ids: list[uuid.UUID]
 ) -> list[list[RoleChange]]:
-    visible = _visible_customer_ids(principal, customer_ids)
-    if not visible:
-        return [[] for _ in customer_ids]
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(RoleChange)
-                .where(col(RoleChange.customer_id).in_(visible))
-                .order_by(col(RoleChange.created_at).desc())
-            )
-        ).scalars()
-        return grouped(rows, customer_ids, lambda row: row.customer_id)
+    return await owned_rows_by_customer(db, principal, customer_ids, RoleChange, col(RoleChange.created_at).desc())
 
 
 async def load_affiliate_requests(
@@ -74,15 +63,6 @@ async def load_affiliate_requests(
 async def load_affiliate_requests_by_customer(
     db: Database, principal: Principal, customer_ids: list[uuid.UUID]
 ) -> list[list[AffiliateRequest]]:
-    visible = _visible_customer_ids(principal, customer_ids)
-    if not visible:
-        return [[] for _ in customer_ids]
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(AffiliateRequest)
-                .where(col(AffiliateRequest.customer_id).in_(visible))
-                .order_by(col(AffiliateRequest.created_at).desc())
-            )
-        ).scalars()
-        return grouped(rows, customer_ids, lambda row: row.customer_id)
+    return await owned_rows_by_customer(
+        db, principal, customer_ids, AffiliateRequest, col(AffiliateRequest.created_at).desc()
+    )

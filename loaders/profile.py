@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import by_key, grouped
+from loaders.batching import by_key, owned_rows_by_customer
 from models.profile import ConsentEvent, CustomerSettings
 
 
@@ -27,15 +27,6 @@ async def load_settings(
 async def load_consent_events(
     db: Database, principal: Principal, customer_ids: list[uuid.UUID]
 ) -> list[list[ConsentEvent]]:
-    visible = [i for i in customer_ids if principal.can_see_customer(i)]
-    if not visible:
-        return [[] for _ in customer_ids]
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(ConsentEvent)
-                .where(col(ConsentEvent.customer_id).in_(visible))
-                .order_by(col(ConsentEvent.created_at).desc(), col(ConsentEvent.id).desc())
-            )
-        ).scalars()
-        return grouped(rows, customer_ids, lambda row: row.customer_id)
+    return await owned_rows_by_customer(
+        db, principal, customer_ids, ConsentEvent, col(ConsentEvent.created_at).desc(), col(ConsentEvent.id).desc()
+    )
