@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # A number of trusted reverse proxies in front of us, or comma-separated networks (CIDR).
     trusted_proxies: str = ""
     storefront_url: str = "http://127.0.0.1:8000"
+    # Where this server is reached from outside: signed download links (exports, invoices) point here.
+    public_url: str = "http://127.0.0.1:8000"
 
     mail_backend: Literal["smtp", "console", "file"] | None = None
     smtp_url: SecretStr | None = None
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
 
     # Self-service profile.
     max_addresses_per_customer: int = Field(default=20, ge=1)
+    max_wishlist_items: int = Field(default=200, ge=1)
+    recently_viewed_limit: int = Field(default=20, ge=1, le=100)
+    # exportMyData: how long its download link works, and how many a customer may ask for in a day.
+    data_export_link_minutes: int = Field(default=24 * 60, ge=1)
+    data_exports_per_day: int = Field(default=3, ge=1)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)
@@ -117,7 +124,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
 
-    @field_validator("storefront_url")
+    @field_validator("storefront_url", "public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -3,13 +3,15 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import col
 
 from app.db import Database
+from app.pagination import decode_cursor
 from app.principal import Principal
 
 K = TypeVar("K", bound=Hashable)
@@ -59,3 +61,57 @@ async def owned_rows_by_customer(
         statement = select(model).where(col(model.customer_id).in_(visible)).order_by(*order_by)
         rows = (await session.execute(statement)).scalars()
         return grouped(rows, customer_ids, lambda row: row.customer_id)
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """One page of a customer's rows, newest first: `limit` after the opaque `after` cursor."""
+
+    customer_id: uuid.UUID
+    limit: int
+    after: str | None
+
+
+async def newest_pages_by_customer(
+    db: Database, principal: Principal, keys: list[PageKey], model: Any, timestamp: str
+) -> list[list[Any]]:
+    """limit + 1 newest rows of `model` after the cursor, per customer the caller may see (owner or staff).
+    One windowed SELECT per distinct (limit, cursor), whatever the number of customers."""
+    groups: dict[tuple[int, str | None], list[uuid.UUID]] = defaultdict(list)
+    for key in keys:
+        if principal.can_see_customer(key.customer_id):
+            groups[(key.limit, key.after)].append(key.customer_id)
+    found: dict[tuple[uuid.UUID, int, str | None], list[Any]] = {}
+    moment, row_key = col(getattr(model, timestamp)), col(model.id)
+    async with db.read() as session:
+        for (limit, after), customer_ids in groups.items():
+            conditions: list[ColumnElement[bool]] = [col(model.customer_id).in_(customer_ids)]
+            if after:
+                at, row_id = decode_cursor(after)
+                conditions.append(or_(moment < at, and_(moment == at, row_key < row_id)))
+            position = (
+                func.row_number()
+                .over(partition_by=col(model.customer_id), order_by=(moment.desc(), row_key.desc()))
+                .label("position")
+            )
+            ranked = select(model, position).where(*conditions).subquery()
+            statement = select(model).from_statement(
+                select(ranked)
+                .where(ranked.c.position <= limit + 1)
+                .order_by(ranked.c.customer_id, ranked.c[timestamp].desc(), ranked.c.id.desc())
+            )
+            for row in (await session.execute(statement)).scalars():
+                found.setdefault((row.customer_id, limit, after), []).append(row)
+    return [found.get((key.customer_id, key.limit, key.after), []) for key in keys]
+
+
+async def owned_rows_by_id(db: Database, principal: Principal, model: Any, ids: list[uuid.UUID]) -> list[Any]:
+    """Rows of `model` by id that belong to the caller (any owner for staff); others read as missing."""
+    if principal.customer_id is None:  # "owner is nobody" must not match rows that name no owner
+        return [None] * len(ids)
+    async with db.read() as session:
+        statement = select(model).where(col(model.id).in_(ids))
+        if not principal.is_staff:
+            statement = statement.where(col(model.customer_id) == principal.customer_id)
+        rows = (await session.execute(statement)).scalars()
+        return by_key(rows, ids, lambda row: row.id)

@@ -8,7 +8,7 @@ from aiodataloader import DataLoader
 from app.db import Database
 from app.principal import Principal
 from loaders.addresses import load_addresses, load_addresses_by_customer
-from loaders.batching import make_loader
+from loaders.batching import PageKey, make_loader
 from loaders.customers import (
     load_affiliate_requests,
     load_affiliate_requests_by_customer,
@@ -17,12 +17,14 @@ from loaders.customers import (
     load_role_changes,
     load_roles,
 )
+from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
-from loaders.security import EventPageKey, load_event_pages, load_security_alerts, load_security_events
+from loaders.security import load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
 from models.address import Address
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
+from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
 
@@ -45,7 +47,7 @@ class Loaders:
         self.security_event: DataLoader[UUID, SecurityEvent | None] = make_loader(
             partial(load_security_events, db, principal)
         )
-        self.security_event_page: DataLoader[EventPageKey, list[SecurityEvent]] = make_loader(
+        self.security_event_page: DataLoader[PageKey, list[SecurityEvent]] = make_loader(
             partial(load_event_pages, db, principal)
         )
         self.security_alert: DataLoader[UUID, SecurityAlert | None] = make_loader(
@@ -59,3 +61,11 @@ class Loaders:
         self.consent_events: DataLoader[UUID, list[ConsentEvent]] = make_loader(
             partial(load_consent_events, db, principal)
         )
+        self.product: DataLoader[UUID, Product | None] = make_loader(partial(load_products, db))
+        self.wishlist_item: DataLoader[UUID, WishlistItem | None] = make_loader(
+            partial(load_wishlist_items, db, principal)
+        )
+        self.wishlist_page: DataLoader[PageKey, list[WishlistItem]] = make_loader(
+            partial(load_wishlist_pages, db, principal)
+        )
+        self.recent_views: DataLoader[UUID, list[ProductView]] = make_loader(partial(load_recent_views, db, principal))

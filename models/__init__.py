@@ -14,8 +14,10 @@ from models.customer import (
     RoleChange,
     RoleChangeAction,
 )
+from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
 from models.security import (
     SecurityAlert,
@@ -41,11 +43,14 @@ __all__ = [
     "CustomerRole",
     "CustomerSettings",
     "CustomerStatus",
+    "DataExport",
     "EmailChange",
     "EmailChangeStatus",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
+    "Product",
+    "ProductView",
     "RecoveryCode",
     "Role",
     "RoleChange",
@@ -62,4 +67,5 @@ __all__ = [
     "VerificationChannel",
     "VerificationPurpose",
     "VerificationToken",
+    "WishlistItem",
 ]

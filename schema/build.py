@@ -15,6 +15,7 @@ from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
+from resolvers.products import ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
@@ -23,13 +24,16 @@ from schema.input_guard import RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
+from schema.types.product import Product, WishlistItem
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
 from schema.websocket_auth import RecheckWebSocketSession
 
 
 @strawberry.type
-class Query(AccountQueries, AddressQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, NodeQueries):
+class Query(
+    AccountQueries, AddressQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, ProductQueries, NodeQueries
+):
     pass
 
 
@@ -43,6 +47,7 @@ class Mutation(
     CustomerMutations,
     SecurityMutations,
     DeletionMutations,
+    ProductMutations,
 ):
     pass
 
@@ -70,7 +75,17 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Address, Customer, CustomerGroup, AffiliateRequest, SessionType, SecurityEvent, SecurityAlert],
+        types=[
+            Address,
+            Customer,
+            CustomerGroup,
+            AffiliateRequest,
+            SessionType,
+            SecurityEvent,
+            SecurityAlert,
+            Product,
+            WishlistItem,
+        ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

@@ -25,7 +25,9 @@ from models.address import Address
 from models.auth import AuthSession, VerificationToken
 from models.base import utcnow
 from models.customer import AffiliateRequest, Customer, CustomerRole, CustomerStatus
+from models.data_export import DataExport
 from models.email_change import EmailChange
+from models.product import ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityEventOutcome, SecurityEventType
 from models.two_factor import RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
@@ -43,6 +45,9 @@ OWNED_ROWS = [
     TwoFactorChallenge,
     EmailChange,
     AffiliateRequest,
+    WishlistItem,
+    ProductView,
+    DataExport,
 ]
 
 

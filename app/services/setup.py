@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.runtime import Runtime
 from app.services.customer_queries import customer_by_email, group_by_code
 from app.services.errors import AccountError, ErrorDetail
+from app.services.products import ProductData, upsert_products
 from app.services.validation import check_new_password, clean_email, email_key
 from models.base import utcnow
 from models.customer import (
@@ -101,12 +102,23 @@ async def create_account(
     return CreatedAccount(customer=customer, created=existing is None)
 
 
+DEMO_PRODUCTS = [
+    ProductData("MUG-001", "Enamel camping mug", 1450, "EUR", "https://images.example.com/mug-001.jpg", "Kitchen"),
+    ProductData("TEE-BLK-M", "Organic cotton T-shirt, black, M", 2900, "EUR", None, "Clothing"),
+    ProductData("BAG-TOTE", "Canvas tote bag", 1900, "EUR", "https://images.example.com/bag-tote.jpg", "Bags"),
+    ProductData("LAMP-DESK", "Desk lamp with dimmer", 6490, "EUR", None, "Home"),
+    ProductData("BOTTLE-750", "Insulated bottle 750 ml", 2490, "EUR", None, "Kitchen"),
+    ProductData("CAP-OLD", "Baseball cap (discontinued)", 1500, "EUR", None, "Clothing", active=False),
+]
+
+
 async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
     """Demo groups and accounts (idempotent). Returns (what, email, password) to print."""
     if rt.settings.is_production:
         raise RuntimeError("refusing to seed demo data in production")
     for code, name, mode, self_registration in DEMO_GROUPS:
         await ensure_group(rt, code, name, mode, self_registration)
+    await upsert_products(rt, DEMO_PRODUCTS)
     email, first, last, password = DEMO_CUSTOMER
     await create_account(
         rt, email=email, password=password, roles=[Role.CUSTOMER], first_name=first, last_name=last, reason="demo data"

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
-from loaders.security import EventPageKey
+from loaders.batching import PageKey
 from models.customer import (
     ActivationMode,
     AffiliateRequestStatus,
@@ -25,6 +25,7 @@ from models.profile import ConsentPurpose
 from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
+from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
 
@@ -237,9 +238,24 @@ class Customer(relay.Node):
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> relay.Connection[SecurityEvent]:
         limit = page_size(first)
-        rows = await info.context.loaders.security_event_page.load(EventPageKey(self.row.id, limit, after))
+        rows = await info.context.loaders.security_event_page.load(PageKey(self.row.id, limit, after))
         page = build_page(rows, limit, lambda row: (row.created_at, row.id), after)
         return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Products on the wishlist, most recently added first.")
+    async def wishlist(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> relay.Connection[WishlistItem]:
+        limit = page_size(first)
+        rows = await info.context.loaders.wishlist_page.load(PageKey(self.row.id, limit, after))
+        page = build_page(rows, limit, lambda row: (row.created_at, row.id), after)
+        return connection_from_page(page, WishlistItem.from_row)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Products looked at lately, newest first (a bounded list).")
+    async def recently_viewed(self, info: Info, first: int | None = None) -> list[RecentlyViewedProduct]:
+        rows = await info.context.loaders.recent_views.load(self.row.id)
+        limit = page_size(first) if first is not None else len(rows)
+        return [RecentlyViewedProduct(viewed_at=row.viewed_at, row=row) for row in rows[:limit]]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

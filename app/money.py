@@ -1,0 +1,40 @@
+"""Money: integer minor units and an ISO 4217 code; the number of minor units per currency."""
+
+from decimal import Decimal
+
+import pycountry
+
+# ISO 4217 currencies whose minor unit is not 1/100 (the list changes rarely).
+_EXPONENTS = {
+    **dict.fromkeys(
+        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF"], 0
+    ),
+    **dict.fromkeys(["XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+# Precious metals, testing and "no currency" codes: not money anyone pays with.
+_NOT_TENDER = frozenset({"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"})
+
+CURRENCY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_3 for c in pycountry.currencies if c.alpha_3 not in _NOT_TENDER))
+_KNOWN = frozenset(CURRENCY_CODES)
+
+
+def is_currency(code: str | None) -> bool:
+    return code is not None and code in _KNOWN
+
+
+def exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency, 2)
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-exponent(currency))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Minor units of an amount; ValueError when it has more decimals than the currency allows."""
+    scaled = amount.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{currency} has {exponent(currency)} decimal places")
+    return int(scaled)
