@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql, /healthz, /readyz."""
+"""The ASGI application: /graphql, /healthz, /readyz, /files/… (signed downloads)."""
 
 import asyncio
 import contextlib
@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.config import Settings
+from app.downloads import download_routes
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import run_anomaly_scans
 from app.logs import configure_logging
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *download_routes(),
     ]
     if not settings.is_production:
         routes.append(Mount(GRAPHIQL_ASSETS_URL.rstrip("/"), StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"))

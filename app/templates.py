@@ -168,6 +168,15 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "You can register again with this address at any time.",
         ),
     ),
+    "data_export_ready": EmailTemplate(
+        subject="Your data export is ready",
+        paragraphs=(
+            "You asked for a copy of the personal data we hold about you. It is ready to download as a JSON file.",
+            "The link works for $valid_for. If you did not ask for this, change your password and sign out "
+            "your other sessions.",
+        ),
+        link_label="Download your data",
+    ),
     "role_granted": EmailTemplate(
         subject="Your account has a new role",
         paragraphs=("Your account was granted the $role role.",),

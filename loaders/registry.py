@@ -17,6 +17,7 @@ from loaders.customers import (
     load_role_changes,
     load_roles,
 )
+from loaders.data_export import load_data_exports, load_data_exports_by_customer
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
 from loaders.security import load_event_pages, load_security_alerts, load_security_events
@@ -24,6 +25,7 @@ from loaders.sessions import load_sessions
 from models.address import Address
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
+from models.data_export import DataExport
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
@@ -69,3 +71,7 @@ class Loaders:
             partial(load_wishlist_pages, db, principal)
         )
         self.recent_views: DataLoader[UUID, list[ProductView]] = make_loader(partial(load_recent_views, db, principal))
+        self.data_export: DataLoader[UUID, DataExport | None] = make_loader(partial(load_data_exports, db, principal))
+        self.data_exports_by_customer: DataLoader[UUID, list[DataExport]] = make_loader(
+            partial(load_data_exports_by_customer, db, principal)
+        )

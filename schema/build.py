@@ -12,6 +12,7 @@ from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.addresses import AddressMutations, AddressQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
+from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
@@ -48,6 +49,7 @@ class Mutation(
     SecurityMutations,
     DeletionMutations,
     ProductMutations,
+    DataExportMutations,
 ):
     pass
 

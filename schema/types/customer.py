@@ -25,6 +25,7 @@ from models.profile import ConsentPurpose
 from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
+from schema.types.data_export import DataExport
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
@@ -256,6 +257,11 @@ class Customer(relay.Node):
         rows = await info.context.loaders.recent_views.load(self.row.id)
         limit = page_size(first) if first is not None else len(rows)
         return [RecentlyViewedProduct(viewed_at=row.viewed_at, row=row) for row in rows[:limit]]
+
+    @strawberry.field(description="Data exports asked for (exportMyData), newest first.")
+    async def data_exports(self, info: Info) -> list[DataExport]:
+        rows = await info.context.loaders.data_exports_by_customer.load(self.row.id)
+        return [DataExport.from_row(row) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

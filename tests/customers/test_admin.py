@@ -212,6 +212,10 @@ PERMISSION_MATRIX = [
     ('mutation { stepUp(input: {password: "x"}) { userErrors { code } } }', {}, "customer"),
     ("{ sessions { id } }", {}, "customer"),
     ("mutation { logout { userErrors { code } } }", {}, "customer"),
+    ('mutation { addToWishlist(input: {sku: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { removeFromWishlist(input: {sku: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { recordProductView(input: {sku: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('{ product(sku: "x") { id } }', {}, "anonymous"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 

@@ -187,6 +187,11 @@ async def test_every_event_type_is_recorded_by_some_flow(
         await wait_out_backoff(rt, 600)
         await gql(api, LOGIN, {"input": {"email": victim.email, "password": "wrong password"}})
 
+    # A data export, asked for and downloaded.
+    export = await gql(api, "mutation { exportMyData { dataExport { downloadUrl } } }", token=admin.token)
+    url = export["exportMyData"]["dataExport"]["downloadUrl"]  # type: ignore[index]
+    assert (await api.client.get(url)).status_code == 200
+
     # Deletion, by an administrator on request.
     await gql(
         api,

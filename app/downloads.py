@@ -1,0 +1,60 @@
+"""GET /files/<kind>/<id>?expires=…&signature=…: downloads behind short-lived signed links."""
+
+import logging
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.runtime import RequestMeta, Runtime
+from app.security.signed_links import PATH_PREFIX, LinkError
+from app.services import data_export
+
+logger = logging.getLogger(__name__)
+
+NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
+
+
+def _refusal(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=NO_STORE)
+
+
+def _meta(rt: Runtime, request: Request) -> RequestMeta:
+    peer = request.client.host if request.client else None
+    return RequestMeta(
+        ip_address=rt.trusted_proxies.client_address(peer, request.headers.get("x-forwarded-for")),
+        user_agent=(request.headers.get("user-agent") or "")[:512] or None,
+        request_id=request.scope.get("state", {}).get("request_id"),
+    )
+
+
+async def download_data_export(request: Request) -> Response:
+    rt: Runtime = request.app.state.app_state.rt
+    export_id = request.path_params["object_id"]
+    try:
+        customer_id = await data_export.open_download(
+            rt,
+            _meta(rt, request),
+            export_id,
+            request.query_params.get("expires"),
+            request.query_params.get("signature"),
+        )
+    except LinkError as error:
+        if error.reason == "expired":
+            return _refusal(410, "LINK_EXPIRED", "This download link has expired; ask for a new export.")
+        return _refusal(403, "LINK_INVALID", "This download link is not valid.")
+    except data_export.ExportUnavailableError:
+        return _refusal(404, "NOT_FOUND", "This export no longer exists.")
+    filename = f"my-data-{datetime.now(UTC):%Y%m%d}.json"
+    return StreamingResponse(
+        data_export.stream_export(rt, customer_id),
+        media_type="application/json",
+        headers={**NO_STORE, "content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def download_routes() -> list[Route]:
+    return [
+        Route(f"{PATH_PREFIX}/{data_export.LINK_KIND}/{{object_id}}", download_data_export, methods=["GET"]),
+    ]

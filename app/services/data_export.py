@@ -1,0 +1,193 @@
+"""exportMyData: a JSON document of everything held about a customer, streamed when downloaded.
+
+Nothing is stored ahead: the request records an export and mails a short-lived signed link; the
+download builds the document from the rows as they are then, table by table, in batches, so a large
+history never sits in memory. Every table that names the customer is included (a test holds new
+tables to this); secrets never are: hashed and encrypted columns are left out, and the encrypted
+personal fields (phone numbers, date of birth) are decrypted for their owner.
+"""
+
+import enum
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from app.outbox import enqueue_email
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.security.signed_links import LinkError, SignedLinks
+from app.services import audit
+from app.services.customer_queries import display_name
+from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.templates import describe_minutes
+from models.base import utcnow
+from models.customer import Customer, CustomerStatus
+from models.data_export import DataExport
+from models.security import SecurityEventType
+
+LINK_KIND = "data-export"
+FORMAT = "customer-accounts-export/1"
+BATCH_ROWS = 500
+# Columns that hold secrets or their derivatives, whatever the table.
+SECRET_SUFFIXES = ("_hash", "_index", "_encrypted", "_key")
+# Encrypted personal data the owner gets back in clear: (table, column) -> name in the export.
+DECRYPTED = {("customer", "phone_encrypted"): "phone", ("address", "phone_encrypted"): "phone"}
+
+
+class DataExportErrorCode(enum.Enum):
+    TOO_MANY_EXPORTS = "TOO_MANY_EXPORTS"
+
+
+class DataExportError(DomainError):
+    pass
+
+
+class ExportUnavailableError(Exception):
+    """The link is fine but the export is gone (expired, or the account deleted)."""
+
+
+def links(rt: Runtime) -> SignedLinks:
+    return SignedLinks(rt.settings.secret_key_bytes, rt.settings.public_url)
+
+
+def download_url(rt: Runtime, export: DataExport) -> str | None:
+    if export.expires_at <= utcnow():
+        return None
+    return links(rt).url(LINK_KIND, str(export.id), export.expires_at)
+
+
+async def request_export(rt: Runtime, principal: Principal, meta: RequestMeta) -> DataExport:
+    """Record an export and mail its link to the account's address (the payload shows it too)."""
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    customer_id = principal.customer_id
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        customer = await session.get(Customer, customer_id, with_for_update=True)
+        assert customer is not None
+        recent = (
+            await session.execute(
+                select(func.count())
+                .select_from(DataExport)
+                .where(col(DataExport.customer_id) == customer_id, col(DataExport.created_at) > now - timedelta(days=1))
+            )
+        ).scalar_one()
+        if recent >= rt.settings.data_exports_per_day:
+            raise DataExportError(
+                ErrorDetail(
+                    DataExportErrorCode.TOO_MANY_EXPORTS,
+                    f"You can ask for {rt.settings.data_exports_per_day} exports a day; use the link of the last one.",
+                )
+            )
+        export = DataExport(
+            customer_id=customer_id,
+            created_at=now,
+            expires_at=links(rt).expiry(rt.settings.data_export_link_minutes, now),
+        )
+        session.add(export)
+        await session.flush()
+        audit.record(session, meta, SecurityEventType.DATA_EXPORT_REQUESTED, customer_id=customer_id)
+        enqueue_email(
+            session,
+            rt.keyring,
+            "data_export_ready",
+            customer.email,
+            {
+                "name": display_name(customer),
+                "link": download_url(rt, export) or "",
+                "valid_for": describe_minutes(rt.settings.data_export_link_minutes),
+            },
+        )
+    return export
+
+
+async def open_download(
+    rt: Runtime, meta: RequestMeta, export_id: str, expires: str | None, signature: str | None
+) -> uuid.UUID:
+    """Check a download link and count the download; returns the customer whose data it is.
+    Raises LinkError (tampered or expired link) or ExportUnavailableError."""
+    now = utcnow()
+    links(rt).verify(LINK_KIND, export_id, expires, signature, now)
+    try:
+        key = uuid.UUID(export_id)
+    except ValueError as exc:  # a signed id is always ours: only a forged one gets here
+        raise LinkError("malformed") from exc
+    async with rt.db.unit_of_work() as session:
+        export = await session.get(DataExport, key)
+        customer = await session.get(Customer, export.customer_id) if export else None
+        if export is None or customer is None or customer.status is CustomerStatus.DELETED:
+            raise ExportUnavailableError()
+        if export.expires_at <= now:
+            raise LinkError("expired")
+        await session.execute(
+            update(DataExport)
+            .where(col(DataExport.id) == key)
+            .values(download_count=DataExport.download_count + 1, last_downloaded_at=now)
+        )
+        audit.record(session, meta, SecurityEventType.DATA_EXPORT_DOWNLOADED, customer_id=customer.id)
+    return customer.id
+
+
+def customer_tables() -> list[Any]:
+    """Every table with a customer_id column, by name: what the export covers."""
+    return sorted(
+        (table for table in SQLModel.metadata.sorted_tables if "customer_id" in table.c),
+        key=lambda table: table.name,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _row(rt: Runtime, table: Any, row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in table.c:
+        value = row._mapping[column]
+        if (table.name, column.name) in DECRYPTED:
+            out[DECRYPTED[(table.name, column.name)]] = rt.fields.decrypt(
+                table.name, column.name.removesuffix("_encrypted"), row._mapping[table.c.id], value
+            )
+        elif table.name == "customer" and column.name == "date_of_birth_encrypted":
+            out["date_of_birth"] = rt.fields.decrypt("customer", "date_of_birth", row._mapping[table.c.id], value)
+        elif not column.name.endswith(SECRET_SUFFIXES):
+            out[column.name] = _plain(value)
+    return out
+
+
+async def _rows(session: AsyncSession, table: Any, condition: Any) -> AsyncIterator[Any]:
+    statement = select(table).where(condition).order_by(*table.primary_key.columns)
+    result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
+    async for row in result:
+        yield row
+
+
+async def stream_export(rt: Runtime, customer_id: uuid.UUID) -> AsyncIterator[bytes]:
+    """The export document, a chunk at a time."""
+    customer_table = Customer.__table__  # type: ignore[attr-defined]
+    async with rt.db.read() as session:
+        header = {"format": FORMAT, "generatedAt": utcnow().isoformat()}
+        yield json.dumps(header)[:-1].encode() + b', "customer": '
+        async for row in _rows(session, customer_table, customer_table.c.id == customer_id):
+            yield json.dumps(_row(rt, customer_table, row)).encode()
+        yield b', "tables": {'
+        for index, table in enumerate(customer_tables()):
+            yield (", " if index else "").encode() + json.dumps(table.name).encode() + b": ["
+            first = True
+            async for row in _rows(session, table, table.c.customer_id == customer_id):
+                yield (b"" if first else b", ") + json.dumps(_row(rt, table, row)).encode()
+                first = False
+            yield b"]"
+        yield b"}}\n"

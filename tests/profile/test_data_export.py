@@ -1,0 +1,213 @@
+"""exportMyData: everything held about the customer, nothing of anyone else's, no secrets; the link."""
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.runtime import Runtime
+from app.services.data_export import LINK_KIND, customer_tables, links
+from app.services.products import ProductData, upsert_products
+from models.base import utcnow
+from tests.support import Api, Caller, Mailbox, count_statements, text_body
+
+EXPORT = """mutation { exportMyData {
+  dataExport { id createdAt expiresAt downloadUrl downloadCount } userErrors { field message code } } }"""
+EXPORTS = "{ me { dataExports { id downloadCount lastDownloadedAt } } }"
+
+
+async def fill_every_area(api: Api, rt: Runtime, caller: Caller, tag: str) -> None:
+    """Data in each self-service area that exists: profile, address, settings, consents, wishlist, views,
+    an affiliate request; sign-ins and security events come with them."""
+    token = caller.token
+    await upsert_products(rt, [ProductData(f"P-{tag}", f"Product {tag}", 990, "EUR")])
+    steps: list[tuple[str, dict[str, Any]]] = [
+        (
+            "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { userErrors { code } } }",
+            {"i": {"lastName": f"Last{tag}", "company": f"Company {tag}", "dateOfBirth": "1990-04-05"}},
+        ),
+        (
+            "mutation($i: CreateAddressInput!) { createAddress(input: $i) { userErrors { code } } }",
+            {
+                "i": {
+                    "countryCode": "DE",
+                    "line1": f"Street {tag}",
+                    "city": "Berlin",
+                    "postalCode": "10115",
+                    "phone": "+4930123456",
+                }
+            },
+        ),
+        (
+            "mutation($i: UpdateSettingsInput!) { updateSettings(input: $i) { userErrors { code } } }",
+            {"i": {"language": "de-DE", "currency": "EUR", "timezone": "Europe/Berlin"}},
+        ),
+        (
+            "mutation($i: SetConsentInput!) { setConsent(input: $i) { userErrors { code } } }",
+            {"i": {"purpose": "MARKETING_EMAIL", "granted": True, "policyVersion": "2026-01", "source": "test"}},
+        ),
+        (
+            "mutation($i: AddToWishlistInput!) { addToWishlist(input: $i) { userErrors { code } } }",
+            {"i": {"sku": f"P-{tag}"}},
+        ),
+        (
+            "mutation($i: RecordProductViewInput!) { recordProductView(input: $i) { userErrors { code } } }",
+            {"i": {"sku": f"P-{tag}"}},
+        ),
+        (
+            "mutation($i: RequestAffiliateStatusInput!) { requestAffiliateStatus(input: $i) { userErrors { code } } }",
+            {"i": {"message": f"affiliate {tag}"}},
+        ),
+    ]
+    for query, variables in steps:
+        result = await api.ok(query, variables, token=token)
+        assert all(not payload["userErrors"] for payload in result.values()), result
+
+
+async def download(api: Api, url: str) -> Any:
+    response = await api.client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-disposition"].startswith('attachment; filename="my-data-')
+    assert response.headers["cache-control"] == "no-store"
+    return response
+
+
+async def test_export_holds_everything_about_the_customer_and_nothing_else(
+    api: Api, rt: Runtime, customer: Caller, other_customer: Caller, mailbox: Mailbox
+) -> None:
+    await fill_every_area(api, rt, customer, "mine")
+    await fill_every_area(api, rt, other_customer, "theirs")
+    await api.ok(
+        "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { userErrors { code } } }",
+        {"i": {"phone": "+14155550199"}},
+        token=customer.token,
+    )
+    payload = (await api.ok(EXPORT, token=customer.token))["exportMyData"]
+    assert payload["userErrors"] == []
+    url = payload["dataExport"]["downloadUrl"]
+    assert url.startswith(f"{rt.settings.public_url}/files/{LINK_KIND}/")
+
+    # The link is mailed to the account's address, and the mailed link is the one that works.
+    message = await mailbox.wait_for(customer.customer.email, "Your data export is ready")
+    assert url in text_body(message)
+
+    response = await download(api, url)
+    document = response.json()
+    text = response.text
+    assert document["format"] == "customer-accounts-export/1"
+    me = document["customer"]
+    assert (me["email"], me["last_name"], me["phone"], me["date_of_birth"]) == (
+        customer.customer.email,
+        "Lastmine",
+        "+14155550199",
+        "1990-04-05",
+    )
+    # Every table that names a customer is in the export, with every row of this customer's.
+    tables = document["tables"]
+    assert set(tables) == {table.name for table in customer_tables()}
+    async with rt.db.read() as session:
+        for table in customer_tables():
+            held = (
+                await session.execute(
+                    select(func.count()).select_from(table).where(table.c.customer_id == customer.customer.id)
+                )
+            ).scalar_one()
+            assert len(tables[table.name]) == held, table.name
+            assert all(row["customer_id"] == str(customer.customer.id) for row in tables[table.name])
+    for area in [
+        "address",
+        "customer_settings",
+        "consent_event",
+        "wishlist_item",
+        "product_view",
+        "affiliate_request",
+        "auth_session",
+        "security_event",
+        "customer_role",
+        "data_export",
+    ]:
+        assert tables[area], f"no {area} rows exported"
+    assert tables["address"][0]["phone"] == "+4930123456"
+    # Nothing of the other customer's, and no secret or ciphertext of anyone's.
+    assert str(other_customer.customer.id) not in text
+    assert other_customer.customer.email not in text
+    assert "theirs" not in text
+    assert "$argon2" not in text
+    assert "v1." not in text  # ciphertexts look like v1.<kid>.…
+    assert not any(key.endswith(("_hash", "_encrypted", "_index")) for key in me)
+    for rows in tables.values():
+        for row in rows:
+            assert not any(key.endswith(("_hash", "_encrypted", "_index")) for key in row)
+
+    exports = (await api.ok(EXPORTS, token=customer.token))["me"]["dataExports"]
+    assert [e["downloadCount"] for e in exports] == [1]
+    assert exports[0]["lastDownloadedAt"] is not None
+
+
+async def test_download_reads_in_a_bounded_number_of_statements(api: Api, rt: Runtime, customer: Caller) -> None:
+    url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
+    with count_statements(rt) as statements:
+        await download(api, url)
+    # The link check and its bookkeeping, then the customer and one query per table: never per row.
+    assert len(statements) <= len(customer_tables()) + 8, statements
+
+
+async def test_tampered_expired_and_foreign_links_are_refused(
+    api: Api, rt: Runtime, customer: Caller, other_customer: Caller
+) -> None:
+    url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
+    theirs = (await api.ok(EXPORT, token=other_customer.token))["exportMyData"]["dataExport"]
+    path, _, query = url.partition("?")
+    their_path = theirs["downloadUrl"].partition("?")[0]
+    tampered = [
+        f"{path}?{query[:-2]}xx",  # signature changed
+        f"{their_path}?{query}",  # my signature on their export
+        path,  # no signature at all
+        f"{path}?expires=9999999999&{query.partition('&')[2]}",  # expiry pushed out
+        f"{path}?expires=abc&signature=x",
+    ]
+    for bad in tampered:
+        response = await api.client.get(bad)
+        assert (response.status_code, response.json()["error"]["code"]) == (403, "LINK_INVALID"), bad
+        assert "customer" not in response.text
+
+    export_id = path.rsplit("/", 1)[1]
+    expired = links(rt).url(LINK_KIND, export_id, utcnow() - timedelta(seconds=1))
+    response = await api.client.get(expired)
+    assert (response.status_code, response.json()["error"]["code"]) == (410, "LINK_EXPIRED")
+    unknown = links(rt).url(LINK_KIND, "00000000-0000-0000-0000-000000000000", utcnow() + timedelta(minutes=5))
+    assert (await api.client.get(unknown)).status_code == 404
+    forged_id = links(rt).url(LINK_KIND, "not-a-uuid", utcnow() + timedelta(minutes=5))
+    assert (await api.client.get(forged_id)).status_code == 403
+
+    # Another customer's export does not resolve by id; nothing was downloaded.
+    node = await api.ok(f'{{ node(id: "{theirs["id"]}") {{ id }} }}', token=customer.token)
+    assert node["node"] is None
+    assert [e["downloadCount"] for e in (await api.ok(EXPORTS, token=customer.token))["me"]["dataExports"]] == [0]
+
+
+async def test_exports_per_day_are_limited_and_need_a_signed_in_customer(
+    api: Api, rt: Runtime, customer: Caller
+) -> None:
+    for _ in range(rt.settings.data_exports_per_day):
+        assert (await api.ok(EXPORT, token=customer.token))["exportMyData"]["userErrors"] == []
+    refused = (await api.ok(EXPORT, token=customer.token))["exportMyData"]
+    assert refused["dataExport"] is None
+    assert [e["code"] for e in refused["userErrors"]] == ["TOO_MANY_EXPORTS"]
+    assert len((await api.ok(EXPORTS, token=customer.token))["me"]["dataExports"]) == rt.settings.data_exports_per_day
+    assert (await api(EXPORT)).error_codes == ["UNAUTHENTICATED"]
+
+
+async def test_deleting_the_account_ends_its_export_links(api: Api, rt: Runtime, customer: Caller) -> None:
+    url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
+    deleted = await api.ok(
+        "mutation($i: DeleteAccountInput!) { deleteAccount(input: $i) { deleted } }",
+        {"i": {"password": customer.password}},
+        token=customer.token,
+    )
+    assert deleted["deleteAccount"]["deleted"] is True
+    response = await api.client.get(url)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND")
+    assert json.loads(response.text)["error"]["message"]
