@@ -1,4 +1,4 @@
-"""The `customer-accounts` command: serve, worker, migrate, create-admin, seed-demo, rotate-keys, export-schema."""
+"""The `customer-accounts` command: serve, worker, migrate, create-admin, create-service-account, seed-demo, …"""
 
 import argparse
 import asyncio
@@ -92,6 +92,36 @@ def _read_password(args: argparse.Namespace) -> str:
     if getpass.getpass("Repeat password: ") != first:
         raise SystemExit("passwords do not match")
     return first
+
+
+def cmd_create_service_account(args: argparse.Namespace) -> int:
+    from app.services.service_accounts import ServiceAccountError, create_service_account
+
+    async def job(rt: Runtime) -> int:
+        try:
+            created = await create_service_account(rt, args.name, args.scope or [])
+        except ServiceAccountError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"created service account {created.account.name!r} with scopes: {created.account.scopes}")
+        print("API key (shown only now; send it as 'Authorization: Bearer <key>'):")
+        print(created.api_key)
+        return 0
+
+    return _run(job)
+
+
+def cmd_revoke_service_account(args: argparse.Namespace) -> int:
+    from app.services.service_accounts import revoke_service_account
+
+    async def job(rt: Runtime) -> int:
+        if await revoke_service_account(rt, args.name):
+            print(f"revoked service account {args.name!r}")
+            return 0
+        print(f"error: no active service account named {args.name!r}", file=sys.stderr)
+        return 2
+
+    return _run(job)
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -191,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--last-name", default=None)
     admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     admin.set_defaults(func=cmd_create_admin)
+
+    service = commands.add_parser(
+        "create-service-account", help="create an integration API key with scopes (printed once)"
+    )
+    service.add_argument("name")
+    service.add_argument(
+        "--scope", action="append", help="orders:write, products:write, customers:read (repeat for more)"
+    )
+    service.set_defaults(func=cmd_create_service_account)
+    revoke = commands.add_parser("revoke-service-account", help="revoke a service account's API key")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_revoke_service_account)
 
     commands.add_parser("seed-demo", help="create demo groups and accounts (not in production)").set_defaults(
         func=cmd_seed_demo

@@ -37,6 +37,7 @@ from app.outbox import OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.network import TrustedProxies
+from app.services.service_accounts import authenticate_api_key, is_api_key
 from app.services.sessions import authenticate
 from app.sms import sms_provider_from_settings
 from schema.build import build_schema
@@ -141,7 +142,9 @@ class GraphQLApp(GraphQL):
         auth_session = None
         # WebSockets authenticate in connection_init (browsers cannot set headers on them), never by header.
         token = _bearer_token(request.headers) if isinstance(request, Request) else None
-        if token:
+        if token and is_api_key(token):
+            principal = await authenticate_api_key(rt, token) or principal
+        elif token:
             authenticated = await authenticate(rt, token)
             if authenticated is not None:
                 principal, auth_session = authenticated.principal, authenticated.session

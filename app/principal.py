@@ -13,6 +13,9 @@ class Principal:
     customer_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
+    # A service account (integration API key) instead of a person: what its scopes allow, nothing else.
+    service_account_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def anonymous(cls) -> "Principal":
@@ -29,6 +32,9 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+    def has_scope(self, scope: str) -> bool:
+        return self.service_account_id is not None and scope in self.scopes
 
     def can_see_customer(self, customer_id: uuid.UUID) -> bool:
         return self.customer_id == customer_id or self.is_staff

@@ -27,6 +27,7 @@ from models.security import (
     SecurityEventType,
     ThrottleCounter,
 )
+from models.service_account import ServiceAccount
 from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "SecurityEvent",
     "SecurityEventOutcome",
     "SecurityEventType",
+    "ServiceAccount",
     "ThrottleCounter",
     "TotpCredential",
     "TrustedDevice",

@@ -40,3 +40,23 @@ class IsAdmin(_RequiresPrincipal):
 
 def requires(permission: type[BasePermission]) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[permission()], use_directives=False)]
+
+
+class HasScope(BasePermission):
+    """A service account whose API key carries the scope (e.g. orders:write)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal: Principal = info.context.principal
+        if not principal.is_authenticated and principal.service_account_id is None:
+            raise NotAuthenticatedError()
+        return principal.has_scope(self.scope)
+
+    def on_unauthorized(self) -> None:
+        raise PermissionDeniedError()
+
+
+def requires_scope(scope: str) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[HasScope(scope)], use_directives=False)]

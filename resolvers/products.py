@@ -2,9 +2,11 @@
 
 import strawberry
 
+from app.money import to_minor
 from app.services import products
-from app.services.products import ProductError, ProductRef
-from resolvers.permissions import IsAuthenticated, requires
+from app.services.errors import ErrorDetail
+from app.services.products import ProductData, ProductError, ProductErrorCode, ProductRef
+from resolvers.permissions import IsAuthenticated, requires, requires_scope
 from schema.types.base import Info, decode_global_id, encode_global_id, user_errors
 from schema.types.product import (
     AddToWishlistInput,
@@ -17,6 +19,8 @@ from schema.types.product import (
     RecordProductViewPayload,
     RemoveFromWishlistInput,
     RemoveFromWishlistPayload,
+    UpsertProductsInput,
+    UpsertProductsPayload,
     WishlistItem,
 )
 
@@ -26,6 +30,38 @@ def _ref(input: ProductReference) -> ProductRef:
         return ProductRef(sku=input.sku)
     product_id = decode_global_id(input.product_id, "Product")
     return ProductRef(product_id=product_id, sku=input.sku, malformed_id=product_id is None)
+
+
+MAX_PRODUCTS_PER_CALL = 100
+
+
+def _product_data(input: UpsertProductsInput) -> list[ProductData]:
+    if len(input.products) > MAX_PRODUCTS_PER_CALL:
+        raise ProductError.one(
+            ProductErrorCode.INVALID, f"Send at most {MAX_PRODUCTS_PER_CALL} products at a time.", "products"
+        )
+    items, errors = [], []
+    for index, product in enumerate(input.products):
+        currency = str(product.price.currency_code.value)  # type: ignore[attr-defined]
+        try:
+            amount = to_minor(product.price.amount, currency)
+        except (ValueError, ArithmeticError):
+            errors.append(
+                ErrorDetail(
+                    ProductErrorCode.INVALID_PRICE,
+                    f"Not an amount of {currency}.",
+                    ("products", str(index), "price", "amount"),
+                )
+            )
+            continue
+        items.append(
+            ProductData(
+                product.sku, product.name, amount, currency, product.image_url, product.category, product.active
+            )
+        )
+    if errors:
+        raise ProductError(*errors)
+    return items
 
 
 def _errors(error: ProductError) -> list[ProductUserError]:
@@ -71,3 +107,17 @@ class ProductMutations:
         except ProductError as error:
             return RecordProductViewPayload(user_errors=_errors(error))
         return RecordProductViewPayload(recently_viewed=RecentlyViewedProduct(viewed_at=view.viewed_at, row=view))
+
+
+@strawberry.type
+class ProductIntegrationMutations:
+    @strawberry.mutation(
+        description="Create or update products by SKU (integration API, scope products:write).",
+        extensions=requires_scope("products:write"),
+    )
+    async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
+        try:
+            rows = await products.upsert_products(info.context.rt, _product_data(input))
+        except ProductError as error:
+            return UpsertProductsPayload(user_errors=_errors(error))
+        return UpsertProductsPayload(products=[Product.from_row(row) for row in rows])

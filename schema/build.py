@@ -16,7 +16,7 @@ from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
-from resolvers.products import ProductMutations, ProductQueries
+from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
@@ -50,6 +50,7 @@ class Mutation(
     DeletionMutations,
     ProductMutations,
     DataExportMutations,
+    ProductIntegrationMutations,
 ):
     pass
 

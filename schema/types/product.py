@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 from strawberry import relay
@@ -12,7 +13,7 @@ from models.product import Product as ProductRow
 from models.product import ProductView as ProductViewRow
 from models.product import WishlistItem as WishlistItemRow
 from schema.types.base import DisplayableError, Info, load_nodes
-from schema.types.money import Money
+from schema.types.money import CurrencyCode, Money
 
 ProductErrorCodeEnum = strawberry.enum(ProductErrorCode, name="ProductErrorCode")
 
@@ -126,4 +127,31 @@ class RemoveFromWishlistPayload:
 @strawberry.type
 class RecordProductViewPayload:
     recently_viewed: RecentlyViewedProduct | None = None
+    user_errors: list[ProductUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="An amount of money: a decimal with no more places than the currency has.")
+class MoneyInput:
+    amount: Decimal
+    currency_code: CurrencyCode  # type: ignore[valid-type]
+
+
+@strawberry.input(description="A product of the reference table, matched by SKU.")
+class ProductInput:
+    sku: str
+    name: str
+    price: MoneyInput
+    image_url: str | None = None
+    category: str | None = None
+    active: bool = True
+
+
+@strawberry.input
+class UpsertProductsInput:
+    products: list[ProductInput] = strawberry.field(description="At most 100; all are saved or none.")
+
+
+@strawberry.type
+class UpsertProductsPayload:
+    products: list[Product] = strawberry.field(default_factory=list)
     user_errors: list[ProductUserError] = strawberry.field(default_factory=list)
