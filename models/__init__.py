@@ -16,6 +16,7 @@ from models.customer import (
 )
 from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
+from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
@@ -47,6 +48,11 @@ __all__ = [
     "DataExport",
     "EmailChange",
     "EmailChangeStatus",
+    "Order",
+    "OrderChannel",
+    "OrderLine",
+    "OrderStatus",
+    "OrderStatusChange",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",

@@ -16,6 +16,7 @@ from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
+from resolvers.orders import OrderIntegrationMutations
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
@@ -51,6 +52,7 @@ class Mutation(
     ProductMutations,
     DataExportMutations,
     ProductIntegrationMutations,
+    OrderIntegrationMutations,
 ):
     pass
 

@@ -8,6 +8,8 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
+from app.services.orders import OrderFilter as OrderQuery
+from app.services.orders import customer_orders
 from loaders.batching import PageKey
 from models.customer import (
     ActivationMode,
@@ -26,6 +28,7 @@ from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
 from schema.types.data_export import DataExport
+from schema.types.order import Order, OrderFilter, orders_connection
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
@@ -257,6 +260,26 @@ class Customer(relay.Node):
         rows = await info.context.loaders.recent_views.load(self.row.id)
         limit = page_size(first) if first is not None else len(rows)
         return [RecentlyViewedProduct(viewed_at=row.viewed_at, row=row) for row in rows[:limit]]
+
+    @strawberry.field(description="Orders, newest first; online and POS alike.")
+    async def orders(
+        self, info: Info, first: int | None = 20, after: str | None = None, filter: OrderFilter | None = None
+    ) -> relay.Connection[Order]:
+        wanted = filter or OrderFilter()
+        page = await customer_orders(
+            info.context.rt,
+            info.context.principal,
+            self.row.id,
+            first=first,
+            after=after,
+            filter=OrderQuery(
+                statuses=tuple(wanted.status or ()),
+                placed_after=wanted.placed_after,
+                placed_before=wanted.placed_before,
+                query=wanted.query,
+            ),
+        )
+        return await orders_connection(info, page)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Data exports asked for (exportMyData), newest first.")
     async def data_exports(self, info: Info) -> list[DataExport]:

@@ -1,0 +1,426 @@
+"""Orders from the order system and the POS: idempotent upserts, the status machine, the timeline.
+
+The integration owns an order's content; this server computes the totals from the lines (prices are
+net, tax per line) so they always add up, matches the customer by id or email, and holds orders for
+an email with no account as guest orders until that address's owner claims them.
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.money import is_currency
+from app.pagination import Page, build_page, newest_first, page_size
+from app.principal import Principal
+from app.runtime import Runtime
+from app.services.customer_queries import customer_by_email
+from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
+from app.services.validation import clean_email, email_key
+from models.base import utcnow
+from models.customer import Customer, CustomerStatus
+from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
+
+S = OrderStatus
+# Allowed transitions: one table, checked by every status change.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.PROCESSING, S.CANCELLED, S.REFUNDED}),
+    S.PROCESSING: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.REFUNDED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.DELIVERED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+INITIAL_STATUSES = frozenset({S.PENDING_PAYMENT, S.PAID, S.PROCESSING, S.DELIVERED})
+MAX_LINES = 500
+MAX_QUANTITY = 100_000
+MAX_AMOUNT = 10**13  # minor units; far above any real order, far below 64-bit limits
+ADDRESS_FIELDS = (
+    "firstName",
+    "lastName",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postalCode",
+    "countryCode",
+    "phone",
+)
+
+
+class OrderErrorCode(enum.Enum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    TOO_LONG = "TOO_LONG"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
+    NUMBER_TAKEN = "NUMBER_TAKEN"
+    NOT_FOUND = "NOT_FOUND"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+
+
+class OrderError(DomainError):
+    @classmethod
+    def one(cls, code: OrderErrorCode, message: str, *field_path: str) -> "OrderError":
+        return cls(ErrorDetail(code, message, field_path or None))
+
+
+@dataclass
+class LineData:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    tax_rate_bp: int = 0
+    tax_amount: int = 0
+
+
+@dataclass
+class OrderData:
+    source: str
+    external_id: str
+    number: str
+    currency: str
+    placed_at: datetime
+    lines: list[LineData]
+    channel: OrderChannel = OrderChannel.ONLINE
+    status: OrderStatus = OrderStatus.PENDING_PAYMENT
+    customer_id: uuid.UUID | None = None
+    customer_id_sent: bool = False
+    email: str | None = None
+    discount_total: int = 0
+    shipping_total: int = 0
+    billing_address: dict[str, Any] | None = None
+    shipping_address: dict[str, Any] | None = None
+
+
+@dataclass
+class OrderWithLines:
+    """An order with its lines and timeline, read together (the API hands these down as plain objects)."""
+
+    order: Order
+    lines: list[OrderLine] = field(default_factory=list)
+    timeline: list[OrderStatusChange] = field(default_factory=list)
+
+
+def require_scope(principal: Principal, scope: str) -> uuid.UUID:
+    if principal.service_account_id is None or scope not in principal.scopes:
+        raise PermissionDeniedError()
+    return principal.service_account_id
+
+
+def _text(value: str | None, path: tuple[str, ...], limit: int, errors: list[ErrorDetail]) -> str:
+    value = (value or "").strip()
+    if not value:
+        errors.append(ErrorDetail(OrderErrorCode.REQUIRED, "This is required.", path))
+    elif len(value) > limit:
+        errors.append(ErrorDetail(OrderErrorCode.TOO_LONG, f"Use at most {limit} characters.", path))
+    return value
+
+
+def _amount(value: int, path: tuple[str, ...], errors: list[ErrorDetail]) -> None:
+    if value < 0 or value > MAX_AMOUNT:
+        errors.append(ErrorDetail(OrderErrorCode.INVALID_AMOUNT, "Not a valid amount.", path))
+
+
+def _address(value: dict[str, Any] | None, path: tuple[str, ...], errors: list[ErrorDetail]) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    clean = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if len(str(item)) > 200:
+            errors.append(ErrorDetail(OrderErrorCode.TOO_LONG, "Use at most 200 characters.", (*path, key)))
+        clean[key] = str(item).strip()
+    return clean
+
+
+def validate(data: OrderData) -> OrderData:
+    errors: list[ErrorDetail] = []
+    data.source = _text(data.source, ("source",), 64, errors)
+    data.external_id = _text(data.external_id, ("externalId",), 128, errors)
+    data.number = _text(data.number, ("number",), 32, errors)
+    data.currency = (data.currency or "").strip().upper()
+    if not is_currency(data.currency):
+        errors.append(ErrorDetail(OrderErrorCode.INVALID_CURRENCY, "Use an ISO 4217 currency code.", ("currencyCode",)))
+    if data.placed_at.tzinfo is None:
+        errors.append(ErrorDetail(OrderErrorCode.INVALID, "Send the time with its offset.", ("placedAt",)))
+    if data.status not in INITIAL_STATUSES:
+        errors.append(
+            ErrorDetail(
+                OrderErrorCode.INVALID, "An order starts pending payment, paid, processing or delivered.", ("status",)
+            )
+        )
+    if not data.lines:
+        errors.append(ErrorDetail(OrderErrorCode.REQUIRED, "An order has at least one line.", ("lines",)))
+    if len(data.lines) > MAX_LINES:
+        errors.append(ErrorDetail(OrderErrorCode.INVALID, f"At most {MAX_LINES} lines.", ("lines",)))
+    for index, line in enumerate(data.lines[:MAX_LINES]):
+        path = ("lines", str(index))
+        line.sku = _text(line.sku, (*path, "sku"), 64, errors)
+        line.name = _text(line.name, (*path, "name"), 200, errors)
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            errors.append(ErrorDetail(OrderErrorCode.INVALID_QUANTITY, "A quantity of 1 or more.", (*path, "quantity")))
+        _amount(line.unit_price, (*path, "unitPrice"), errors)
+        _amount(line.tax_amount, (*path, "taxAmount"), errors)
+        if not 0 <= line.tax_rate_bp <= 10_000:
+            errors.append(ErrorDetail(OrderErrorCode.INVALID, "A tax rate from 0 to 100 %.", (*path, "taxRate")))
+    _amount(data.discount_total, ("discountTotal",), errors)
+    _amount(data.shipping_total, ("shippingTotal",), errors)
+    if data.email is not None:
+        email_errors: list[ErrorDetail] = []
+        data.email = clean_email(data.email, ("email",), email_errors)
+        errors += [ErrorDetail(OrderErrorCode.INVALID_EMAIL, e.message, e.field) for e in email_errors]
+    if data.customer_id is None and data.email is None:
+        if data.customer_id_sent:
+            errors.append(ErrorDetail(OrderErrorCode.CUSTOMER_NOT_FOUND, "No such customer.", ("customerId",)))
+        else:
+            errors.append(ErrorDetail(OrderErrorCode.REQUIRED, "Send the customer's id or email.", ("email",)))
+    data.billing_address = _address(data.billing_address, ("billingAddress",), errors)
+    data.shipping_address = _address(data.shipping_address, ("shippingAddress",), errors)
+    if errors:
+        raise OrderError(*errors)
+    subtotal = sum(line.quantity * line.unit_price for line in data.lines)
+    if subtotal - data.discount_total < 0:
+        raise OrderError.one(OrderErrorCode.INVALID_AMOUNT, "The discount is larger than the lines.", "discountTotal")
+    return data
+
+
+def _totals(data: OrderData) -> dict[str, int]:
+    subtotal = sum(line.quantity * line.unit_price for line in data.lines)
+    tax = sum(line.tax_amount for line in data.lines)
+    return {
+        "subtotal": subtotal,
+        "discount_total": data.discount_total,
+        "shipping_total": data.shipping_total,
+        "tax_total": tax,
+        "total": subtotal - data.discount_total + data.shipping_total + tax,
+    }
+
+
+async def _match_customer(session: AsyncSession, data: OrderData) -> tuple[uuid.UUID | None, str | None]:
+    """The customer by id (must exist) or by email (a guest order when nobody has it)."""
+    if data.customer_id is not None:
+        customer = await session.get(Customer, data.customer_id)
+        if customer is None or customer.status is CustomerStatus.DELETED:
+            raise OrderError.one(OrderErrorCode.CUSTOMER_NOT_FOUND, "No such customer.", "customerId")
+        return customer.id, None
+    assert data.email is not None
+    found = await customer_by_email(session, data.email)
+    if found is not None and found.status is not CustomerStatus.DELETED:
+        return found.id, None
+    return None, data.email
+
+
+def _lines(order_id: uuid.UUID, data: OrderData) -> list[OrderLine]:
+    return [
+        OrderLine(
+            order_id=order_id,
+            position=index,
+            sku=line.sku,
+            name=line.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate_bp=line.tax_rate_bp,
+            tax_amount=line.tax_amount,
+            total=line.quantity * line.unit_price,
+        )
+        for index, line in enumerate(data.lines)
+    ]
+
+
+async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tuple[OrderWithLines, bool]:
+    """Create the order, or update it when (source, external id) is known: safe to send again."""
+    service_id = require_scope(principal, "orders:write")
+    data = validate(data)
+    now = utcnow()
+    for attempt in range(2):
+        try:
+            async with rt.db.unit_of_work() as session:
+                customer_id, guest_email = await _match_customer(session, data)
+                existing = (
+                    await session.execute(
+                        select(Order)
+                        .where(col(Order.source) == data.source, col(Order.external_id) == data.external_id)
+                        .with_for_update()
+                    )
+                ).scalar_one_or_none()
+                created = existing is None
+                order = existing or Order(
+                    source=data.source,
+                    external_id=data.external_id,
+                    status=data.status,
+                    number=data.number,
+                    currency=data.currency,
+                    subtotal=0,
+                    total=0,
+                    placed_at=data.placed_at,
+                    channel=data.channel,
+                )
+                if existing is not None:
+                    await session.execute(delete(OrderLine).where(col(OrderLine.order_id) == order.id))
+                for name, value in _totals(data).items():
+                    setattr(order, name, value)
+                order.number, order.currency, order.channel = data.number, data.currency, data.channel
+                order.placed_at, order.updated_at = data.placed_at, now
+                order.billing_address, order.shipping_address = data.billing_address, data.shipping_address
+                if order.customer_id is None:  # a claimed or matched order never goes back to being a guest's
+                    order.customer_id = customer_id
+                    order.guest_email = guest_email
+                    order.guest_email_key = email_key(guest_email) if guest_email else None
+                session.add(order)
+                await session.flush()
+                lines = _lines(order.id, data)
+                session.add_all(lines)
+                if created:
+                    session.add(
+                        OrderStatusChange(
+                            order_id=order.id,
+                            to_status=order.status,
+                            note="placed",
+                            service_account_id=service_id,
+                            created_at=data.placed_at,
+                        )
+                    )
+                await session.flush()
+            return await _read(rt, order.id), created
+        except IntegrityError as exc:
+            if "number" in str(exc.orig).lower() and "external" not in str(exc.orig).lower():
+                raise OrderError.one(OrderErrorCode.NUMBER_TAKEN, "Another order has this number.", "number") from exc
+            if attempt == 1:
+                raise
+            # Created by a concurrent call with the same source and external id: update that one.
+    raise AssertionError("unreachable")
+
+
+async def _read(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
+    async with rt.db.read() as session:
+        order = await session.get(Order, order_id)
+        assert order is not None
+        lines = (
+            await session.execute(
+                select(OrderLine).where(col(OrderLine.order_id) == order_id).order_by(col(OrderLine.position))
+            )
+        ).scalars()
+        timeline = (
+            await session.execute(
+                select(OrderStatusChange)
+                .where(col(OrderStatusChange.order_id) == order_id)
+                .order_by(col(OrderStatusChange.created_at), col(OrderStatusChange.id))
+            )
+        ).scalars()
+        return OrderWithLines(order, list(lines), list(timeline))
+
+
+async def update_order_status(
+    rt: Runtime,
+    principal: Principal,
+    *,
+    order_id: uuid.UUID | None,
+    source: str | None,
+    external_id: str | None,
+    status: OrderStatus,
+    note: str | None,
+) -> OrderWithLines:
+    service_id = require_scope(principal, "orders:write")
+    if note is not None and len(note) > 500:
+        raise OrderError.one(OrderErrorCode.TOO_LONG, "Use at most 500 characters.", "note")
+    async with rt.db.unit_of_work() as session:
+        statement = select(Order).with_for_update()
+        if order_id is not None:
+            statement = statement.where(col(Order.id) == order_id)
+        elif source and external_id:
+            statement = statement.where(
+                col(Order.source) == source.strip(), col(Order.external_id) == external_id.strip()
+            )
+        else:
+            raise OrderError.one(OrderErrorCode.REQUIRED, "Send orderId, or source and externalId.", "orderId")
+        order = (await session.execute(statement)).scalar_one_or_none()
+        if order is None:
+            raise OrderError.one(OrderErrorCode.NOT_FOUND, "No such order.", "orderId")
+        if status not in TRANSITIONS[order.status]:
+            raise OrderError.one(
+                OrderErrorCode.ILLEGAL_TRANSITION,
+                f"An order that is {order.status.value} cannot become {status.value}.",
+                "status",
+            )
+        session.add(
+            OrderStatusChange(
+                order_id=order.id,
+                from_status=order.status,
+                to_status=status,
+                note=(note or "").strip() or None,
+                service_account_id=service_id,
+            )
+        )
+        order.status, order.updated_at = status, utcnow()
+        session.add(order)
+    return await _read(rt, order.id)
+
+
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    statuses: tuple[OrderStatus, ...] = ()
+    placed_after: datetime | None = None
+    placed_before: datetime | None = None
+    query: str | None = None
+
+
+def _matching(filter: OrderFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filter.statuses:
+        conditions.append(col(Order.status).in_(filter.statuses))
+    if filter.placed_after is not None:
+        conditions.append(col(Order.placed_at) >= filter.placed_after)
+    if filter.placed_before is not None:
+        conditions.append(col(Order.placed_at) < filter.placed_before)
+    text = (filter.query or "").strip()[:MAX_QUERY_LENGTH].lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        line_matches = exists().where(
+            col(OrderLine.order_id) == col(Order.id),
+            or_(
+                func.lower(col(OrderLine.sku)).like(pattern, escape="\\"),
+                func.lower(col(OrderLine.name)).like(pattern, escape="\\"),
+            ),
+        )
+        conditions.append(or_(func.lower(col(Order.number)).like(pattern, escape="\\"), line_matches))
+    return conditions
+
+
+async def customer_orders(
+    rt: Runtime,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: OrderFilter,
+) -> Page[Order]:
+    """A customer's orders, newest first (keyset on placed-at and id), for the customer or staff."""
+    if not principal.is_authenticated:
+        raise NotAuthenticatedError()
+    limit = page_size(first)
+    if not principal.can_see_customer(customer_id):
+        return build_page([], limit, lambda row: (row.placed_at, row.id), after)
+    statement = select(Order).where(col(Order.customer_id) == customer_id, *_matching(filter))
+    statement = newest_first(statement, col(Order.placed_at), col(Order.id), after, limit)
+    async with rt.db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return build_page(rows, limit, lambda row: (row.placed_at, row.id), after)

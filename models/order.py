@@ -1,0 +1,92 @@
+"""Orders pushed by the order system and the POS: lines, status history; amounts in minor units."""
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import enum_column, timestamp, uuid_pk
+
+
+class OrderStatus(enum.Enum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    PROCESSING = "PROCESSING"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+
+
+class OrderChannel(enum.Enum):
+    ONLINE = "ONLINE"
+    POS = "POS"
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "customer_order"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.Index("ix_customer_order_customer_placed", "customer_id", "placed_at", "id"),
+        sa.Index("ix_customer_order_guest_placed", "guest_email_key", "placed_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    number: str = Field(max_length=32, unique=True)
+    # Null for a guest order: it waits for the owner of guest_email to claim it.
+    customer_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    guest_email: str | None = Field(default=None, max_length=320)
+    guest_email_key: str | None = Field(default=None, max_length=320)
+    status: OrderStatus = enum_column(OrderStatus, index=True)
+    channel: OrderChannel = enum_column(OrderChannel)
+    currency: str = Field(max_length=3)
+    subtotal: int
+    discount_total: int = 0
+    shipping_total: int = 0
+    tax_total: int = 0
+    total: int
+    placed_at: datetime = timestamp()
+    # Copies of the addresses as they were when the order was placed: editing an address never rewrites them.
+    billing_address: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    shipping_address: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=128)
+    created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+
+    id: uuid.UUID = uuid_pk()
+    order_id: uuid.UUID = Field(foreign_key="customer_order.id", index=True)
+    position: int
+    sku: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    quantity: int
+    unit_price: int
+    # Basis points: 1900 is 19 %.
+    tax_rate_bp: int = 0
+    tax_amount: int = 0
+    total: int
+
+
+class OrderStatusChange(SQLModel, table=True):
+    """The order's timeline, append-only: placement, then every status it went through."""
+
+    __tablename__ = "order_status_change"
+    __table_args__ = (sa.Index("ix_order_status_change_order_time", "order_id", "created_at"),)
+
+    id: uuid.UUID = uuid_pk()
+    order_id: uuid.UUID = Field(foreign_key="customer_order.id")
+    from_status: OrderStatus | None = enum_column(OrderStatus, nullable=True)
+    to_status: OrderStatus = enum_column(OrderStatus)
+    note: str | None = Field(default=None, max_length=500)
+    # Who made the change: a service account or a staff member (null when neither is known).
+    service_account_id: uuid.UUID | None = Field(default=None, foreign_key="service_account.id")
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    created_at: datetime = timestamp(default_now=True)

@@ -1,0 +1,116 @@
+"""The integration API for orders (scope orders:write)."""
+
+from decimal import Decimal
+
+import strawberry
+
+from app.money import to_minor
+from app.services import orders
+from app.services.errors import ErrorDetail
+from app.services.orders import LineData, OrderData, OrderError, OrderErrorCode
+from resolvers.permissions import requires_scope
+from schema.types.base import Info, decode_global_id, user_errors
+from schema.types.order import (
+    Order,
+    OrderUserError,
+    UpdateOrderStatusInput,
+    UpdateOrderStatusPayload,
+    UpsertOrderInput,
+    UpsertOrderPayload,
+)
+
+
+def _errors(error: OrderError) -> list[OrderUserError]:
+    return user_errors(error, OrderUserError)
+
+
+class _Amounts:
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self.errors: list[ErrorDetail] = []
+
+    def minor(self, value: Decimal, *path: str) -> int:
+        try:
+            return to_minor(value, self.currency)
+        except (ValueError, ArithmeticError):
+            self.errors.append(ErrorDetail(OrderErrorCode.INVALID_AMOUNT, f"Not an amount of {self.currency}.", path))
+            return 0
+
+
+def _order_data(input: UpsertOrderInput) -> OrderData:
+    currency = str(input.currency_code.value)  # type: ignore[attr-defined]
+    amounts = _Amounts(currency)
+    lines = []
+    for index, line in enumerate(input.lines):
+        path = ("lines", str(index))
+        rate = line.tax_rate.scaleb(2)
+        if rate != rate.to_integral_value() or not rate.is_finite():
+            amounts.errors.append(ErrorDetail(OrderErrorCode.INVALID, "At most two decimals.", (*path, "taxRate")))
+            rate = Decimal(0)
+        lines.append(
+            LineData(
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=amounts.minor(line.unit_price, *path, "unitPrice"),
+                tax_rate_bp=int(rate),
+                tax_amount=amounts.minor(line.tax_amount, *path, "taxAmount"),
+            )
+        )
+    customer_id = decode_global_id(input.customer_id, "Customer") if input.customer_id else None
+    data = OrderData(
+        source=input.source,
+        external_id=input.external_id,
+        number=input.number,
+        currency=currency,
+        placed_at=input.placed_at,
+        lines=lines,
+        channel=input.channel,
+        status=input.status,
+        customer_id=customer_id,
+        customer_id_sent=input.customer_id is not None,
+        email=input.email,
+        discount_total=amounts.minor(input.discount_total, "discountTotal"),
+        shipping_total=amounts.minor(input.shipping_total, "shippingTotal"),
+        billing_address=input.billing_address.as_dict() if input.billing_address else None,
+        shipping_address=input.shipping_address.as_dict() if input.shipping_address else None,
+    )
+    if amounts.errors:
+        raise OrderError(*amounts.errors)
+    return data
+
+
+@strawberry.type
+class OrderIntegrationMutations:
+    @strawberry.mutation(
+        description="Create or update an order, idempotent on source and externalId (scope orders:write).",
+        extensions=requires_scope("orders:write"),
+    )
+    async def upsert_order(self, info: Info, input: UpsertOrderInput) -> UpsertOrderPayload:
+        try:
+            found, created = await orders.upsert_order(info.context.rt, info.context.principal, _order_data(input))
+        except OrderError as error:
+            return UpsertOrderPayload(user_errors=_errors(error))
+        return UpsertOrderPayload(order=Order.of(found), created=created)
+
+    @strawberry.mutation(
+        description="Move an order along its status machine (scope orders:write).",
+        extensions=requires_scope("orders:write"),
+    )
+    async def update_order_status(self, info: Info, input: UpdateOrderStatusInput) -> UpdateOrderStatusPayload:
+        order_id = decode_global_id(input.order_id, "Order") if input.order_id else None
+        try:
+            if input.order_id and order_id is None:
+                raise OrderError.one(OrderErrorCode.NOT_FOUND, "No such order.", "orderId")
+            found = await orders.update_order_status(
+                info.context.rt,
+                info.context.principal,
+                order_id=order_id,
+                source=input.source,
+                external_id=input.external_id,
+                status=input.status,
+                note=input.note,
+            )
+        except OrderError as error:
+            return UpdateOrderStatusPayload(user_errors=_errors(error))
+        return UpdateOrderStatusPayload(order=Order.of(found))

@@ -1,0 +1,253 @@
+"""Orders: plain objects built with their lines and timeline, so every field resolves as an attribute."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from app.pagination import Page
+from app.services.orders import OrderErrorCode, OrderWithLines
+from models.order import Order as OrderRow
+from models.order import OrderChannel, OrderStatus
+from models.order import OrderLine as OrderLineRow
+from models.order import OrderStatusChange as OrderStatusChangeRow
+from schema.types.base import DisplayableError, Info, connection_from_page, load_nodes
+from schema.types.money import CurrencyCode, Money
+
+OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
+OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
+
+
+@strawberry.type(description="An error from pushing or changing an order.")
+class OrderUserError(DisplayableError):
+    code: OrderErrorCode
+
+
+@strawberry.type(description="An address as it was when the order was placed.")
+class OrderAddress:
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+    line1: str | None
+    line2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country_code: str | None
+    phone: str | None
+
+    @classmethod
+    def of(cls, value: dict[str, Any] | None) -> "OrderAddress | None":
+        if not value:
+            return None
+        names = ("firstName", "lastName", "company", "line1", "line2", "city", "region", "postalCode", "countryCode")
+        first, last, company, line1, line2, city, region, postal, country = (value.get(n) for n in names)
+        return cls(
+            first_name=first,
+            last_name=last,
+            company=company,
+            line1=line1,
+            line2=line2,
+            city=city,
+            region=region,
+            postal_code=postal,
+            country_code=country,
+            phone=value.get("phone"),
+        )
+
+
+@strawberry.type
+class OrderLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    tax_rate: Decimal = strawberry.field(description="Percent, e.g. 19.00.")
+    tax_amount: Money
+    total: Money = strawberry.field(description="Quantity times unit price, before tax.")
+
+    @classmethod
+    def from_row(cls, row: OrderLineRow, currency: str) -> "OrderLine":
+        return cls(
+            sku=row.sku,
+            name=row.name,
+            quantity=row.quantity,
+            unit_price=Money.of(row.unit_price, currency),
+            tax_rate=Decimal(row.tax_rate_bp).scaleb(-2),
+            tax_amount=Money.of(row.tax_amount, currency),
+            total=Money.of(row.total, currency),
+        )
+
+
+@strawberry.type(description="One step of the order's life: placement, then each status it took.")
+class OrderTimelineEntry:
+    from_status: OrderStatus | None
+    status: OrderStatus
+    note: str | None
+    at: datetime
+
+    @classmethod
+    def from_row(cls, row: OrderStatusChangeRow) -> "OrderTimelineEntry":
+        return cls(from_status=row.from_status, status=row.to_status, note=row.note, at=row.created_at)
+
+
+@strawberry.type(description="An order, online or at a till (POS).")
+class Order(relay.Node):
+    id: relay.NodeID[str]
+    number: str
+    status: OrderStatus
+    channel: OrderChannel
+    placed_at: datetime
+    currency_code: str
+    subtotal: Money
+    discount_total: Money
+    shipping_total: Money
+    tax_total: Money
+    total: Money
+    billing_address: OrderAddress | None
+    shipping_address: OrderAddress | None
+    lines: list[OrderLine]
+    timeline: list[OrderTimelineEntry] = strawberry.field(description="Oldest first.")
+    is_guest_order: bool = strawberry.field(description="Placed without an account and not yet claimed.")
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, order: OrderRow, lines: list[OrderLineRow], timeline: list[OrderStatusChangeRow]) -> "Order":
+        currency = order.currency
+        return cls(
+            id=str(order.id),
+            number=order.number,
+            status=order.status,
+            channel=order.channel,
+            placed_at=order.placed_at,
+            currency_code=currency,
+            subtotal=Money.of(order.subtotal, currency),
+            discount_total=Money.of(order.discount_total, currency),
+            shipping_total=Money.of(order.shipping_total, currency),
+            tax_total=Money.of(order.tax_total, currency),
+            total=Money.of(order.total, currency),
+            billing_address=OrderAddress.of(order.billing_address),
+            shipping_address=OrderAddress.of(order.shipping_address),
+            lines=[OrderLine.from_row(line, currency) for line in lines],
+            timeline=[OrderTimelineEntry.from_row(entry) for entry in timeline],
+            is_guest_order=order.customer_id is None,
+            updated_at=order.updated_at,
+        )
+
+    @classmethod
+    def of(cls, found: OrderWithLines) -> "Order":
+        return cls.build(found.order, found.lines, found.timeline)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["Order | None"]:
+        rows = await load_nodes(info.context.loaders.order, node_ids)
+        built = await build_orders(info, [row for row in rows if row is not None])
+        by_id = {order.id: order for order in built}
+        return [by_id.get(str(row.id)) if row else None for row in rows]
+
+
+async def build_orders(info: Info, rows: list[OrderRow]) -> list[Order]:
+    """Orders with their children, fetched for all of them at once (one batch per relation)."""
+    ids = [row.id for row in rows]
+    loaders = info.context.loaders
+    lines = await loaders.order_lines.load_many(ids) if ids else []
+    timelines = await loaders.order_timeline.load_many(ids) if ids else []
+    return [Order.build(row, line, timeline) for row, line, timeline in zip(rows, lines, timelines, strict=True)]
+
+
+async def orders_connection(info: Info, page: Page[OrderRow]) -> Any:
+    built = {order.id: order for order in await build_orders(info, page.items)}
+    return connection_from_page(page, lambda row: built[str(row.id)])
+
+
+@strawberry.input(description="An address as it was when the order was placed (copied, never linked).")
+class OrderAddressInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        names = {
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "company": self.company,
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "region": self.region,
+            "postalCode": self.postal_code,
+            "countryCode": self.country_code,
+            "phone": self.phone,
+        }
+        return {key: value for key, value in names.items() if value is not None}
+
+
+@strawberry.input(description="Prices are net; tax is given per line.")
+class OrderLineInput:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal = strawberry.field(default=Decimal(0), description="Percent, e.g. 19.")
+    tax_amount: Decimal = Decimal(0)
+
+
+@strawberry.input(description="An order from the order system or POS; sending it again updates it.")
+class UpsertOrderInput:
+    source: str = strawberry.field(description="The sending system, e.g. webshop or pos-berlin.")
+    external_id: str = strawberry.field(description="The order's id in the sending system.")
+    number: str = strawberry.field(description="The number customers see, e.g. #10042.")
+    currency_code: CurrencyCode  # type: ignore[valid-type]
+    placed_at: datetime
+    lines: list[OrderLineInput]
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="The customer, or send email.")
+    email: str | None = strawberry.field(default=None, description="Matched to an account; else a guest order.")
+    channel: OrderChannel = OrderChannel.ONLINE
+    status: OrderStatus = OrderStatus.PENDING_PAYMENT
+    discount_total: Decimal = Decimal(0)
+    shipping_total: Decimal = Decimal(0)
+    billing_address: OrderAddressInput | None = None
+    shipping_address: OrderAddressInput | None = None
+
+
+@strawberry.type
+class UpsertOrderPayload:
+    order: Order | None = None
+    created: bool = strawberry.field(default=False, description="False when the order was known and updated.")
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="The order by orderId, or by source and externalId.")
+class UpdateOrderStatusInput:
+    status: OrderStatus
+    order_id: strawberry.ID | None = None
+    source: str | None = None
+    external_id: str | None = None
+    note: str | None = None
+
+
+@strawberry.type
+class UpdateOrderStatusPayload:
+    order: Order | None = None
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class OrderFilter:
+    status: list[OrderStatus] | None = None
+    placed_after: datetime | None = None
+    placed_before: datetime | None = None
+    query: str | None = strawberry.field(default=None, description="Order number, or a line's SKU or name.")

@@ -1,0 +1,209 @@
+"""Orders from the integration API: idempotent upserts, totals, the status machine, the customer's history."""
+
+from typing import Any
+
+from app.runtime import Runtime
+from tests.orders.helpers import MY_ORDERS, UPDATE_STATUS, order_input, order_key, push
+from tests.support import Api, Caller, count_statements
+
+
+async def test_upsert_is_idempotent_and_totals_add_up(api: Api, rt: Runtime, customer: Caller) -> None:
+    key = await order_key(rt)
+    first = await push(api, key, order_input("10042", customer.customer.email.upper()))
+    assert first["userErrors"] == []
+    assert first["created"] is True
+    order = first["order"]
+    assert (order["number"], order["status"], order["channel"], order["isGuestOrder"]) == (
+        "#10042",
+        "PENDING_PAYMENT",
+        "ONLINE",
+        False,
+    )
+    assert order["subtotal"] == {"amount": "58.00", "currencyCode": "EUR"}
+    assert (order["discountTotal"], order["shippingTotal"], order["taxTotal"]) == (
+        {"amount": "3.00"},
+        {"amount": "4.90"},
+        {"amount": "7.54"},
+    )
+    assert order["total"] == {"amount": "67.44", "currencyCode": "EUR"}
+    assert order["lines"][0] == {
+        "sku": "MUG-001",
+        "name": "Mug",
+        "quantity": 2,
+        "unitPrice": {"amount": "14.50"},
+        "taxRate": "19.00",
+        "taxAmount": {"amount": "5.51"},
+        "total": {"amount": "29.00"},
+    }
+    assert [(t["fromStatus"], t["status"], t["note"]) for t in order["timeline"]] == [
+        (None, "PENDING_PAYMENT", "placed")
+    ]
+
+    again = await push(api, key, order_input("10042", customer.customer.email, shippingTotal="0"))
+    assert (again["created"], again["order"]["id"], again["order"]["total"]["amount"]) == (False, order["id"], "62.54")
+    assert len(again["order"]["lines"]) == 2
+    assert len(again["order"]["timeline"]) == 1
+    history = (await api.ok(MY_ORDERS, token=customer.token))["me"]["orders"]["edges"]
+    assert [edge["node"]["number"] for edge in history] == ["#10042"]
+
+
+async def test_status_machine(api: Api, rt: Runtime, customer: Caller) -> None:
+    key = await order_key(rt)
+    order_id = (await push(api, key, order_input("1", customer.customer.email)))["order"]["id"]
+
+    async def move(status: str, **extra: str) -> Any:
+        target = extra or {"orderId": order_id}
+        payload = (await api.ok(UPDATE_STATUS, {"i": {**target, "status": status}}, token=key))["updateOrderStatus"]
+        return payload
+
+    illegal = await move("DELIVERED")
+    assert [(e["code"], e["field"]) for e in illegal["userErrors"]] == [("ILLEGAL_TRANSITION", ["input", "status"])]
+    for status in ["PAID", "PROCESSING", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED"]:
+        assert (await move(status))["userErrors"] == [], status
+    by_external = await move("REFUNDED", source="webshop", externalId="1")
+    assert by_external["userErrors"] == []
+    timeline = by_external["order"]["timeline"]
+    assert [t["status"] for t in timeline] == [
+        "PENDING_PAYMENT",
+        "PAID",
+        "PROCESSING",
+        "PARTIALLY_SHIPPED",
+        "SHIPPED",
+        "DELIVERED",
+        "REFUNDED",
+    ]
+    assert [e["code"] for e in (await move("PAID"))["userErrors"]] == ["ILLEGAL_TRANSITION"]
+    cancelled = (await push(api, key, order_input("2", customer.customer.email)))["order"]["id"]
+    assert (await move("CANCELLED", orderId=cancelled))["userErrors"] == []
+    assert [e["code"] for e in (await move("PAID", orderId=cancelled))["userErrors"]] == ["ILLEGAL_TRANSITION"]
+    assert [e["code"] for e in (await move("PAID", orderId="bogus"))["userErrors"]] == ["NOT_FOUND"]
+    assert [e["code"] for e in (await move("PAID", source="webshop", externalId="404"))["userErrors"]] == ["NOT_FOUND"]
+    assert [e["code"] for e in (await move("PAID", source="webshop"))["userErrors"]] == ["REQUIRED"]
+
+
+async def test_bad_orders_are_refused_with_typed_errors(api: Api, rt: Runtime, customer: Caller) -> None:
+    key = await order_key(rt)
+    email = customer.customer.email
+    cases = [
+        (order_input("a", email, lines=[]), "REQUIRED", ["input", "lines"]),
+        (order_input("b", email, currencyCode="JPY"), "INVALID_AMOUNT", ["input", "lines", "0", "unitPrice"]),
+        (order_input("c", email, discountTotal="-1"), "INVALID_AMOUNT", ["input", "discountTotal"]),
+        (order_input("d", email, discountTotal="1000"), "INVALID_AMOUNT", ["input", "discountTotal"]),
+        (order_input("e", "not an email"), "INVALID_EMAIL", ["input", "email"]),
+        (order_input("f"), "REQUIRED", ["input", "email"]),
+        (order_input("g", customerId="Q3VzdG9tZXI6bm9wZQ=="), "CUSTOMER_NOT_FOUND", ["input", "customerId"]),
+        (order_input("h", email, status="SHIPPED"), "INVALID", ["input", "status"]),
+        (order_input("i", email, placedAt="2026-11-20T10:00:00"), "INVALID", ["input", "placedAt"]),
+        (order_input("j", email, source=" "), "REQUIRED", ["input", "source"]),
+        (order_input("k", email, number="x" * 33), "TOO_LONG", ["input", "number"]),
+    ]
+    line = {"sku": "S", "name": "N", "unitPrice": "1"}
+    cases += [
+        (
+            order_input("l", email, lines=[{**line, "quantity": 0}]),
+            "INVALID_QUANTITY",
+            ["input", "lines", "0", "quantity"],
+        ),
+        (
+            order_input("m", email, lines=[{**line, "quantity": 1, "taxRate": "19.555"}]),
+            "INVALID",
+            ["input", "lines", "0", "taxRate"],
+        ),
+        (
+            order_input("n", email, lines=[{**line, "quantity": 1, "taxRate": "101"}]),
+            "INVALID",
+            ["input", "lines", "0", "taxRate"],
+        ),
+    ]
+    for value, code, field in cases:
+        payload = await push(api, key, value)
+        assert (payload["order"], [(e["code"], e["field"]) for e in payload["userErrors"]][:1]) == (
+            None,
+            [(code, field)],
+        ), value
+    await push(api, key, order_input("z", email))
+    taken = await push(api, key, order_input("other", email, number="#z"))
+    assert [e["code"] for e in taken["userErrors"]] == ["NUMBER_TAKEN"]
+    history = (await api.ok(MY_ORDERS, token=customer.token))["me"]["orders"]["edges"]
+    assert [edge["node"]["number"] for edge in history] == ["#z"]
+
+
+async def test_only_order_writers_may_push(api: Api, rt: Runtime, customer: Caller, admin: Caller) -> None:
+    from app.services.service_accounts import create_service_account
+
+    products_only = (await create_service_account(rt, "catalogue", ["products:write"])).api_key
+    value = {"i": order_input("1", customer.customer.email)}
+    from tests.orders.helpers import UPSERT_ORDER
+
+    assert (await api(UPSERT_ORDER, value)).error_codes == ["UNAUTHENTICATED"]
+    for token in (customer.token, admin.token, products_only):
+        assert (await api(UPSERT_ORDER, value, token=token)).error_codes == ["FORBIDDEN"]
+
+
+async def test_history_filters_pages_and_privacy(
+    api: Api, rt: Runtime, customer: Caller, other_customer: Caller, staff: Caller
+) -> None:
+    key = await order_key(rt)
+    email = customer.customer.email
+    for n, day in enumerate(["01", "05", "10", "15"]):
+        await push(api, key, order_input(f"A{n}", email, placedAt=f"2026-11-{day}T09:00:00+00:00"))
+    await push(
+        api,
+        key,
+        order_input(
+            "POS1",
+            email,
+            channel="POS",
+            placedAt="2026-11-12T09:00:00+00:00",
+            lines=[{"sku": "LAMP-DESK", "name": "Desk lamp 100%", "quantity": 1, "unitPrice": "64.90"}],
+        ),
+    )
+    await push(api, key, order_input("THEIRS", other_customer.customer.email))
+    await api.ok(UPDATE_STATUS, {"i": {"source": "webshop", "externalId": "A1", "status": "PAID"}}, token=key)
+
+    async def numbers(token: str, **variables: object) -> list[str]:
+        data = await api.ok(MY_ORDERS, variables, token=token)
+        return [edge["node"]["number"] for edge in data["me"]["orders"]["edges"]]
+
+    assert await numbers(customer.token) == ["#A3", "#POS1", "#A2", "#A1", "#A0"]
+    assert await numbers(customer.token, filter={"status": ["PAID"]}) == ["#A1"]
+    assert await numbers(
+        customer.token, filter={"placedAfter": "2026-11-05T00:00:00Z", "placedBefore": "2026-11-13T00:00:00Z"}
+    ) == ["#POS1", "#A2", "#A1"]
+    assert await numbers(customer.token, filter={"query": "lamp"}) == ["#POS1"]
+    assert await numbers(customer.token, filter={"query": "#a2"}) == ["#A2"]
+    assert await numbers(customer.token, filter={"query": "100%"}) == ["#POS1"]
+    assert await numbers(customer.token, filter={"query": "%"}) == ["#POS1"]  # a literal percent sign, not a wildcard
+    assert await numbers(other_customer.token) == ["#THEIRS"]
+
+    page = (await api.ok(MY_ORDERS, {"first": 2}, token=customer.token))["me"]["orders"]
+    rest = (await api.ok(MY_ORDERS, {"first": 10, "after": page["pageInfo"]["endCursor"]}, token=customer.token))["me"][
+        "orders"
+    ]
+    assert [e["node"]["number"] for e in page["edges"] + rest["edges"]] == ["#A3", "#POS1", "#A2", "#A1", "#A0"]
+    assert (await api(MY_ORDERS, {"after": "garbage"}, token=customer.token)).error_codes == ["BAD_USER_INPUT"]
+
+    # Another customer's order does not resolve by id; staff see it.
+    theirs = (await push(api, key, order_input("THEIRS", other_customer.customer.email)))["order"]["id"]
+    query = f'{{ node(id: "{theirs}") {{ ... on Order {{ number lines {{ sku }} }} }} }}'
+    assert (await api.ok(query, token=customer.token))["node"] is None
+    assert (await api.ok(query))["node"] is None
+    assert (await api.ok(query, token=staff.token))["node"]["number"] == "#THEIRS"
+    assert (await api.ok(query, token=other_customer.token))["node"]["lines"][0]["sku"] == "MUG-001"
+
+
+async def test_order_history_statement_count_does_not_grow_with_orders(api: Api, rt: Runtime, customer: Caller) -> None:
+    key = await order_key(rt)
+    query = """{ me { orders(first: 50) { edges { node { number total { amount } lines { sku quantity total { amount } }
+      timeline { status at } billingAddress { city } } } } } }"""
+    await push(api, key, order_input("one", customer.customer.email))
+    with count_statements(rt) as one:
+        await api.ok(query, token=customer.token)
+    for n in range(49):
+        await push(api, key, order_input(f"many{n}", customer.customer.email))
+    with count_statements(rt) as fifty:
+        data = await api.ok(query, token=customer.token)
+    assert len(data["me"]["orders"]["edges"]) == 50
+    assert len(one) == len(fifty), fifty
+    # session, roles, the customer, the page, lines, timeline
+    assert len(fifty) <= 6, fifty
