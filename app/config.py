@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     # exportMyData: how long its download link works, and how many a customer may ask for in a day.
     data_export_link_minutes: int = Field(default=24 * 60, ge=1)
     data_exports_per_day: int = Field(default=3, ge=1)
+    data_export_max_downloads: int = Field(default=5, ge=1)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)

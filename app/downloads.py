@@ -31,6 +31,8 @@ def _meta(rt: Runtime, request: Request) -> RequestMeta:
 
 async def download_data_export(request: Request) -> Response:
     rt: Runtime = request.app.state.app_state.rt
+    if request.method != "GET":  # HEAD from link scanners must not count as a download
+        return _refusal(405, "METHOD_NOT_ALLOWED", "Use GET.")
     export_id = request.path_params["object_id"]
     try:
         customer_id = await data_export.open_download(
@@ -40,6 +42,7 @@ async def download_data_export(request: Request) -> Response:
             request.query_params.get("expires"),
             request.query_params.get("signature"),
         )
+        body = await data_export.stream_export(rt, customer_id)
     except LinkError as error:
         if error.reason == "expired":
             return _refusal(410, "LINK_EXPIRED", "This download link has expired; ask for a new export.")
@@ -48,7 +51,7 @@ async def download_data_export(request: Request) -> Response:
         return _refusal(404, "NOT_FOUND", "This export no longer exists.")
     filename = f"my-data-{datetime.now(UTC):%Y%m%d}.json"
     return StreamingResponse(
-        data_export.stream_export(rt, customer_id),
+        body,
         media_type="application/json",
         headers={**NO_STORE, "content-disposition": f'attachment; filename="{filename}"'},
     )

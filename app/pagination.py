@@ -5,7 +5,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -35,10 +35,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         timestamp, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         moment = datetime.fromisoformat(timestamp)
         key = uuid.UUID(row_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        if moment.tzinfo is None:  # we only ever write aware times: this one was made by hand
+            raise ValueError("naive time")
+        moment = moment.astimezone(UTC)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidInputError("The cursor is not valid.") from exc
-    if moment.tzinfo is None:  # we only ever write aware times: this one was made by hand
-        raise InvalidInputError("The cursor is not valid.")
     return moment, key
 
 

@@ -44,11 +44,11 @@ class Order(SQLModel, table=True):
     status: OrderStatus = enum_column(OrderStatus, index=True)
     channel: OrderChannel = enum_column(OrderChannel)
     currency: str = Field(max_length=3)
-    subtotal: int
-    discount_total: int = 0
-    shipping_total: int = 0
-    tax_total: int = 0
-    total: int
+    subtotal: int = Field(sa_type=sa.BigInteger)
+    discount_total: int = Field(default=0, sa_type=sa.BigInteger)
+    shipping_total: int = Field(default=0, sa_type=sa.BigInteger)
+    tax_total: int = Field(default=0, sa_type=sa.BigInteger)
+    total: int = Field(sa_type=sa.BigInteger)
     placed_at: datetime = timestamp()
     # Copies of the addresses as they were when the order was placed: editing an address never rewrites them.
     billing_address: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
@@ -68,11 +68,11 @@ class OrderLine(SQLModel, table=True):
     sku: str = Field(max_length=64)
     name: str = Field(max_length=200)
     quantity: int
-    unit_price: int
+    unit_price: int = Field(sa_type=sa.BigInteger)
     # Basis points: 1900 is 19 %.
     tax_rate_bp: int = 0
-    tax_amount: int = 0
-    total: int
+    tax_amount: int = Field(default=0, sa_type=sa.BigInteger)
+    total: int = Field(sa_type=sa.BigInteger)
 
 
 class OrderStatusChange(SQLModel, table=True):

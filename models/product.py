@@ -17,7 +17,7 @@ class Product(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     sku: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
-    price_amount: int  # minor units of price_currency
+    price_amount: int = Field(sa_type=sa.BigInteger)  # minor units of price_currency
     price_currency: str = Field(max_length=3)
     image_url: str | None = Field(default=None, max_length=2000)
     category: str | None = Field(default=None, max_length=100, index=True)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 PATH_PREFIX = "/files"
 _KIND = re.compile(r"^[a-z][a-z-]{0,31}$")
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class LinkError(Exception):
@@ -47,7 +48,7 @@ class SignedLinks:
 
     def verify(self, kind: str, object_id: str, expires: str | None, signature: str | None, now: datetime) -> None:
         """Raise LinkError unless the link is genuine and not yet expired."""
-        if not expires or not signature or not expires.isdigit() or len(expires) > 12:
+        if not expires or not signature or not _DIGITS.fullmatch(expires) or len(signature) > 64:
             raise LinkError("malformed")
         expected = self._signature(kind, object_id, int(expires))
         if not hmac.compare_digest(expected.encode(), signature.encode()):

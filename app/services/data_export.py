@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from app.outbox import enqueue_email
@@ -123,7 +122,7 @@ async def open_download(
         customer = await session.get(Customer, export.customer_id) if export else None
         if export is None or customer is None or customer.status is CustomerStatus.DELETED:
             raise ExportUnavailableError()
-        if export.expires_at <= now:
+        if export.expires_at <= now or export.download_count >= rt.settings.data_export_max_downloads:
             raise LinkError("expired")
         await session.execute(
             update(DataExport)
@@ -134,12 +133,44 @@ async def open_download(
     return customer.id
 
 
+# Kept from the export, with the reason: what the customer sees through the API is the rule.
+EXCLUDED_TABLES = {"security_alert": "fraud-prevention findings for administrators"}
+EXCLUDED_COLUMNS = frozenset(
+    {
+        "status_reason",  # staff's note on a suspension
+        "actor_id",  # which staff member acted (the API hides other accounts)
+        "decided_by_id",
+        "acknowledged_by_id",
+        "service_account_id",  # which integration pushed a change
+    }
+)
+
+
 def customer_tables() -> list[Any]:
-    """Every table with a customer_id column, by name: what the export covers."""
+    """Every table with a customer_id column, by name, less the excluded ones: what the export covers."""
     return sorted(
-        (table for table in SQLModel.metadata.sorted_tables if "customer_id" in table.c),
+        (
+            table
+            for table in SQLModel.metadata.sorted_tables
+            if "customer_id" in table.c and table.name not in EXCLUDED_TABLES
+        ),
         key=lambda table: table.name,
     )
+
+
+def child_tables() -> list[tuple[Any, Any, Any]]:
+    """(table, its foreign-key column, the customer table it points to) for tables whose rows belong to a
+    customer through a parent row (order lines through their order)."""
+    parents = {table.name: table for table in customer_tables() if table.name != "customer"}
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        if "customer_id" in table.c or table.name == "customer":
+            continue
+        for key in table.foreign_keys:
+            parent = parents.get(key.column.table.name)
+            if parent is not None:
+                found.append((table, key.parent, parent))
+    return sorted(found, key=lambda item: item[0].name)
 
 
 def _plain(value: Any) -> Any:
@@ -162,32 +193,61 @@ def _row(rt: Runtime, table: Any, row: Any) -> dict[str, Any]:
             )
         elif table.name == "customer" and column.name == "date_of_birth_encrypted":
             out["date_of_birth"] = rt.fields.decrypt("customer", "date_of_birth", row._mapping[table.c.id], value)
-        elif not column.name.endswith(SECRET_SUFFIXES):
+        elif not column.name.endswith(SECRET_SUFFIXES) and column.name not in EXCLUDED_COLUMNS:
             out[column.name] = _plain(value)
     return out
 
 
-async def _rows(session: AsyncSession, table: Any, condition: Any) -> AsyncIterator[Any]:
-    statement = select(table).where(condition).order_by(*table.primary_key.columns)
-    result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
-    async for row in result:
-        yield row
+async def _rows(rt: Runtime, table: Any, condition: Any) -> AsyncIterator[list[Any]]:
+    """Batches of rows, each read in its own short session: no connection is held while the client reads."""
+    key = list(table.primary_key.columns)
+    statement = select(table).where(condition).order_by(*key)
+    if len(key) != 1:  # composite keys belong to small per-customer tables (roles, settings): one read
+        async with rt.db.read() as session:
+            yield list((await session.execute(statement)).all())
+        return
+    last = None
+    while True:
+        page = statement if last is None else statement.where(key[0] > last)
+        async with rt.db.read() as session:
+            rows = list((await session.execute(page.limit(BATCH_ROWS))).all())
+        if rows:
+            yield rows
+        if len(rows) < BATCH_ROWS:
+            return
+        last = rows[-1]._mapping[key[0]]
+
+
+async def _section(rt: Runtime, name: str, table: Any, condition: Any, first: bool) -> AsyncIterator[bytes]:
+    yield (b"" if first else b", ") + json.dumps(name).encode() + b": ["
+    written = False
+    async for batch in _rows(rt, table, condition):
+        for row in batch:
+            yield (b", " if written else b"") + json.dumps(_row(rt, table, row)).encode()
+            written = True
+    yield b"]"
 
 
 async def stream_export(rt: Runtime, customer_id: uuid.UUID) -> AsyncIterator[bytes]:
-    """The export document, a chunk at a time."""
+    """The export document, a chunk at a time; the profile is read (and decrypted) before the first byte."""
     customer_table = Customer.__table__  # type: ignore[attr-defined]
     async with rt.db.read() as session:
-        header = {"format": FORMAT, "generatedAt": utcnow().isoformat()}
-        yield json.dumps(header)[:-1].encode() + b', "customer": '
-        async for row in _rows(session, customer_table, customer_table.c.id == customer_id):
-            yield json.dumps(_row(rt, customer_table, row)).encode()
-        yield b', "tables": {'
-        for index, table in enumerate(customer_tables()):
-            yield (", " if index else "").encode() + json.dumps(table.name).encode() + b": ["
-            first = True
-            async for row in _rows(session, table, table.c.customer_id == customer_id):
-                yield (b"" if first else b", ") + json.dumps(_row(rt, table, row)).encode()
-                first = False
-            yield b"]"
-        yield b"}}\n"
+        row = (await session.execute(select(customer_table).where(customer_table.c.id == customer_id))).first()
+    if row is None:
+        raise ExportUnavailableError()
+    header = {"format": FORMAT, "generatedAt": utcnow().isoformat(), "customer": _row(rt, customer_table, row)}
+    return _document(rt, customer_id, json.dumps(header)[:-1].encode())
+
+
+async def _document(rt: Runtime, customer_id: uuid.UUID, header: bytes) -> AsyncIterator[bytes]:
+    yield header + b', "tables": {'
+    first = True
+    for table in customer_tables():
+        async for chunk in _section(rt, table.name, table, table.c.customer_id == customer_id, first):
+            yield chunk
+        first = False
+    for table, column, parent in child_tables():
+        owned = column.in_(select(parent.c.id).where(parent.c.customer_id == customer_id))
+        async for chunk in _section(rt, table.name, table, owned, first):
+            yield chunk
+    yield b"}}\n"

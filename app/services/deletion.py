@@ -6,8 +6,9 @@ Security events stay, attached to the anonymised account.
 """
 
 import uuid
+from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,6 +28,7 @@ from models.base import utcnow
 from models.customer import AffiliateRequest, Customer, CustomerRole, CustomerStatus
 from models.data_export import DataExport
 from models.email_change import EmailChange
+from models.order import Order
 from models.product import ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityEventOutcome, SecurityEventType
@@ -51,6 +53,13 @@ OWNED_ROWS = [
 ]
 
 
+def _anonymised_address(address: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Only what tax records need: the country (and region) the goods went to."""
+    if address is None:
+        return None
+    return {key: address[key] for key in ("countryCode", "region") if key in address}
+
+
 async def _anonymise(
     session: AsyncSession, customer: Customer, meta: RequestMeta, actor_id: uuid.UUID | None, reason: str | None = None
 ) -> None:
@@ -59,6 +68,12 @@ async def _anonymise(
     for model in OWNED_ROWS:
         await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
     await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
+    # Orders stay (the law keeps them), without the names, streets and phones of their address copies.
+    orders = (await session.execute(select(Order).where(col(Order.customer_id) == customer.id))).scalars()
+    for order in orders:
+        order.billing_address = _anonymised_address(order.billing_address)
+        order.shipping_address = _anonymised_address(order.shipping_address)
+        session.add(order)
     await session.execute(
         update(Customer)
         .where(col(Customer.id) == customer.id)

@@ -15,7 +15,10 @@ from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from models.base import utcnow
+from models.customer import Customer
 from models.product import Product, ProductView, WishlistItem
+
+MAX_PRICE = 10**13  # minor units
 
 
 class ProductErrorCode(enum.Enum):
@@ -88,6 +91,8 @@ async def add_to_wishlist(rt: Runtime, principal: Principal, ref: ProductRef) ->
     """Add a product; adding one already there returns the existing entry (the call can be retried)."""
     customer_id = _require(principal)
     async with rt.db.unit_of_work() as session:
+        # One change at a time per customer (PostgreSQL row lock): the cap and the uniqueness check hold.
+        await session.get(Customer, customer_id, with_for_update=True)
         product = await _find(session, ref)
         existing = (
             await session.execute(
@@ -113,9 +118,9 @@ async def add_to_wishlist(rt: Runtime, principal: Principal, ref: ProductRef) ->
                 f"A wishlist holds at most {rt.settings.max_wishlist_items} products; remove one first.",
             )
         item = WishlistItem(customer_id=customer_id, product_id=product.id)
-        session.add(item)
         try:
             async with session.begin_nested():
+                session.add(item)
                 await session.flush()
         except IntegrityError:
             # Added by a concurrent request a moment ago: the same outcome.
@@ -150,6 +155,7 @@ async def record_product_view(rt: Runtime, principal: Principal, ref: ProductRef
     customer_id = _require(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
+        await session.get(Customer, customer_id, with_for_update=True)  # serialises the prune below
         product = await _find(session, ref)
         view = (
             await session.execute(
@@ -197,8 +203,8 @@ def _validate(data: ProductData, index: int, errors: list[ErrorDetail]) -> Produ
             errors.append(ErrorDetail(ProductErrorCode.REQUIRED, f"Enter the {name_of}.", (*path, name_of)))
         elif len(value) > limit:
             errors.append(ErrorDetail(ProductErrorCode.TOO_LONG, f"Use at most {limit} characters.", (*path, name_of)))
-    if data.price_amount < 0:
-        errors.append(ErrorDetail(ProductErrorCode.INVALID_PRICE, "A price cannot be negative.", (*path, "price")))
+    if data.price_amount < 0 or data.price_amount > MAX_PRICE:
+        errors.append(ErrorDetail(ProductErrorCode.INVALID_PRICE, "Not a valid price.", (*path, "price")))
     currency = (data.price_currency or "").strip().upper()
     if not is_currency(currency):
         errors.append(

@@ -28,8 +28,12 @@ class DataExport(relay.Node):
     last_downloaded_at: datetime | None
     row: strawberry.Private[DataExportRow]
 
-    @strawberry.field(description="A short-lived signed link (also sent by email); null once it has expired.")
+    @strawberry.field(
+        description="A short-lived signed link (also sent by email); null once expired, and for anyone but the owner."
+    )
     def download_url(self, info: Info) -> str | None:
+        if info.context.principal.customer_id != self.row.customer_id:
+            return None
         return data_export.download_url(info.context.rt, self.row)
 
     @classmethod

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.runtime import Runtime
-from app.services.data_export import LINK_KIND, customer_tables, links
+from app.services.data_export import EXCLUDED_COLUMNS, LINK_KIND, child_tables, customer_tables, links
 from app.services.products import ProductData, upsert_products
 from models.base import utcnow
+from tests.orders.helpers import order_input, order_key, push
 from tests.support import Api, Caller, Mailbox, count_statements, text_body
 
 EXPORT = """mutation { exportMyData {
@@ -79,6 +80,9 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
 ) -> None:
     await fill_every_area(api, rt, customer, "mine")
     await fill_every_area(api, rt, other_customer, "theirs")
+    key = await order_key(rt)
+    await push(api, key, order_input("mine-1", customer.customer.email))
+    await push(api, key, order_input("theirs-1", other_customer.customer.email))
     await api.ok(
         "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { userErrors { code } } }",
         {"i": {"phone": "+14155550199"}},
@@ -106,7 +110,9 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
     )
     # Every table that names a customer is in the export, with every row of this customer's.
     tables = document["tables"]
-    assert set(tables) == {table.name for table in customer_tables()}
+    assert set(tables) == {t.name for t in customer_tables()} | {t.name for t, _, _ in child_tables()}
+    assert "security_alert" not in tables
+    assert not EXCLUDED_COLUMNS & set(me)
     async with rt.db.read() as session:
         for table in customer_tables():
             held = (
@@ -116,6 +122,10 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
             ).scalar_one()
             assert len(tables[table.name]) == held, table.name
             assert all(row["customer_id"] == str(customer.customer.id) for row in tables[table.name])
+    order_ids = {row["id"] for row in tables["customer_order"]}
+    assert len(order_ids) == 1
+    assert len(tables["order_line"]) == 2
+    assert {row["order_id"] for row in tables["order_line"] + tables["order_status_change"]} == order_ids
     for area in [
         "address",
         "customer_settings",
@@ -127,6 +137,7 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
         "security_event",
         "customer_role",
         "data_export",
+        "customer_order",
     ]:
         assert tables[area], f"no {area} rows exported"
     assert tables["address"][0]["phone"] == "+4930123456"
@@ -147,11 +158,25 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
 
 
 async def test_download_reads_in_a_bounded_number_of_statements(api: Api, rt: Runtime, customer: Caller) -> None:
-    url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
-    with count_statements(rt) as statements:
-        await download(api, url)
-    # The link check and its bookkeeping, then the customer and one query per table: never per row.
-    assert len(statements) <= len(customer_tables()) + 8, statements
+    consent = "mutation($i: SetConsentInput!) { setConsent(input: $i) { userErrors { code } } }"
+
+    async def statements_for_download() -> int:
+        url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
+        with count_statements(rt) as statements:
+            await download(api, url)
+        return len(statements)
+
+    few = await statements_for_download()
+    for n in range(12):
+        await api.ok(
+            consent,
+            {"i": {"purpose": "DATA_SHARING", "granted": n % 2 == 0, "policyVersion": str(n)}},
+            token=customer.token,
+        )
+    many = await statements_for_download()
+    # The link check and its bookkeeping, the customer, then one query per table: never per row.
+    assert few == many
+    assert many <= len(customer_tables()) + len(child_tables()) + 8
 
 
 async def test_tampered_expired_and_foreign_links_are_refused(
@@ -198,6 +223,27 @@ async def test_exports_per_day_are_limited_and_need_a_signed_in_customer(
     assert [e["code"] for e in refused["userErrors"]] == ["TOO_MANY_EXPORTS"]
     assert len((await api.ok(EXPORTS, token=customer.token))["me"]["dataExports"]) == rt.settings.data_exports_per_day
     assert (await api(EXPORT)).error_codes == ["UNAUTHENTICATED"]
+
+
+async def test_downloads_per_export_are_capped_and_head_does_not_count(api: Api, rt: Runtime, customer: Caller) -> None:
+    url = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["downloadUrl"]
+    assert (await api.client.head(url)).status_code == 405
+    for _ in range(rt.settings.data_export_max_downloads):
+        await download(api, url)
+    assert (await api.client.get(url)).status_code == 410
+    # Odd digits and overlong values are refused as invalid, never a server error.
+    path = url.partition("?")[0]
+    for query in ["expires=%C2%B2&signature=x", "expires=" + "9" * 40 + "&signature=x", "signature=" + "a" * 5000]:
+        assert (await api.client.get(f"{path}?{query}")).status_code == 403
+
+
+async def test_staff_never_see_a_customers_download_link(
+    api: Api, rt: Runtime, customer: Caller, staff: Caller
+) -> None:
+    export_id = (await api.ok(EXPORT, token=customer.token))["exportMyData"]["dataExport"]["id"]
+    query = f'{{ node(id: "{export_id}") {{ ... on DataExport {{ id downloadUrl }} }} }}'
+    assert (await api.ok(query, token=staff.token))["node"] == {"id": export_id, "downloadUrl": None}
+    assert (await api.ok(query, token=customer.token))["node"]["downloadUrl"]
 
 
 async def test_deleting_the_account_ends_its_export_links(api: Api, rt: Runtime, customer: Caller) -> None:

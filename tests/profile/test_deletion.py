@@ -104,3 +104,25 @@ async def test_administrators_delete_on_request(api: Api, admin: Caller, custome
         token=admin.token,
     )
     assert log["securityEvents"]["edges"][0]["node"] == {"detail": "GDPR request #42", "actor": {"id": admin.gid}}
+
+
+async def test_orders_are_kept_without_personal_details(api: Api, rt: Runtime, customer: Caller, staff: Caller) -> None:
+    from tests.orders.helpers import order_input, order_key, push
+
+    key = await order_key(rt)
+    pushed = await push(api, key, order_input("kept-1", customer.customer.email))
+    order_id = pushed["order"]["id"]
+    done = (await api.ok(DELETE, {"i": {"password": customer.password}}, token=customer.token))["deleteAccount"]
+    assert done["deleted"] is True
+    query = f'{{ node(id: "{order_id}") {{ ... on Order {{ number total {{ amount }} lines {{ sku }} billingAddress {{ firstName line1 city postalCode countryCode }} }} }} }}'
+    kept = (await api.ok(query, token=staff.token))["node"]
+    assert kept["number"] == "#kept-1"
+    assert kept["total"]["amount"] == pushed["order"]["total"]["amount"]
+    assert [line["sku"] for line in kept["lines"]] == ["MUG-001", "TEE-1"]
+    assert kept["billingAddress"] == {
+        "firstName": None,
+        "line1": None,
+        "city": None,
+        "postalCode": None,
+        "countryCode": "DE",
+    }

@@ -174,3 +174,14 @@ async def test_me_with_addresses_wishlist_and_recent_views_has_a_constant_statem
     assert len(few) == len(many), many
     # session, roles, customer, then one batch each: addresses, wishlist page, views, products
     assert len(many) <= 8, many
+
+
+async def test_a_cursor_out_of_range_is_bad_input(api: Api, customer: Caller) -> None:
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(
+        json.dumps(["0001-01-01T00:00:00+05:00", "00000000-0000-0000-0000-000000000000"]).encode()
+    ).decode()
+    result = await api(WISHLIST, {"first": 5, "after": cursor}, token=customer.token)
+    assert result.error_codes == ["BAD_USER_INPUT"]

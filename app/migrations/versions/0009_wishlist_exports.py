@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('sku', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('price_amount', sa.Integer(), nullable=False),
+    sa.Column('price_amount', sa.BigInteger(), nullable=False),
     sa.Column('price_currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('image_url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
