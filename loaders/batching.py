@@ -115,3 +115,14 @@ async def owned_rows_by_id(db: Database, principal: Principal, model: Any, ids: 
             statement = statement.where(col(model.customer_id) == principal.customer_id)
         rows = (await session.execute(statement)).scalars()
         return by_key(rows, ids, lambda row: row.id)
+
+
+async def rows_by_parent(
+    db: Database, model: Any, parent_key: str, parent_ids: list[uuid.UUID], *order_by: Any
+) -> list[list[Any]]:
+    """Child rows grouped by their parent's id, in `order_by` order: one SELECT for the batch."""
+    key = col(getattr(model, parent_key))
+    async with db.read() as session:
+        statement = select(model).where(key.in_(parent_ids)).order_by(key, *order_by)
+        rows = (await session.execute(statement)).scalars()
+        return grouped(rows, parent_ids, lambda row: getattr(row, parent_key))

@@ -2,12 +2,11 @@
 
 import uuid
 
-from sqlalchemy import select
 from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import grouped, owned_rows_by_id
+from loaders.batching import owned_rows_by_id, rows_by_parent
 from models.order import Order, OrderLine, OrderStatusChange
 
 
@@ -18,20 +17,10 @@ async def load_orders(db: Database, principal: Principal, ids: list[uuid.UUID]) 
 # Lines and timelines are only asked for orders the caller could already see (through the loader above,
 # a customer's page, or a service account's own write), so they are keyed by order id alone.
 async def load_order_lines(db: Database, order_ids: list[uuid.UUID]) -> list[list[OrderLine]]:
-    async with db.read() as session:
-        statement = (
-            select(OrderLine)
-            .where(col(OrderLine.order_id).in_(order_ids))
-            .order_by(col(OrderLine.order_id), col(OrderLine.position))
-        )
-        return grouped((await session.execute(statement)).scalars(), order_ids, lambda row: row.order_id)
+    return await rows_by_parent(db, OrderLine, "order_id", order_ids, col(OrderLine.position))
 
 
 async def load_order_timelines(db: Database, order_ids: list[uuid.UUID]) -> list[list[OrderStatusChange]]:
-    async with db.read() as session:
-        statement = (
-            select(OrderStatusChange)
-            .where(col(OrderStatusChange.order_id).in_(order_ids))
-            .order_by(col(OrderStatusChange.created_at), col(OrderStatusChange.id))
-        )
-        return grouped((await session.execute(statement)).scalars(), order_ids, lambda row: row.order_id)
+    return await rows_by_parent(
+        db, OrderStatusChange, "order_id", order_ids, col(OrderStatusChange.created_at), col(OrderStatusChange.id)
+    )

@@ -3,6 +3,7 @@
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
@@ -83,6 +84,12 @@ async def product_by_sku(rt: Runtime, sku: str) -> Product | None:
         return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def _owned_row(session: AsyncSession, model: Any, customer_id: uuid.UUID, product_id: uuid.UUID) -> Any:
+    """The customer's wishlist entry or view of a product, if any."""
+    statement = select(model).where(col(model.customer_id) == customer_id, col(model.product_id) == product_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 def _field_of(ref: ProductRef) -> str:
     return "sku" if ref.sku else "productId"
 
@@ -94,13 +101,7 @@ async def add_to_wishlist(rt: Runtime, principal: Principal, ref: ProductRef) ->
         # One change at a time per customer (PostgreSQL row lock): the cap and the uniqueness check hold.
         await session.get(Customer, customer_id, with_for_update=True)
         product = await _find(session, ref)
-        existing = (
-            await session.execute(
-                select(WishlistItem).where(
-                    col(WishlistItem.customer_id) == customer_id, col(WishlistItem.product_id) == product.id
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await _owned_row(session, WishlistItem, customer_id, product.id)
         if existing is not None:
             return existing, product
         if not product.active:
@@ -124,13 +125,9 @@ async def add_to_wishlist(rt: Runtime, principal: Principal, ref: ProductRef) ->
                 await session.flush()
         except IntegrityError:
             # Added by a concurrent request a moment ago: the same outcome.
-            item = (
-                await session.execute(
-                    select(WishlistItem).where(
-                        col(WishlistItem.customer_id) == customer_id, col(WishlistItem.product_id) == product.id
-                    )
-                )
-            ).scalar_one()
+            found = await _owned_row(session, WishlistItem, customer_id, product.id)
+            assert found is not None
+            item = found
     return item, product
 
 
@@ -157,13 +154,7 @@ async def record_product_view(rt: Runtime, principal: Principal, ref: ProductRef
     async with rt.db.unit_of_work() as session:
         await session.get(Customer, customer_id, with_for_update=True)  # serialises the prune below
         product = await _find(session, ref)
-        view = (
-            await session.execute(
-                select(ProductView).where(
-                    col(ProductView.customer_id) == customer_id, col(ProductView.product_id) == product.id
-                )
-            )
-        ).scalar_one_or_none()
+        view = await _owned_row(session, ProductView, customer_id, product.id)
         if view is None:
             view = ProductView(customer_id=customer_id, product_id=product.id, viewed_at=now)
         else:
