@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     data_export_link_minutes: int = Field(default=24 * 60, ge=1)
     data_exports_per_day: int = Field(default=3, ge=1)
     data_export_max_downloads: int = Field(default=5, ge=1)
+    guest_order_claim_ttl_minutes: int = Field(default=24 * 60, ge=1)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)

@@ -168,6 +168,15 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "You can register again with this address at any time.",
         ),
     ),
+    "claim_guest_orders": EmailTemplate(
+        subject="Add your earlier orders to your account",
+        paragraphs=(
+            "$count order(s) were placed with this email address without signing in. Confirm that they are "
+            "yours to see them in your account.",
+            "The link is valid for $valid_for. If you did not ask for this, ignore this email.",
+        ),
+        link_label="Add the orders to my account",
+    ),
     "data_export_ready": EmailTemplate(
         subject="Your data export is ready",
         paragraphs=(

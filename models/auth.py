@@ -35,6 +35,7 @@ class AuthSession(SQLModel, table=True):
 class VerificationPurpose(enum.Enum):
     ACTIVATION = "ACTIVATION"
     PASSWORD_RESET = "PASSWORD_RESET"
+    CLAIM_GUEST_ORDERS = "CLAIM_GUEST_ORDERS"
 
 
 class VerificationChannel(enum.Enum):

@@ -1,16 +1,19 @@
-"""The integration API for orders (scope orders:write)."""
+"""The integration API for orders (scope orders:write), and claiming guest orders."""
 
 from decimal import Decimal
 
 import strawberry
 
 from app.money import to_minor
-from app.services import orders
+from app.services import guest_orders, orders
 from app.services.errors import ErrorDetail
 from app.services.orders import LineData, OrderData, OrderError, OrderErrorCode
-from resolvers.permissions import requires_scope
+from resolvers.permissions import IsAuthenticated, requires, requires_scope
 from schema.types.base import Info, decode_global_id, user_errors
 from schema.types.order import (
+    ClaimGuestOrdersPayload,
+    ConfirmGuestOrderClaimInput,
+    ConfirmGuestOrderClaimPayload,
     Order,
     OrderUserError,
     UpdateOrderStatusInput,
@@ -114,3 +117,28 @@ class OrderIntegrationMutations:
         except OrderError as error:
             return UpdateOrderStatusPayload(user_errors=_errors(error))
         return UpdateOrderStatusPayload(order=Order.of(found))
+
+
+@strawberry.type
+class GuestOrderMutations:
+    @strawberry.mutation(
+        description="Ask to add the guest orders of your (verified) email to your account: a link is emailed.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def claim_guest_orders(self, info: Info) -> ClaimGuestOrdersPayload:
+        try:
+            waiting = await guest_orders.request_claim(info.context.rt, info.context.principal)
+        except OrderError as error:
+            return ClaimGuestOrdersPayload(user_errors=_errors(error))
+        return ClaimGuestOrdersPayload(pending_orders=waiting)
+
+    @strawberry.mutation(description="Follow the emailed link: the guest orders join the account.")
+    async def confirm_guest_order_claim(
+        self, info: Info, input: ConfirmGuestOrderClaimInput
+    ) -> ConfirmGuestOrderClaimPayload:
+        try:
+            claimed = await guest_orders.confirm_claim(info.context.rt, input.token)
+        except OrderError as error:
+            return ConfirmGuestOrderClaimPayload(user_errors=_errors(error))
+        info.context.reset_loaders()
+        return ConfirmGuestOrderClaimPayload(claimed_orders=claimed)

@@ -16,7 +16,7 @@ from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
-from resolvers.orders import OrderIntegrationMutations
+from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
@@ -53,6 +53,7 @@ class Mutation(
     DataExportMutations,
     ProductIntegrationMutations,
     OrderIntegrationMutations,
+    GuestOrderMutations,
 ):
     pass
 

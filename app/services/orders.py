@@ -69,6 +69,10 @@ class OrderErrorCode(enum.Enum):
     NUMBER_TAKEN = "NUMBER_TAKEN"
     NOT_FOUND = "NOT_FOUND"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    THROTTLED = "THROTTLED"
 
 
 class OrderError(DomainError):
@@ -220,7 +224,9 @@ async def _match_customer(session: AsyncSession, data: OrderData) -> tuple[uuid.
         return customer.id, None
     assert data.email is not None
     found = await customer_by_email(session, data.email)
-    if found is not None and found.status is not CustomerStatus.DELETED:
+    # Only an address its owner proved: an account someone registered with another person's email
+    # (never confirmed) must not receive that person's orders. Those wait as guest orders.
+    if found is not None and found.status is not CustomerStatus.DELETED and found.email_verified_at is not None:
         return found.id, None
     return None, data.email
 

@@ -251,3 +251,22 @@ class OrderFilter:
     placed_after: datetime | None = None
     placed_before: datetime | None = None
     query: str | None = strawberry.field(default=None, description="Order number, or a line's SKU or name.")
+
+
+@strawberry.type
+class ClaimGuestOrdersPayload:
+    pending_orders: int = strawberry.field(
+        default=0, description="Guest orders placed with your email; when any, a confirmation link was emailed."
+    )
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ConfirmGuestOrderClaimInput:
+    token: str = strawberry.field(description="From the link in the email.")
+
+
+@strawberry.type
+class ConfirmGuestOrderClaimPayload:
+    claimed_orders: int = 0
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
