@@ -48,6 +48,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # The app (and its workers) read settings from the environment: --host/--port must reach them too,
+    # since links to this server (PUBLIC_URL's default) are built from them.
+    if args.host:
+        os.environ["HOST"] = args.host
+    if args.port:
+        os.environ["PORT"] = str(args.port)
     settings = load_settings()  # fail fast on bad settings before forking workers
     uvicorn.run(
         "app.asgi:app",

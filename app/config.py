@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     storefront_url: str = "http://127.0.0.1:8000"
     # Where this server is reached from outside: signed download links (exports, invoices) point here.
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str | None = None  # default: http://HOST:PORT
 
     mail_backend: Literal["smtp", "console", "file"] | None = None
     smtp_url: SecretStr | None = None
@@ -128,8 +128,12 @@ class Settings(BaseSettings):
 
     @field_validator("storefront_url", "public_url")
     @classmethod
-    def _strip_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def effective_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def cors_origins(self) -> list[str]:

@@ -52,7 +52,7 @@ class ExportUnavailableError(Exception):
 
 
 def links(rt: Runtime) -> SignedLinks:
-    return SignedLinks(rt.settings.secret_key_bytes, rt.settings.public_url)
+    return SignedLinks(rt.settings.secret_key_bytes, rt.settings.effective_public_url)
 
 
 def download_url(rt: Runtime, export: DataExport) -> str | None:

@@ -91,7 +91,7 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
     payload = (await api.ok(EXPORT, token=customer.token))["exportMyData"]
     assert payload["userErrors"] == []
     url = payload["dataExport"]["downloadUrl"]
-    assert url.startswith(f"{rt.settings.public_url}/files/{LINK_KIND}/")
+    assert url.startswith(f"{rt.settings.effective_public_url}/files/{LINK_KIND}/")
 
     # The link is mailed to the account's address, and the mailed link is the one that works.
     message = await mailbox.wait_for(customer.customer.email, "Your data export is ready")
