@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from app.money import is_currency
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
@@ -202,7 +203,7 @@ async def update_settings(rt: Runtime, principal: Principal, changes: SettingsCh
     if (
         "currency" in changes.sent
         and changes.currency is not None
-        and (pycountry.currencies.get(alpha_3=changes.currency.strip().upper()) is None)
+        and not is_currency(changes.currency.strip().upper())
     ):
         errors.append(
             ErrorDetail(ProfileErrorCode.INVALID_CURRENCY, "Use an ISO 4217 currency code, e.g. EUR.", ("currency",))

@@ -114,6 +114,10 @@ async def test_settings_are_typed_and_validated(api: Api, customer: Caller) -> N
         ("timezone", "INVALID_TIMEZONE"),
         ("smsNotifications", "REQUIRED"),
     ]
+    for not_tender in ("XXX", "XAU", "XTS"):  # "no currency", gold, the testing code: nothing prices are in
+        assert codes(
+            (await api.ok(SETTINGS, {"i": {"currency": not_tender}}, token=customer.token))["updateSettings"]
+        ) == [("currency", "INVALID_CURRENCY")]
     for hostile in ("../../etc/passwd", "/etc/localtime", "x" * 300):
         assert codes(
             (await api.ok(SETTINGS, {"i": {"timezone": hostile}}, token=customer.token))["updateSettings"]
