@@ -7,7 +7,7 @@ from sqlmodel import col
 from app.db import Database
 from app.principal import Principal
 from loaders.batching import owned_rows_by_id, rows_by_parent
-from models.order import Order, OrderLine, OrderStatusChange
+from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
 
 
 async def load_orders(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Order | None]:
@@ -23,4 +23,14 @@ async def load_order_lines(db: Database, order_ids: list[uuid.UUID]) -> list[lis
 async def load_order_timelines(db: Database, order_ids: list[uuid.UUID]) -> list[list[OrderStatusChange]]:
     return await rows_by_parent(
         db, OrderStatusChange, "order_id", order_ids, col(OrderStatusChange.created_at), col(OrderStatusChange.id)
+    )
+
+
+async def load_order_shipments(db: Database, order_ids: list[uuid.UUID]) -> list[list[Shipment]]:
+    return await rows_by_parent(db, Shipment, "order_id", order_ids, col(Shipment.created_at), col(Shipment.id))
+
+
+async def load_order_tracking_events(db: Database, order_ids: list[uuid.UUID]) -> list[list[TrackingEvent]]:
+    return await rows_by_parent(
+        db, TrackingEvent, "order_id", order_ids, col(TrackingEvent.occurred_at), col(TrackingEvent.id)
     )

@@ -18,7 +18,13 @@ from loaders.customers import (
     load_roles,
 )
 from loaders.data_export import load_data_exports, load_data_exports_by_customer
-from loaders.orders import load_order_lines, load_order_timelines, load_orders
+from loaders.orders import (
+    load_order_lines,
+    load_order_shipments,
+    load_order_timelines,
+    load_order_tracking_events,
+    load_orders,
+)
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
 from loaders.security import load_event_pages, load_security_alerts, load_security_events
@@ -27,7 +33,7 @@ from models.address import Address
 from models.auth import AuthSession
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 from models.data_export import DataExport
-from models.order import Order, OrderLine, OrderStatusChange
+from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
@@ -80,3 +86,7 @@ class Loaders:
         self.order: DataLoader[UUID, Order | None] = make_loader(partial(load_orders, db, principal))
         self.order_lines: DataLoader[UUID, list[OrderLine]] = make_loader(partial(load_order_lines, db))
         self.order_timeline: DataLoader[UUID, list[OrderStatusChange]] = make_loader(partial(load_order_timelines, db))
+        self.order_shipments: DataLoader[UUID, list[Shipment]] = make_loader(partial(load_order_shipments, db))
+        self.order_tracking_events: DataLoader[UUID, list[TrackingEvent]] = make_loader(
+            partial(load_order_tracking_events, db)
+        )

@@ -16,7 +16,16 @@ from models.customer import (
 )
 from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
-from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
+from models.order import (
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+)
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
@@ -68,8 +77,11 @@ __all__ = [
     "SecurityEventOutcome",
     "SecurityEventType",
     "ServiceAccount",
+    "Shipment",
+    "ShipmentStatus",
     "ThrottleCounter",
     "TotpCredential",
+    "TrackingEvent",
     "TrustedDevice",
     "TwoFactorChallenge",
     "VerificationChannel",

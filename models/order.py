@@ -90,3 +90,39 @@ class OrderStatusChange(SQLModel, table=True):
     service_account_id: uuid.UUID | None = Field(default=None, foreign_key="service_account.id")
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
     created_at: datetime = timestamp(default_now=True)
+
+
+class ShipmentStatus(enum.Enum):
+    LABEL_CREATED = "LABEL_CREATED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    EXCEPTION = "EXCEPTION"
+
+
+class Shipment(SQLModel, table=True):
+    __tablename__ = "shipment"
+
+    id: uuid.UUID = uuid_pk()
+    order_id: uuid.UUID = Field(foreign_key="customer_order.id", index=True)
+    carrier: str = Field(max_length=64)
+    tracking_number: str | None = Field(default=None, max_length=64)
+    tracking_url: str | None = Field(default=None, max_length=2000)
+    status: ShipmentStatus = enum_column(ShipmentStatus)
+    # What this parcel holds: [{"sku": …, "quantity": …}], checked against the order when added.
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: datetime = timestamp(default_now=True)
+
+
+class TrackingEvent(SQLModel, table=True):
+    __tablename__ = "tracking_event"
+    __table_args__ = (sa.Index("ix_tracking_event_shipment_time", "shipment_id", "occurred_at"),)
+
+    id: uuid.UUID = uuid_pk()
+    shipment_id: uuid.UUID = Field(foreign_key="shipment.id")
+    # The order too, so a page of orders fetches all its events in one query.
+    order_id: uuid.UUID = Field(foreign_key="customer_order.id", index=True)
+    occurred_at: datetime = timestamp()
+    status: ShipmentStatus = enum_column(ShipmentStatus)
+    location: str | None = Field(default=None, max_length=200)
+    description: str = Field(max_length=500)

@@ -5,12 +5,17 @@ from decimal import Decimal
 import strawberry
 
 from app.money import to_minor
-from app.services import guest_orders, orders
+from app.services import guest_orders, orders, shipments
 from app.services.errors import ErrorDetail
 from app.services.orders import LineData, OrderData, OrderError, OrderErrorCode
+from app.services.shipments import ShipmentData
 from resolvers.permissions import IsAuthenticated, requires, requires_scope
 from schema.types.base import Info, decode_global_id, user_errors
 from schema.types.order import (
+    AddShipmentInput,
+    AddShipmentPayload,
+    AddTrackingEventInput,
+    AddTrackingEventPayload,
     ClaimGuestOrdersPayload,
     ConfirmGuestOrderClaimInput,
     ConfirmGuestOrderClaimPayload,
@@ -117,6 +122,42 @@ class OrderIntegrationMutations:
         except OrderError as error:
             return UpdateOrderStatusPayload(user_errors=_errors(error))
         return UpdateOrderStatusPayload(order=Order.of(found))
+
+    @strawberry.mutation(
+        description="Add a parcel to an order (scope orders:write).", extensions=requires_scope("orders:write")
+    )
+    async def add_shipment(self, info: Info, input: AddShipmentInput) -> AddShipmentPayload:
+        data = ShipmentData(
+            carrier=input.carrier,
+            tracking_number=input.tracking_number,
+            tracking_url=input.tracking_url,
+            lines=[(line.sku, line.quantity) for line in input.lines],
+        )
+        order_id = decode_global_id(input.order_id, "Order")
+        try:
+            found = await shipments.add_shipment(info.context.rt, info.context.principal, order_id, data)
+        except OrderError as error:
+            return AddShipmentPayload(user_errors=_errors(error))
+        return AddShipmentPayload(order=Order.of(found))
+
+    @strawberry.mutation(
+        description="Record a carrier's scan of a parcel (scope orders:write).",
+        extensions=requires_scope("orders:write"),
+    )
+    async def add_tracking_event(self, info: Info, input: AddTrackingEventInput) -> AddTrackingEventPayload:
+        try:
+            found = await shipments.add_tracking_event(
+                info.context.rt,
+                info.context.principal,
+                decode_global_id(input.shipment_id, "Shipment"),
+                occurred_at=input.occurred_at,
+                status=input.status,
+                location=input.location,
+                description=input.description,
+            )
+        except OrderError as error:
+            return AddTrackingEventPayload(user_errors=_errors(error))
+        return AddTrackingEventPayload(order=Order.of(found))
 
 
 @strawberry.type

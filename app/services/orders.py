@@ -25,7 +25,7 @@ from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError,
 from app.services.validation import clean_email, email_key
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
-from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
+from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange, Shipment, TrackingEvent
 
 S = OrderStatus
 # Allowed transitions: one table, checked by every status change.
@@ -117,6 +117,8 @@ class OrderWithLines:
     order: Order
     lines: list[OrderLine] = field(default_factory=list)
     timeline: list[OrderStatusChange] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+    events: list[TrackingEvent] = field(default_factory=list)
 
 
 def require_scope(principal: Principal, scope: str) -> uuid.UUID:
@@ -302,7 +304,7 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                         )
                     )
                 await session.flush()
-            return await _read(rt, order.id), created
+            return await read_order(rt, order.id), created
         except IntegrityError as exc:
             if "number" in str(exc.orig).lower() and "external" not in str(exc.orig).lower():
                 raise OrderError.one(OrderErrorCode.NUMBER_TAKEN, "Another order has this number.", "number") from exc
@@ -312,7 +314,7 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
     raise AssertionError("unreachable")
 
 
-async def _read(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
+async def read_order(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
     async with rt.db.read() as session:
         order = await session.get(Order, order_id)
         assert order is not None
@@ -328,7 +330,21 @@ async def _read(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
                 .order_by(col(OrderStatusChange.created_at), col(OrderStatusChange.id))
             )
         ).scalars()
-        return OrderWithLines(order, list(lines), list(timeline))
+        shipments = (
+            await session.execute(
+                select(Shipment)
+                .where(col(Shipment.order_id) == order_id)
+                .order_by(col(Shipment.created_at), col(Shipment.id))
+            )
+        ).scalars()
+        events = (
+            await session.execute(
+                select(TrackingEvent)
+                .where(col(TrackingEvent.order_id) == order_id)
+                .order_by(col(TrackingEvent.occurred_at), col(TrackingEvent.id))
+            )
+        ).scalars()
+        return OrderWithLines(order, list(lines), list(timeline), list(shipments), list(events))
 
 
 async def update_order_status(
@@ -374,7 +390,7 @@ async def update_order_status(
         )
         order.status, order.updated_at = status, utcnow()
         session.add(order)
-    return await _read(rt, order.id)
+    return await read_order(rt, order.id)
 
 
 MAX_QUERY_LENGTH = 100

@@ -1,5 +1,6 @@
 """Orders: plain objects built with their lines and timeline, so every field resolves as an attribute."""
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -11,15 +12,18 @@ from strawberry import relay
 from app.pagination import Page
 from app.services.orders import OrderErrorCode, OrderWithLines
 from models.order import Order as OrderRow
-from models.order import OrderChannel, OrderStatus
+from models.order import OrderChannel, OrderStatus, ShipmentStatus
 from models.order import OrderLine as OrderLineRow
 from models.order import OrderStatusChange as OrderStatusChangeRow
-from schema.types.base import DisplayableError, Info, connection_from_page, load_nodes
+from models.order import Shipment as ShipmentRow
+from models.order import TrackingEvent as TrackingEventRow
+from schema.types.base import DisplayableError, Info, connection_from_page, encode_global_id, load_nodes
 from schema.types.money import CurrencyCode, Money
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
 OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
+ShipmentStatusEnum = strawberry.enum(ShipmentStatus, name="ShipmentStatus")
 
 
 @strawberry.type(description="An error from pushing or changing an order.")
@@ -95,6 +99,58 @@ class OrderTimelineEntry:
         return cls(from_status=row.from_status, status=row.to_status, note=row.note, at=row.created_at)
 
 
+@strawberry.type(description="A carrier's scan or note about a parcel.")
+class TrackingEvent:
+    occurred_at: datetime
+    status: ShipmentStatus
+    location: str | None
+    description: str
+
+
+@strawberry.type(description="A parcel of (part of) the order, with its tracking.")
+class Shipment:
+    id: strawberry.ID
+    carrier: str
+    tracking_number: str | None
+    tracking_url: str | None
+    status: ShipmentStatus
+    lines: list["ShipmentLine"]
+    events: list[TrackingEvent] = strawberry.field(description="Oldest first.")
+    created_at: datetime
+
+
+@strawberry.type
+class ShipmentLine:
+    sku: str
+    quantity: int
+
+
+def _shipments(rows: list[ShipmentRow], events: list[TrackingEventRow]) -> list[Shipment]:
+    by_shipment: dict[object, list[TrackingEvent]] = {}
+    for event in events:
+        by_shipment.setdefault(event.shipment_id, []).append(
+            TrackingEvent(
+                occurred_at=event.occurred_at,
+                status=event.status,
+                location=event.location,
+                description=event.description,
+            )
+        )
+    return [
+        Shipment(
+            id=encode_global_id("Shipment", row.id),
+            carrier=row.carrier,
+            tracking_number=row.tracking_number,
+            tracking_url=row.tracking_url,
+            status=row.status,
+            lines=[ShipmentLine(sku=item["sku"], quantity=int(item["quantity"])) for item in row.lines],
+            events=by_shipment.get(row.id, []),
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
 @strawberry.type(description="An order, online or at a till (POS).")
 class Order(relay.Node):
     id: relay.NodeID[str]
@@ -112,11 +168,19 @@ class Order(relay.Node):
     shipping_address: OrderAddress | None
     lines: list[OrderLine]
     timeline: list[OrderTimelineEntry] = strawberry.field(description="Oldest first.")
+    shipments: list[Shipment]
     is_guest_order: bool = strawberry.field(description="Placed without an account and not yet claimed.")
     updated_at: datetime
 
     @classmethod
-    def build(cls, order: OrderRow, lines: list[OrderLineRow], timeline: list[OrderStatusChangeRow]) -> "Order":
+    def build(
+        cls,
+        order: OrderRow,
+        lines: list[OrderLineRow],
+        timeline: list[OrderStatusChangeRow],
+        shipments: list[ShipmentRow],
+        events: list[TrackingEventRow],
+    ) -> "Order":
         currency = order.currency
         return cls(
             id=str(order.id),
@@ -134,13 +198,14 @@ class Order(relay.Node):
             shipping_address=OrderAddress.of(order.shipping_address),
             lines=[OrderLine.from_row(line, currency) for line in lines],
             timeline=[OrderTimelineEntry.from_row(entry) for entry in timeline],
+            shipments=_shipments(shipments, events),
             is_guest_order=order.customer_id is None,
             updated_at=order.updated_at,
         )
 
     @classmethod
     def of(cls, found: OrderWithLines) -> "Order":
-        return cls.build(found.order, found.lines, found.timeline)
+        return cls.build(found.order, found.lines, found.timeline, found.shipments, found.events)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -156,9 +221,15 @@ async def build_orders(info: Info, rows: list[OrderRow]) -> list[Order]:
     """Orders with their children, fetched for all of them at once (one batch per relation)."""
     ids = [row.id for row in rows]
     loaders = info.context.loaders
-    lines = await loaders.order_lines.load_many(ids) if ids else []
-    timelines = await loaders.order_timeline.load_many(ids) if ids else []
-    return [Order.build(row, line, timeline) for row, line, timeline in zip(rows, lines, timelines, strict=True)]
+    if not ids:
+        return []
+    lines, timelines, shipments, events = await asyncio.gather(
+        loaders.order_lines.load_many(ids),
+        loaders.order_timeline.load_many(ids),
+        loaders.order_shipments.load_many(ids),
+        loaders.order_tracking_events.load_many(ids),
+    )
+    return [Order.build(*parts) for parts in zip(rows, lines, timelines, shipments, events, strict=True)]
 
 
 async def orders_connection(info: Info, page: Page[OrderRow]) -> Any:
@@ -269,4 +340,40 @@ class ConfirmGuestOrderClaimInput:
 @strawberry.type
 class ConfirmGuestOrderClaimPayload:
     claimed_orders: int = 0
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ShipmentLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input(description="A parcel for an order; the order becomes SHIPPED once everything is on its way.")
+class AddShipmentInput:
+    order_id: strawberry.ID
+    carrier: str
+    lines: list[ShipmentLineInput]
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+
+
+@strawberry.input(description="A carrier's scan; DELIVERED on every parcel makes the order DELIVERED.")
+class AddTrackingEventInput:
+    shipment_id: strawberry.ID
+    occurred_at: datetime
+    status: ShipmentStatus
+    description: str
+    location: str | None = None
+
+
+@strawberry.type
+class AddShipmentPayload:
+    order: Order | None = None
+    user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddTrackingEventPayload:
+    order: Order | None = None
     user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
