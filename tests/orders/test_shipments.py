@@ -81,7 +81,7 @@ async def test_parcels_move_the_order_to_shipped_and_delivered(api: Api, rt: Run
     assert moving["order"]["shipments"][0]["events"] == [
         {"status": "IN_TRANSIT", "location": "Leipzig hub", "description": "Sorted"}
     ]
-    delivered = {**scan, "status": "DELIVERED", "description": "Handed over"}
+    delivered = {**scan, "occurredAt": "2026-11-22T12:00:00Z", "status": "DELIVERED", "description": "Handed over"}
     one = await call(api, key, ADD_EVENT, {**delivered, "shipmentId": parcels[0]["id"]})
     assert one["order"]["status"] == "SHIPPED"  # the second parcel is still on its way
     both = await call(api, key, ADD_EVENT, {**delivered, "shipmentId": parcels[1]["id"]})
