@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import by_key, grouped, owned_rows_by_customer
+from loaders.batching import by_key, grouped, owned_rows_by_customer, owned_rows_by_id
 from models.customer import AffiliateRequest, Customer, CustomerGroup, CustomerRole, Role, RoleChange
 
 
@@ -50,14 +50,7 @@ async def load_role_changes(
 async def load_affiliate_requests(
     db: Database, principal: Principal, ids: list[uuid.UUID]
 ) -> list[AffiliateRequest | None]:
-    if principal.customer_id is None:  # "owner is nobody" must not match rows that name no owner
-        return [None] * len(ids)
-    async with db.read() as session:
-        statement = select(AffiliateRequest).where(col(AffiliateRequest.id).in_(ids))
-        if not principal.is_staff:
-            statement = statement.where(col(AffiliateRequest.customer_id) == principal.customer_id)
-        rows = (await session.execute(statement)).scalars()
-        return by_key(rows, ids, lambda row: row.id)
+    return await owned_rows_by_id(db, principal, AffiliateRequest, ids)
 
 
 async def load_affiliate_requests_by_customer(

@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import PageKey, newest_pages_by_customer
+from loaders.batching import PageKey, newest_pages_by_customer, owned_rows_by_id
 from models.security import SecurityAlert, SecurityEvent
 
 
@@ -17,14 +17,7 @@ async def load_event_pages(db: Database, principal: Principal, keys: list[PageKe
 
 
 async def load_security_events(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[SecurityEvent | None]:
-    if principal.customer_id is None:  # "owner is nobody" must not match rows that name no owner
-        return [None] * len(ids)
-    async with db.read() as session:
-        statement = select(SecurityEvent).where(col(SecurityEvent.id).in_(ids))
-        if not principal.is_staff:
-            statement = statement.where(col(SecurityEvent.customer_id) == principal.customer_id)
-        rows = {row.id: row for row in (await session.execute(statement)).scalars()}
-    return [rows.get(i) for i in ids]
+    return await owned_rows_by_id(db, principal, SecurityEvent, ids)
 
 
 async def load_security_alerts(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[SecurityAlert | None]:

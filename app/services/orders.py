@@ -43,18 +43,6 @@ INITIAL_STATUSES = frozenset({S.PENDING_PAYMENT, S.PAID, S.PROCESSING, S.DELIVER
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
 MAX_AMOUNT = 10**13  # minor units; far above any real order, far below 64-bit limits
-ADDRESS_FIELDS = (
-    "firstName",
-    "lastName",
-    "company",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postalCode",
-    "countryCode",
-    "phone",
-)
 
 
 class OrderErrorCode(enum.Enum):

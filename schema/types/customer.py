@@ -1,8 +1,9 @@
 """Customer, CustomerGroup, role history and affiliate requests."""
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -32,6 +33,13 @@ from schema.types.order import Order, OrderFilter, orders_connection
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
+
+
+async def _newest_page(loader: Any, customer_id: uuid.UUID, first: int | None, after: str | None, to_node: Any) -> Any:
+    """A connection over one page of a customer's rows (newest first by created_at) from a page loader."""
+    limit = page_size(first)
+    rows = await loader.load(PageKey(customer_id, limit, after))
+    return connection_from_page(build_page(rows, limit, lambda row: (row.created_at, row.id), after), to_node)
 
 
 @strawberry.type(description="A group of customers (e.g. shop, wholesale); it decides how new accounts are activated.")
@@ -241,19 +249,14 @@ class Customer(relay.Node):
     async def security_events(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> relay.Connection[SecurityEvent]:
-        limit = page_size(first)
-        rows = await info.context.loaders.security_event_page.load(PageKey(self.row.id, limit, after))
-        page = build_page(rows, limit, lambda row: (row.created_at, row.id), after)
-        return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
+        loader = info.context.loaders.security_event_page
+        return await _newest_page(loader, self.row.id, first, after, SecurityEvent.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Products on the wishlist, most recently added first.")
     async def wishlist(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> relay.Connection[WishlistItem]:
-        limit = page_size(first)
-        rows = await info.context.loaders.wishlist_page.load(PageKey(self.row.id, limit, after))
-        page = build_page(rows, limit, lambda row: (row.created_at, row.id), after)
-        return connection_from_page(page, WishlistItem.from_row)  # type: ignore[no-any-return]
+        return await _newest_page(info.context.loaders.wishlist_page, self.row.id, first, after, WishlistItem.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Products looked at lately, newest first (a bounded list).")
     async def recently_viewed(self, info: Info, first: int | None = None) -> list[RecentlyViewedProduct]:

@@ -31,6 +31,21 @@ class OrderUserError(DisplayableError):
     code: OrderErrorCode
 
 
+# GraphQL field -> key in the stored address copy (the same names clients send).
+ADDRESS_KEYS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "company": "company",
+    "line1": "line1",
+    "line2": "line2",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postalCode",
+    "country_code": "countryCode",
+    "phone": "phone",
+}
+
+
 @strawberry.type(description="An address as it was when the order was placed.")
 class OrderAddress:
     first_name: str | None
@@ -48,20 +63,7 @@ class OrderAddress:
     def of(cls, value: dict[str, Any] | None) -> "OrderAddress | None":
         if not value:
             return None
-        names = ("firstName", "lastName", "company", "line1", "line2", "city", "region", "postalCode", "countryCode")
-        first, last, company, line1, line2, city, region, postal, country = (value.get(n) for n in names)
-        return cls(
-            first_name=first,
-            last_name=last,
-            company=company,
-            line1=line1,
-            line2=line2,
-            city=city,
-            region=region,
-            postal_code=postal,
-            country_code=country,
-            phone=value.get("phone"),
-        )
+        return cls(**{name: value.get(key) for name, key in ADDRESS_KEYS.items()})
 
 
 @strawberry.type
@@ -251,19 +253,8 @@ class OrderAddressInput:
     phone: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        names = {
-            "firstName": self.first_name,
-            "lastName": self.last_name,
-            "company": self.company,
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "region": self.region,
-            "postalCode": self.postal_code,
-            "countryCode": self.country_code,
-            "phone": self.phone,
-        }
-        return {key: value for key, value in names.items() if value is not None}
+        values = {key: getattr(self, name) for name, key in ADDRESS_KEYS.items()}
+        return {key: value for key, value in values.items() if value is not None}
 
 
 @strawberry.input(description="Prices are net; tax is given per line.")
