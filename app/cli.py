@@ -55,6 +55,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port:
         os.environ["PORT"] = str(args.port)
     settings = load_settings()  # fail fast on bad settings before forking workers
+    if args.workers > 1 and not settings.redis_url:
+        print(
+            "warning: several workers without REDIS_URL: subscribers only see events handled by their own process",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "app.asgi:app",
         host=args.host or settings.host,
@@ -76,7 +81,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     async def job(rt: Runtime) -> int:
         settings = rt.settings
         dispatcher = OutboxDispatcher(
-            settings, rt.db, rt.keyring, mail_sender_from_settings(settings), sms_provider_from_settings(settings)
+            settings,
+            rt.db,
+            rt.keyring,
+            mail_sender_from_settings(settings),
+            sms_provider_from_settings(settings),
+            rt.broker,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

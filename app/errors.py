@@ -9,5 +9,9 @@ class PermissionDeniedError(Exception):
     """The caller is signed in but may not do this: FORBIDDEN."""
 
 
+class NotFoundError(Exception):
+    """The object asked for does not exist or is not the caller's to see: NOT_FOUND."""
+
+
 class InvalidInputError(Exception):
     """Malformed arguments of a query (a bad cursor, a page size out of range): BAD_USER_INPUT."""

@@ -167,12 +167,18 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 "the database is not migrated to the current version: run `customer-accounts migrate`"
             )
         state.runtime = rt
+        await rt.broker.start()
         # Compute the dummy hash now, so the first unknown-account sign-in is not slower than the rest.
         await rt.hasher.verify_dummy("warm-up")
         stop = asyncio.Event()
         if settings.outbox_in_process:
             dispatcher = OutboxDispatcher(
-                settings, rt.db, rt.keyring, mail_sender_from_settings(settings), sms_provider_from_settings(settings)
+                settings,
+                rt.db,
+                rt.keyring,
+                mail_sender_from_settings(settings),
+                sms_provider_from_settings(settings),
+                rt.broker,
             )
             rt.db.on_outbox_commit = dispatcher.wake.set
             state.dispatcher = dispatcher

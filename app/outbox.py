@@ -1,4 +1,4 @@
-"""Transactional outbox for mail and SMS.
+"""Transactional outbox for mail, SMS and subscription events.
 
 `enqueue_*` adds a row in the caller's unit of work, so a message exists exactly when the change that
 caused it committed. The dispatcher (in the server process, or `customer-accounts worker`) claims due
@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from app.config import Settings
 from app.db import OUTBOX_WAKE_KEY, Database
+from app.events import Broker
 from app.mail import MailSender, build_message
 from app.security.crypto import Keyring
 from app.sms import SmsProvider
@@ -73,6 +74,13 @@ def enqueue_sms(session: AsyncSession, keyring: Keyring, template: str, recipien
     _add(session, keyring, OutboxChannel.SMS, template, recipient, {"text": render_sms(template, values)})
 
 
+def enqueue_event(
+    session: AsyncSession, keyring: Keyring, name: str, topics: list[str], message: dict[str, Any]
+) -> None:
+    """An event for subscribers of `topics`, published once the change that caused it has committed."""
+    _add(session, keyring, OutboxChannel.EVENT, name, name, {"topics": topics, "message": message})
+
+
 def backoff_seconds(attempts: int) -> float:
     base = min(2**attempts, MAX_BACKOFF_SECONDS)
     return float(base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not a secret)
@@ -80,9 +88,16 @@ def backoff_seconds(attempts: int) -> float:
 
 class OutboxDispatcher:
     def __init__(
-        self, settings: Settings, db: Database, keyring: Keyring, mailer: MailSender, sms: SmsProvider
+        self,
+        settings: Settings,
+        db: Database,
+        keyring: Keyring,
+        mailer: MailSender,
+        sms: SmsProvider,
+        broker: Broker,
     ) -> None:
         self._settings = settings
+        self._broker = broker
         self._db = db
         self._keyring = keyring
         self._mailer = mailer
@@ -149,6 +164,8 @@ class OutboxDispatcher:
         if message.channel is OutboxChannel.EMAIL:
             email = RenderedEmail(subject=payload["subject"], text=payload["text"], html=payload["html"])
             await self._mailer.send(build_message(self._settings.mail_from, message.recipient, email))
+        elif message.channel is OutboxChannel.EVENT:
+            await self._broker.publish(payload["topics"], payload["message"])
         else:
             await self._sms.send(message.recipient, payload["text"])
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from app.config import Settings
 from app.db import Database
+from app.events import Broker, broker_for
 from app.security.crypto import Keyring
 from app.security.fields import FieldCipher
 from app.security.network import TrustedProxies
@@ -30,6 +31,7 @@ class Runtime:
     trusted_proxies: TrustedProxies
     throttle: Throttle
     fields: FieldCipher
+    broker: Broker
     redis: Any = None
 
     @classmethod
@@ -53,6 +55,7 @@ class Runtime:
             throttle=Throttle(store, Policies.from_settings(settings)),
             fields=FieldCipher(keyring, settings.secret_key_bytes),
             redis=redis_client,
+            broker=broker_for(redis_client, settings.redis_prefix),
             keyring=keyring,
             hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
@@ -64,6 +67,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        await self.broker.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()

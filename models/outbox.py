@@ -13,6 +13,8 @@ from models.base import enum_column, timestamp, uuid_pk
 class OutboxChannel(enum.Enum):
     EMAIL = "EMAIL"
     SMS = "SMS"
+    # An event for subscribers, published to the broker; `recipient` holds the event name.
+    EVENT = "EVENT"
 
 
 class OutboxStatus(enum.Enum):

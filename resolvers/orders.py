@@ -1,12 +1,13 @@
 """The integration API for orders (scope orders:write), and claiming guest orders."""
 
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 
 import strawberry
 
 from app.money import to_minor
 from app.services import guest_orders, orders, shipments
-from app.services.errors import ErrorDetail
+from app.services.errors import ErrorDetail, NotAuthenticatedError, NotFoundError
 from app.services.orders import LineData, OrderData, OrderError, OrderErrorCode
 from app.services.shipments import ShipmentData
 from resolvers.permissions import IsAuthenticated, requires, requires_scope
@@ -20,6 +21,7 @@ from schema.types.order import (
     ConfirmGuestOrderClaimInput,
     ConfirmGuestOrderClaimPayload,
     Order,
+    OrderStatusChangedEvent,
     OrderUserError,
     UpdateOrderStatusInput,
     UpdateOrderStatusPayload,
@@ -183,3 +185,32 @@ class GuestOrderMutations:
             return ConfirmGuestOrderClaimPayload(user_errors=_errors(error))
         info.context.reset_loaders()
         return ConfirmGuestOrderClaimPayload(claimed_orders=claimed)
+
+
+@strawberry.type
+class OrderSubscriptions:
+    @strawberry.subscription(
+        description=(
+            "Status changes of one order, or of all your orders without orderId (staff: of any order). "
+            "Over graphql-transport-ws, with the session token in connection_init."
+        ),
+        extensions=requires(IsAuthenticated),
+    )
+    async def order_status_changed(
+        self, info: Info, order_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[OrderStatusChangedEvent, None]:
+        context = info.context
+        order_uuid = decode_global_id(order_id, "Order") if order_id is not None else None
+        if order_id is not None and order_uuid is None:
+            raise NotFoundError("No such order.")
+        topic = await orders.status_subscription_topic(context.rt, context.principal, order_uuid)
+        async with context.rt.broker.subscribe(topic) as queue:
+            while True:
+                message = await queue.get()
+                # A revoked session, or a lost role or order, stops what this connection receives.
+                await context.recheck_websocket_session()
+                if not context.principal.is_authenticated:
+                    raise NotAuthenticatedError()
+                event = await orders.status_event_for(context.rt, context.principal, message)
+                if event is not None:
+                    yield OrderStatusChangedEvent.of(event)

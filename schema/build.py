@@ -16,7 +16,7 @@ from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
-from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations
+from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
@@ -58,6 +58,11 @@ class Mutation(
     pass
 
 
+@strawberry.type
+class Subscription(OrderSubscriptions):
+    pass
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)
@@ -81,6 +86,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             Address,
             Customer,

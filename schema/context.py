@@ -5,6 +5,7 @@ from typing import Any
 
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
+from app.services.sessions import authenticate
 from loaders import Loaders
 from models.auth import AuthSession
 
@@ -21,6 +22,17 @@ class Context:
     connection_params: dict[str, Any] | None = None
     websocket_token: str | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+
+    async def recheck_websocket_session(self) -> None:
+        """On a WebSocket, authenticate the connection's token again: a revoked session becomes anonymous."""
+        if not self.websocket_token:
+            return
+        authenticated = await authenticate(self.rt, self.websocket_token)
+        if authenticated is None:
+            self.principal, self.auth_session, self.websocket_token = Principal.anonymous(), None, None
+        else:
+            self.principal, self.auth_session = authenticated.principal, authenticated.session
+        self.reset_loaders()
 
     def reset_loaders(self) -> None:
         """Forget cached rows (a new principal, or the next operation on a long-lived connection)."""

@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
-from app.services.errors import InvalidInputError, NotAuthenticatedError, PermissionDeniedError
+from app.services.errors import InvalidInputError, NotAuthenticatedError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger("app.graphql")
 
@@ -21,6 +21,7 @@ KNOWN_ERRORS: dict[type[Exception], tuple[str, str | None]] = {
     NotAuthenticatedError: ("UNAUTHENTICATED", "Sign in to do this."),
     PermissionDeniedError: ("FORBIDDEN", "You are not allowed to do this."),
     InvalidInputError: ("BAD_USER_INPUT", None),
+    NotFoundError: ("NOT_FOUND", None),
 }
 
 

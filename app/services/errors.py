@@ -3,7 +3,7 @@
 import enum
 from dataclasses import dataclass
 
-from app.errors import InvalidInputError, NotAuthenticatedError, PermissionDeniedError
+from app.errors import InvalidInputError, NotAuthenticatedError, NotFoundError, PermissionDeniedError
 
 __all__ = [
     "AccountError",
@@ -12,6 +12,7 @@ __all__ = [
     "ErrorDetail",
     "InvalidInputError",
     "NotAuthenticatedError",
+    "NotFoundError",
     "PermissionDeniedError",
 ]
 

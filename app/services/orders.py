@@ -17,11 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.money import is_currency
+from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.customer_queries import customer_by_email
-from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
+from app.services.errors import (
+    DomainError,
+    ErrorDetail,
+    NotAuthenticatedError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.services.validation import clean_email, email_key
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -107,6 +114,61 @@ class OrderWithLines:
     timeline: list[OrderStatusChange] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     events: list[TrackingEvent] = field(default_factory=list)
+
+
+ORDER_STATUS_EVENT = "order.status_changed"
+
+
+def status_topics(order_id: uuid.UUID, customer_id: uuid.UUID | None) -> list[str]:
+    """Where a status change is published: the order, its customer's orders, all orders (staff)."""
+    topics = [f"order:{order_id}", "orders"]
+    if customer_id is not None:
+        topics.append(f"customer-orders:{customer_id}")
+    return topics
+
+
+def record_status(
+    session: AsyncSession,
+    rt: Runtime,
+    order: Order,
+    status: OrderStatus,
+    note: str | None,
+    *,
+    service_account_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Move the order to `status` (already checked against TRANSITIONS), add it to the timeline and
+    publish the change to subscribers once this unit of work commits."""
+    at = at or utcnow()
+    previous = None if order.status is status else order.status
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=previous,
+            to_status=status,
+            note=note,
+            service_account_id=service_account_id,
+            actor_id=actor_id,
+            created_at=at,
+        )
+    )
+    order.status, order.updated_at = status, utcnow()
+    session.add(order)
+    enqueue_event(
+        session,
+        rt.keyring,
+        ORDER_STATUS_EVENT,
+        status_topics(order.id, order.customer_id),
+        {
+            "orderId": str(order.id),
+            "customerId": str(order.customer_id) if order.customer_id else None,
+            "previousStatus": previous.value if previous else None,
+            "status": status.value,
+            "note": note,
+            "changedAt": at.isoformat(),
+        },
+    )
 
 
 def require_scope(principal: Principal, scope: str) -> uuid.UUID:
@@ -282,14 +344,8 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                 lines = _lines(order.id, data)
                 session.add_all(lines)
                 if created:
-                    session.add(
-                        OrderStatusChange(
-                            order_id=order.id,
-                            to_status=order.status,
-                            note="placed",
-                            service_account_id=service_id,
-                            created_at=data.placed_at,
-                        )
+                    record_status(
+                        session, rt, order, order.status, "placed", service_account_id=service_id, at=data.placed_at
                     )
                 await session.flush()
             return await read_order(rt, order.id), created
@@ -367,17 +423,7 @@ async def update_order_status(
                 f"An order that is {order.status.value} cannot become {status.value}.",
                 "status",
             )
-        session.add(
-            OrderStatusChange(
-                order_id=order.id,
-                from_status=order.status,
-                to_status=status,
-                note=(note or "").strip() or None,
-                service_account_id=service_id,
-            )
-        )
-        order.status, order.updated_at = status, utcnow()
-        session.add(order)
+        record_status(session, rt, order, status, (note or "").strip() or None, service_account_id=service_id)
     return await read_order(rt, order.id)
 
 
@@ -434,3 +480,49 @@ async def customer_orders(
     async with rt.db.read() as session:
         rows = list((await session.execute(statement)).scalars())
     return build_page(rows, limit, lambda row: (row.placed_at, row.id), after)
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A status change as a subscriber receives it, with the order as it is now."""
+
+    order: OrderWithLines
+    previous_status: OrderStatus | None
+    status: OrderStatus
+    note: str | None
+    changed_at: datetime
+
+
+async def _can_watch(rt: Runtime, principal: Principal, order_id: uuid.UUID) -> bool:
+    """Staff watch any order (guest orders too); a customer only their own."""
+    async with rt.db.read() as session:
+        found = (await session.execute(select(col(Order.customer_id)).where(col(Order.id) == order_id))).first()
+    if found is None:
+        return False
+    return principal.is_staff or (found[0] is not None and found[0] == principal.customer_id)
+
+
+async def status_subscription_topic(rt: Runtime, principal: Principal, order_id: uuid.UUID | None) -> str:
+    """The topic to watch: one order (its owner or staff), or all of the caller's orders (staff: all)."""
+    if not principal.is_authenticated:
+        raise NotAuthenticatedError()
+    if order_id is None:
+        return "orders" if principal.is_staff else f"customer-orders:{principal.customer_id}"
+    if not await _can_watch(rt, principal, order_id):
+        raise NotFoundError("No such order.")
+    return f"order:{order_id}"
+
+
+async def status_event_for(rt: Runtime, principal: Principal, message: dict[str, Any]) -> StatusEvent | None:
+    """The event to deliver, or None when this caller may not see it (checked again for every event:
+    the order may have changed hands, the caller's roles may have changed)."""
+    try:
+        order_id = uuid.UUID(message["orderId"])
+        status = OrderStatus(message["status"])
+        previous = OrderStatus(message["previousStatus"]) if message.get("previousStatus") else None
+        changed_at = datetime.fromisoformat(message["changedAt"])
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not await _can_watch(rt, principal, order_id):
+        return None
+    return StatusEvent(await read_order(rt, order_id), previous, status, message.get("note"), changed_at)

@@ -18,9 +18,16 @@ from sqlmodel import col
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import ErrorDetail
-from app.services.orders import TRANSITIONS, OrderError, OrderErrorCode, OrderWithLines, read_order, require_scope
-from models.base import utcnow
-from models.order import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment, ShipmentStatus, TrackingEvent
+from app.services.orders import (
+    TRANSITIONS,
+    OrderError,
+    OrderErrorCode,
+    OrderWithLines,
+    read_order,
+    record_status,
+    require_scope,
+)
+from models.order import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus, TrackingEvent
 
 
 @dataclass
@@ -31,16 +38,11 @@ class ShipmentData:
     lines: list[tuple[str, int]]  # (sku, quantity)
 
 
-def _move(session: AsyncSession, order: Order, status: OrderStatus, service_id: uuid.UUID, note: str) -> None:
-    if order.status is status or status not in TRANSITIONS[order.status]:
-        return
-    session.add(
-        OrderStatusChange(
-            order_id=order.id, from_status=order.status, to_status=status, note=note, service_account_id=service_id
-        )
-    )
-    order.status, order.updated_at = status, utcnow()
-    session.add(order)
+def _move(
+    session: AsyncSession, rt: Runtime, order: Order, status: OrderStatus, service_id: uuid.UUID, note: str
+) -> None:
+    if order.status is not status and status in TRANSITIONS[order.status]:
+        record_status(session, rt, order, status, note, service_account_id=service_id)
 
 
 def _validate(data: ShipmentData) -> None:
@@ -114,9 +116,10 @@ async def add_shipment(
         )
         everything = all(shipped[sku] + adding[sku] >= count for sku, count in ordered.items())
         if order.status is OrderStatus.PAID:
-            _move(session, order, OrderStatus.PROCESSING, service_id, "shipping started")
+            _move(session, rt, order, OrderStatus.PROCESSING, service_id, "shipping started")
         _move(
             session,
+            rt,
             order,
             OrderStatus.SHIPPED if everything else OrderStatus.PARTIALLY_SHIPPED,
             service_id,
@@ -165,5 +168,5 @@ async def add_tracking_event(
         await session.flush()
         parcels = list((await session.execute(select(Shipment).where(col(Shipment.order_id) == order.id))).scalars())
         if order.status is OrderStatus.SHIPPED and all(p.status is ShipmentStatus.DELIVERED for p in parcels):
-            _move(session, order, OrderStatus.DELIVERED, service_id, "delivered")
+            _move(session, rt, order, OrderStatus.DELIVERED, service_id, "delivered")
     return await read_order(rt, order.id)

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import Page
-from app.services.orders import OrderErrorCode, OrderWithLines
+from app.services.orders import OrderErrorCode, OrderWithLines, StatusEvent
 from models.order import Order as OrderRow
 from models.order import OrderChannel, OrderStatus, ShipmentStatus
 from models.order import OrderLine as OrderLineRow
@@ -368,3 +368,22 @@ class AddShipmentPayload:
 class AddTrackingEventPayload:
     order: Order | None = None
     user_errors: list[OrderUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="An order moved to another status (or was placed: previousStatus is null).")
+class OrderStatusChangedEvent:
+    order: Order = strawberry.field(description="The order as it is now.")
+    previous_status: OrderStatus | None
+    status: OrderStatus = strawberry.field(description="The status the order moved to with this change.")
+    note: str | None
+    changed_at: datetime
+
+    @classmethod
+    def of(cls, event: StatusEvent) -> "OrderStatusChangedEvent":
+        return cls(
+            order=Order.of(event.order),
+            previous_status=event.previous_status,
+            status=event.status,
+            note=event.note,
+            changed_at=event.changed_at,
+        )
