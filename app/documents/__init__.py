@@ -1,0 +1,1 @@
+"""Printable customer documents (invoice and receipt PDFs), rendered synchronously from plain dataclasses."""

@@ -1,0 +1,116 @@
+"""What an invoice or receipt says, apart from its layout: frozen dataclasses (money in integer minor units), the tax
+breakdown, and how amounts, rates, dates and caller-supplied strings are written out."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app.money import to_decimal
+
+MAX_FIELD = 200  # characters: names, address lines, e-mail addresses, payment method and reference
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    address_lines: tuple[str, ...]
+    email: str | None = None
+    tax_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLine:
+    sku: str
+    description: str
+    quantity: int
+    unit_price: int
+    tax_rate_bp: int  # basis points: 1900 = 19 %
+    tax_amount: int
+    total: int  # net: quantity * unit price
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    number: str
+    issued_at: datetime
+    order_number: str
+    currency: str
+    seller: Party
+    buyer: Party
+    lines: tuple[DocumentLine, ...]
+    subtotal: int
+    discount_total: int
+    shipping_total: int
+    tax_total: int
+    total: int
+    amount_paid: int
+    paid_at: datetime | None
+
+    @property
+    def amount_due(self) -> int:
+        return max(self.total - self.amount_paid, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDocument:
+    number: str
+    paid_at: datetime
+    currency: str
+    amount: int
+    method: str  # as the customer may see it, e.g. "Visa •••• 4242" or "Store credit"
+    reference: str  # the order or invoice number this payment is for
+    seller: Party
+    buyer: Party
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRateTotal:
+    rate_bp: int
+    net: int
+    tax: int
+
+
+def tax_breakdown(lines: Iterable[DocumentLine]) -> list[TaxRateTotal]:
+    """One row per distinct tax rate, lowest rate first: the net line totals and the tax charged at that rate."""
+    sums: dict[int, tuple[int, int]] = {}
+    for line in lines:
+        net, tax = sums.get(line.tax_rate_bp, (0, 0))
+        sums[line.tax_rate_bp] = (net + line.total, tax + line.tax_amount)
+    return [TaxRateTotal(rate_bp=rate, net=net, tax=tax) for rate, (net, tax) in sorted(sums.items())]
+
+
+# 12 to 19 digits, optionally grouped by single spaces or hyphens: what a card number (PAN) looks like.
+_PAN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """'1,234.50 EUR', '1,235 JPY', '-5.000 KWD': the currency's own decimal places, then its ISO code."""
+    return f"{to_decimal(amount_minor, currency):,f} {currency}"
+
+
+def format_rate(rate_bp: int) -> str:
+    """Basis points as a percentage: 1900 → '19 %', 750 → '7.5 %'."""
+    return f"{Decimal(rate_bp).scaleb(-2).normalize():f} %"
+
+
+def format_date(moment: datetime) -> str:
+    """The UTC calendar date; a naive time is taken to be UTC already (we only store UTC)."""
+    return utc(moment).date().isoformat()
+
+
+def utc(moment: datetime) -> datetime:
+    """The same moment in UTC; a naive time is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def clip(text: str, limit: int = MAX_FIELD) -> str:
+    """Collapse whitespace (no caller-supplied line breaks or tabs) and shorten with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mask_card_numbers(text: str) -> str:
+    """Defence in depth: a payment method string must never carry a full card number into a PDF."""
+    return _PAN.sub(lambda m: "•••• " + re.sub(r"\D", "", m.group())[-4:], text)

@@ -1,0 +1,112 @@
+"""The card-number detector: card numbers as people type them, and digit strings that are not cards."""
+
+import pytest
+
+from app.security.card_numbers import looks_like_card_number, luhn_valid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4242424242424242",
+        "4242 4242 4242 4242",
+        "4242-4242-4242-4242",
+        "4242 4242-4242 4242",
+        "my card is 4242 4242 4242 4242, please charge it",
+        "card:4242424242424242.",
+        "(5555 5555 5555 4444)",
+        "378282246310005",  # Amex, 15 digits
+        "3782 822463 10005",  # Amex as printed
+        "4000000000000002",
+        "6011111111111117",  # Discover
+        "4222222222222",  # Visa, 13 digits
+        "6250941006528599",  # UnionPay, 16 digits
+        "6212345678901234569",  # 19 digits
+        "4242\u00a04242\u00a04242\u00a04242",  # non-breaking spaces
+        "4242\u202f4242\u202f4242\u202f4242",  # narrow non-breaking spaces
+        "4242\u20114242\u20114242\u20114242",  # non-breaking hyphens
+        "4242\u20134242\u20134242\u20134242",  # en dashes, as autocorrect makes them
+        "\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12",  # fullwidth
+        "カード番号は\uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12です",
+        "\u0664\u0662\u0664\u0662" * 4,  # Arabic-Indic digits
+        "4242 4242 4242 4242-",
+        "call me at 030 1234567 or use 4242424242424242",
+        "4242 4242 4242 4242 exp 12/30",
+    ],
+)
+def test_card_numbers_are_found(text: str) -> None:
+    assert looks_like_card_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "no digits here",
+        "4242424242424241",  # fails Luhn
+        "4242 4242 4242 4241",
+        "424242424242",  # 12 digits
+        "4242 4242 4242",
+        "+49 30 1234567",
+        "+1 (212) 555-0123",
+        "+4242424242424242",  # after "+": a phone number
+        "+44 7911 123456",
+        "0049 30 1234567",
+        "2024-01-15",
+        "2024-01-15T10:30:00Z",
+        "from 2024-01-15 to 2024-02-16",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "00000000-0000-0000-0000-000000000000",
+        "a4242424242424242",  # part of an identifier
+        "4242424242424242b",
+        "sha 3a4242424242424242f9",
+        "42424242424242424242",  # 20 digits
+        "4242 4242 4242 4242 4242",
+        "DE89 3704 0044 0532 0130 00",  # IBAN: letters, then 20 digits
+        "12345678901234567890123",
+        "4242  4242  4242  4242",  # double spaces break the run
+        "4242--4242--4242--4242",
+        "4242.4242.4242.4242",
+        "4242\n4242\n4242\n4242",
+        "4242/4242/4242/4242",
+        "order 1234567 of 2024-05-06, 3 items at 19.99",
+    ],
+)
+def test_other_digit_strings_are_not_card_numbers(text: str) -> None:
+    assert not looks_like_card_number(text)
+
+
+def test_the_amex_test_number_is_found_but_a_neighbour_is_not() -> None:
+    assert looks_like_card_number("378282246310005")
+    assert not looks_like_card_number("378282246310006")
+
+
+def test_a_separator_ends_a_run_before_a_letter_only_when_it_touches() -> None:
+    assert looks_like_card_number("4242424242424242-x")
+    assert not looks_like_card_number("4242424242424242x")
+
+
+def test_long_inputs_are_scanned_in_one_pass() -> None:
+    # Patterns that make a backtracking regex explode: one huge run, and many runs each one digit short.
+    assert not looks_like_card_number("1 " * 50_000)
+    assert not looks_like_card_number(("4242 4242 4242 " + "x") * 7_000)
+    assert looks_like_card_number("1-" * 50_000 + " . 4242 4242 4242 4242")
+
+
+@pytest.mark.parametrize(
+    ("digits", "valid"),
+    [
+        ("4242424242424242", True),
+        ("4242424242424241", False),
+        ("79927398713", True),
+        ("0", True),
+        ("18", True),
+        ("19", False),
+        ("", False),
+        ("4242 4242", False),
+        ("42a2", False),
+        ("\uff11\uff18", True),
+    ],
+)
+def test_luhn(digits: str, valid: bool) -> None:
+    assert luhn_valid(digits) is valid
