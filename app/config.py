@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     data_export_max_downloads: int = Field(default=5, ge=1)
     guest_order_claim_ttl_minutes: int = Field(default=24 * 60, ge=1)
 
+    # Payments, invoices, store credit. "sandbox" is the built-in test gateway (never in production);
+    # "none" turns card payments off. Default: sandbox outside production, none in production.
+    payment_gateway: Literal["sandbox", "none"] | None = None
+    default_currency: str = "EUR"
+    # The seller printed on invoices and receipts; address lines separated by "|".
+    seller_name: str = "Customer Accounts Demo Shop"
+    seller_address: str = "Example Street 1|10115 Berlin|Germany"
+    seller_tax_id: str | None = None
+    seller_email: str | None = None
+    document_link_minutes: int = Field(default=15, ge=1)
+    # A saved card expiring within this many days is flagged `expiresSoon`.
+    card_expiry_warning_days: int = Field(default=30, ge=0)
+
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)
     ws_max_connections_per_session: int = Field(default=5, ge=1)
@@ -130,6 +143,20 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from app.money import is_currency
+
+        value = value.strip().upper()
+        if not is_currency(value):
+            raise ValueError(f"not an ISO 4217 currency: {value!r}")
+        return value
+
+    @property
+    def effective_payment_gateway(self) -> str:
+        return self.payment_gateway or ("none" if self.is_production else "sandbox")
 
     @property
     def effective_public_url(self) -> str:
@@ -195,6 +222,8 @@ class Settings(BaseSettings):
             problems.append("ENCRYPTION_KEYS must be set (kid:base64 32-byte key)")
         if self.effective_mail_backend == "smtp" and not self.smtp_url:
             problems.append("SMTP_URL must be set")
+        if self.payment_gateway == "sandbox":
+            problems.append("PAYMENT_GATEWAY=sandbox is the test gateway: it takes no real money")
         if problems:
             raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
 

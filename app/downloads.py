@@ -2,6 +2,7 @@
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -9,7 +10,7 @@ from starlette.routing import Route
 
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
-from app.services import data_export
+from app.services import data_export, invoices
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,41 @@ async def download_data_export(request: Request) -> Response:
     )
 
 
+async def _document(request: Request, render: Any) -> Response:
+    rt: Runtime = request.app.state.app_state.rt
+    if request.method != "GET":
+        return _refusal(405, "METHOD_NOT_ALLOWED", "Use GET.")
+    try:
+        pdf = await render(
+            rt,
+            request.path_params["object_id"],
+            request.query_params.get("expires"),
+            request.query_params.get("signature"),
+        )
+    except LinkError as error:
+        if error.reason == "expired":
+            return _refusal(410, "LINK_EXPIRED", "This link has expired; ask for the document again.")
+        return _refusal(403, "LINK_INVALID", "This download link is not valid.")
+    except invoices.DocumentUnavailableError:
+        return _refusal(404, "NOT_FOUND", "This document does not exist.")
+    return Response(
+        pdf.content,
+        media_type="application/pdf",
+        headers={**NO_STORE, "content-disposition": f'attachment; filename="{pdf.filename}"'},
+    )
+
+
+async def download_invoice(request: Request) -> Response:
+    return await _document(request, invoices.invoice_pdf)
+
+
+async def download_receipt(request: Request) -> Response:
+    return await _document(request, invoices.receipt_pdf)
+
+
 def download_routes() -> list[Route]:
     return [
         Route(f"{PATH_PREFIX}/{data_export.LINK_KIND}/{{object_id}}", download_data_export, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{invoices.INVOICE_LINK}/{{object_id}}", download_invoice, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{invoices.RECEIPT_LINK}/{{object_id}}", download_receipt, methods=["GET"]),
     ]

@@ -6,6 +6,8 @@ from typing import Any
 from app.config import Settings
 from app.db import Database
 from app.events import Broker, broker_for
+from app.payments.gateway import PaymentGateway
+from app.payments.registry import gateway_for
 from app.security.crypto import Keyring
 from app.security.fields import FieldCipher
 from app.security.network import TrustedProxies
@@ -32,6 +34,8 @@ class Runtime:
     throttle: Throttle
     fields: FieldCipher
     broker: Broker
+    # One per process: the sandbox keeps its idempotency records in memory. None: card payments are off.
+    gateway: PaymentGateway | None = None
     redis: Any = None
 
     @classmethod
@@ -56,6 +60,11 @@ class Runtime:
             fields=FieldCipher(keyring, settings.secret_key_bytes),
             redis=redis_client,
             broker=broker_for(redis_client, settings.redis_prefix),
+            gateway=(
+                None
+                if settings.effective_payment_gateway == "none"
+                else gateway_for(settings.effective_payment_gateway, production=settings.is_production)
+            ),
             keyring=keyring,
             hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,

@@ -194,6 +194,16 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="Your affiliate request",
         paragraphs=("Your request for affiliate status was not approved. Reason: $reason",),
     ),
+    "credit_limit_approved": EmailTemplate(
+        subject="Your credit limit was approved",
+        paragraphs=(
+            "Your request for a credit limit was approved: you can now buy on account up to $amount $currency.",
+        ),
+    ),
+    "credit_limit_declined": EmailTemplate(
+        subject="About your credit limit request",
+        paragraphs=("We could not approve your request for a credit limit in $currency.", "Reason: $reason"),
+    ),
 }
 
 SMS_TEMPLATES: dict[str, str] = {

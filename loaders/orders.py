@@ -1,4 +1,4 @@
-"""Orders by id (owner or staff), and their lines and timelines by order id."""
+"""Orders and invoices by id (owner or staff); lines, timelines, parcels, invoices and payments by order id."""
 
 import uuid
 
@@ -8,6 +8,7 @@ from app.db import Database
 from app.principal import Principal
 from loaders.batching import owned_rows_by_id, rows_by_parent
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
+from models.payment import Invoice, Payment
 
 
 async def load_orders(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Order | None]:
@@ -34,3 +35,16 @@ async def load_order_tracking_events(db: Database, order_ids: list[uuid.UUID]) -
     return await rows_by_parent(
         db, TrackingEvent, "order_id", order_ids, col(TrackingEvent.occurred_at), col(TrackingEvent.id)
     )
+
+
+async def load_invoices(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Invoice | None]:
+    return await owned_rows_by_id(db, principal, Invoice, ids)
+
+
+async def load_order_invoices(db: Database, order_ids: list[uuid.UUID]) -> list[Invoice | None]:
+    found = await rows_by_parent(db, Invoice, "order_id", order_ids)
+    return [rows[0] if rows else None for rows in found]
+
+
+async def load_order_payments(db: Database, order_ids: list[uuid.UUID]) -> list[list[Payment]]:
+    return await rows_by_parent(db, Payment, "order_id", order_ids, col(Payment.created_at), col(Payment.id))

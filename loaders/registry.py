@@ -8,7 +8,7 @@ from aiodataloader import DataLoader
 from app.db import Database
 from app.principal import Principal
 from loaders.addresses import load_addresses, load_addresses_by_customer
-from loaders.batching import PageKey, make_loader
+from loaders.batching import PageKey, make_loader, owned_rows_by_id
 from loaders.customers import (
     load_affiliate_requests,
     load_affiliate_requests_by_customer,
@@ -19,7 +19,10 @@ from loaders.customers import (
 )
 from loaders.data_export import load_data_exports, load_data_exports_by_customer
 from loaders.orders import (
+    load_invoices,
+    load_order_invoices,
     load_order_lines,
+    load_order_payments,
     load_order_shipments,
     load_order_timelines,
     load_order_tracking_events,
@@ -31,9 +34,11 @@ from loaders.security import load_event_pages, load_security_alerts, load_securi
 from loaders.sessions import load_sessions
 from models.address import Address
 from models.auth import AuthSession
+from models.credit import CreditLimitRequest, CreditTransaction
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 from models.data_export import DataExport
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
+from models.payment import Invoice, Payment
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
@@ -90,3 +95,12 @@ class Loaders:
         self.order_tracking_events: DataLoader[UUID, list[TrackingEvent]] = make_loader(
             partial(load_order_tracking_events, db)
         )
+        self.credit_transaction: DataLoader[UUID, CreditTransaction | None] = make_loader(
+            partial(owned_rows_by_id, db, principal, CreditTransaction)
+        )
+        self.credit_limit_request: DataLoader[UUID, CreditLimitRequest | None] = make_loader(
+            partial(owned_rows_by_id, db, principal, CreditLimitRequest)
+        )
+        self.invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_invoices, db, principal))
+        self.order_invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_order_invoices, db))
+        self.order_payments: DataLoader[UUID, list[Payment]] = make_loader(partial(load_order_payments, db))

@@ -2,6 +2,13 @@
 
 from models.address import Address
 from models.auth import AuthSession, VerificationChannel, VerificationPurpose, VerificationToken
+from models.credit import (
+    CreditLimitRequest,
+    CreditLimitRequestStatus,
+    CreditTransaction,
+    CreditTransactionReason,
+    StoreCreditAccount,
+)
 from models.customer import (
     ActivationMode,
     AffiliateRequest,
@@ -27,6 +34,15 @@ from models.order import (
     TrackingEvent,
 )
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.payment import (
+    Invoice,
+    InvoiceSequence,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    PaymentStatus,
+)
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
 from models.security import (
@@ -49,6 +65,10 @@ __all__ = [
     "ChallengeMethod",
     "ConsentEvent",
     "ConsentPurpose",
+    "CreditLimitRequest",
+    "CreditLimitRequestStatus",
+    "CreditTransaction",
+    "CreditTransactionReason",
     "Customer",
     "CustomerGroup",
     "CustomerRole",
@@ -57,6 +77,9 @@ __all__ = [
     "DataExport",
     "EmailChange",
     "EmailChangeStatus",
+    "Invoice",
+    "InvoiceSequence",
+    "InvoiceStatus",
     "Order",
     "OrderChannel",
     "OrderLine",
@@ -65,6 +88,10 @@ __all__ = [
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
+    "Payment",
+    "PaymentMethod",
+    "PaymentSource",
+    "PaymentStatus",
     "Product",
     "ProductView",
     "RecoveryCode",
@@ -79,6 +106,7 @@ __all__ = [
     "ServiceAccount",
     "Shipment",
     "ShipmentStatus",
+    "StoreCreditAccount",
     "ThrottleCounter",
     "TotpCredential",
     "TrackingEvent",

@@ -11,21 +11,25 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.addresses import AddressMutations, AddressQueries
+from resolvers.credit import CreditMutations, CreditQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
+from resolvers.payments import PaymentMutations
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
-from schema.input_guard import RejectNulCharacters
+from schema.input_guard import RejectCardNumbers, RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
+from schema.types.order import Order
+from schema.types.payment import Invoice
 from schema.types.product import Product, WishlistItem
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
@@ -34,7 +38,14 @@ from schema.websocket_auth import RecheckWebSocketSession
 
 @strawberry.type
 class Query(
-    AccountQueries, AddressQueries, TwoFactorQueries, CustomerQueries, SecurityQueries, ProductQueries, NodeQueries
+    AccountQueries,
+    AddressQueries,
+    TwoFactorQueries,
+    CustomerQueries,
+    SecurityQueries,
+    ProductQueries,
+    CreditQueries,
+    NodeQueries,
 ):
     pass
 
@@ -54,6 +65,8 @@ class Mutation(
     ProductIntegrationMutations,
     OrderIntegrationMutations,
     GuestOrderMutations,
+    PaymentMutations,
+    CreditMutations,
 ):
     pass
 
@@ -74,6 +87,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         ShapeErrors,
         RejectNulCharacters,
+        RejectCardNumbers,
         RecheckWebSocketSession,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
@@ -97,6 +111,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             SecurityAlert,
             Product,
             WishlistItem,
+            Order,
+            Invoice,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),

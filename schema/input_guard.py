@@ -1,4 +1,4 @@
-"""Refuse text containing NUL characters before any resolver runs.
+"""Refuse text containing NUL characters, or card numbers, before any resolver runs.
 
 PostgreSQL cannot store U+0000 in text, and no legitimate input needs it; without this guard a NUL in
 any string argument would surface as a database error deep inside a service.
@@ -7,9 +7,20 @@ any string argument would surface as a database error deep inside a service.
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, StringValueNode, visit
+from graphql import (
+    ArgumentNode,
+    ExecutionResult,
+    GraphQLError,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    visit,
+)
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
+
+from app.security.card_numbers import looks_like_card_number
 
 MESSAGE = "Text must not contain NUL (U+0000) characters."
 
@@ -43,5 +54,63 @@ class RejectNulCharacters(SchemaExtension):
         if scan.found or _contains_nul(context.variables):
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
+            )
+        yield
+
+
+CARD_MESSAGE = (
+    "Text must not contain a card number: cards are entered in the payment provider's form, "
+    "which gives you a token to send instead."
+)
+# Carrier-issued identifiers: long digit runs that are not cards (FedEx numbers are 12-15 digits).
+CARD_CHECK_EXEMPT = frozenset({"trackingNumber"})
+
+
+def _has_card_number(value: Any, name: str | None = None) -> bool:
+    if name in CARD_CHECK_EXEMPT:
+        return False
+    if isinstance(value, str):
+        return looks_like_card_number(value)
+    if isinstance(value, dict):
+        return any(_has_card_number(item, str(key)) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_card_number(item, name) for item in value)
+    return False
+
+
+def _literal_has_card_number(node: ValueNode, name: str | None) -> bool:
+    if name in CARD_CHECK_EXEMPT:
+        return False
+    if isinstance(node, StringValueNode):
+        return looks_like_card_number(node.value)
+    if isinstance(node, ObjectValueNode):
+        return any(_literal_has_card_number(item.value, item.name.value) for item in node.fields)
+    if isinstance(node, ListValueNode):
+        return any(_literal_has_card_number(item, name) for item in node.values)
+    return False
+
+
+class _CardScan(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if _literal_has_card_number(node.value, node.name.value):
+            self.found = True
+
+
+class RejectCardNumbers(SchemaExtension):
+    """Nothing that looks like a card number (13-19 digits passing Luhn) is accepted in any text input,
+    so none is ever stored or logged; the one exemption is carriers' tracking numbers."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        scan = _CardScan()
+        if context.graphql_document is not None:
+            visit(context.graphql_document, scan)
+        if scan.found or _has_card_number(context.variables or {}):
+            context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(CARD_MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
             )
         yield

@@ -74,7 +74,12 @@ async def test_payload_is_encrypted_at_rest_and_cleared_after_delivery(runtime: 
     )
 
     dispatcher = OutboxDispatcher(
-        runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/nonexistent")), runtime.broker
+        runtime.settings,
+        runtime.db,
+        runtime.keyring,
+        smtp(runtime.settings),
+        FileSms(Path("/nonexistent")),
+        runtime.broker,
     )
     assert await dispatcher.deliver_due() == 1
     message = await mailbox.wait_for("someone@example.com", "Reset your password")
@@ -86,7 +91,9 @@ async def test_payload_is_encrypted_at_rest_and_cleared_after_delivery(runtime: 
 
 async def test_delivery_is_retried_with_backoff_until_the_server_answers(runtime: Runtime, mailbox: Mailbox) -> None:
     flaky = FlakySender(smtp(runtime.settings), failures=2)
-    dispatcher = OutboxDispatcher(runtime.settings, runtime.db, runtime.keyring, flaky, FileSms(Path("/nonexistent")), runtime.broker)
+    dispatcher = OutboxDispatcher(
+        runtime.settings, runtime.db, runtime.keyring, flaky, FileSms(Path("/nonexistent")), runtime.broker
+    )
     await queue(runtime, "retry@example.com")
     for attempt in (1, 2):
         await dispatcher.deliver_due()
@@ -108,7 +115,9 @@ async def test_delivery_is_retried_with_backoff_until_the_server_answers(runtime
 async def test_a_message_that_never_goes_through_is_kept_as_dead(runtime: Runtime) -> None:
     settings = runtime.settings.model_copy(update={"outbox_max_attempts": 2})
     dead_server = SmtpSender(f"smtp://127.0.0.1:{free_port()}", 2)
-    dispatcher = OutboxDispatcher(settings, runtime.db, runtime.keyring, dead_server, FileSms(Path("/nonexistent")), runtime.broker)
+    dispatcher = OutboxDispatcher(
+        settings, runtime.db, runtime.keyring, dead_server, FileSms(Path("/nonexistent")), runtime.broker
+    )
     await queue(runtime, "late@example.com")
     await dispatcher.deliver_due()
     await make_due(runtime)
@@ -122,7 +131,9 @@ async def test_a_message_that_never_goes_through_is_kept_as_dead(runtime: Runtim
 async def test_two_dispatchers_never_deliver_one_message_twice(runtime: Runtime, mailbox: Mailbox) -> None:
     for i in range(6):
         await queue(runtime, f"many-{i}@example.com")
-    first = OutboxDispatcher(runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x")), runtime.broker)
+    first = OutboxDispatcher(
+        runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x")), runtime.broker
+    )
     second = OutboxDispatcher(
         runtime.settings, runtime.db, runtime.keyring, smtp(runtime.settings), FileSms(Path("/x")), runtime.broker
     )

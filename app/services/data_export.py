@@ -140,6 +140,7 @@ EXCLUDED_COLUMNS = frozenset(
         "status_reason",  # staff's note on a suspension
         "actor_id",  # which staff member acted (the API hides other accounts)
         "decided_by_id",
+        "decided_by",  # which administrator decided a credit-limit request
         "acknowledged_by_id",
         "service_account_id",  # which integration pushed a change
     }

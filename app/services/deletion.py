@@ -8,7 +8,7 @@ Security events stay, attached to the anonymised account.
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,6 +29,7 @@ from models.customer import AffiliateRequest, Customer, CustomerRole, CustomerSt
 from models.data_export import DataExport
 from models.email_change import EmailChange
 from models.order import Order
+from models.payment import Invoice, PaymentMethod
 from models.product import ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityEventOutcome, SecurityEventType
@@ -69,11 +70,29 @@ async def _anonymise(
         await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
     await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
     # Orders stay (the law keeps them), without the names, streets and phones of their address copies.
-    orders = (await session.execute(select(Order).where(col(Order.customer_id) == customer.id))).scalars()
+    orders = list((await session.execute(select(Order).where(col(Order.customer_id) == customer.id))).scalars())
+    order_countries: dict[uuid.UUID, dict[str, Any]] = {}
     for order in orders:
+        order_countries[order.id] = _anonymised_address(order.billing_address or order.shipping_address) or {}
         order.billing_address = _anonymised_address(order.billing_address)
         order.shipping_address = _anonymised_address(order.shipping_address)
         session.add(order)
+    # Invoices stay too, naming nobody; saved cards lose their gateway tokens (payments keep their labels).
+    invoices = (await session.execute(select(Invoice).where(col(Invoice.customer_id) == customer.id))).scalars()
+    for invoice in invoices:
+        country = (order_countries.get(invoice.order_id) or {}).get("countryCode")
+        invoice.buyer = {"name": "Deleted customer", "address_lines": [country] if country else [], "email": None}
+        session.add(invoice)
+    await session.execute(
+        update(PaymentMethod)
+        .where(col(PaymentMethod.customer_id) == customer.id)
+        .values(
+            token_encrypted=None,
+            billing_address=None,
+            is_default=False,
+            removed_at=func.coalesce(col(PaymentMethod.removed_at), now),
+        )
+    )
     await session.execute(
         update(Customer)
         .where(col(Customer.id) == customer.id)

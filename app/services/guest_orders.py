@@ -19,6 +19,7 @@ from models.auth import VerificationPurpose
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order
+from models.payment import Invoice
 
 PURPOSE = VerificationPurpose.CLAIM_GUEST_ORDERS
 
@@ -77,9 +78,13 @@ async def confirm_claim(rt: Runtime, token: str) -> int:
         if customer is None or customer.status is not CustomerStatus.ACTIVE or customer.email_verified_at is None:
             raise OrderError.one(OrderErrorCode.INVALID_TOKEN, "This link is invalid or was already used.", "token")
         # The address is the one the account has now: a link sent before an email change claims nothing.
+        guest = select(col(Order.id)).where(*_guest_orders_of(customer))  # type: ignore[arg-type]
+        ids = list((await session.execute(guest)).scalars())
         claimed = await session.execute(
             update(Order)
-            .where(*_guest_orders_of(customer))  # type: ignore[arg-type]
+            .where(col(Order.id).in_(ids))
             .values(customer_id=customer.id, guest_email=None, guest_email_key=None, updated_at=utcnow())
         )
+        # Their invoices go with them (they can be paid, and downloaded, from the account).
+        await session.execute(update(Invoice).where(col(Invoice.order_id).in_(ids)).values(customer_id=customer.id))
     return int(getattr(claimed, "rowcount", 0))

@@ -21,6 +21,7 @@ from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services import invoices
 from app.services.customer_queries import customer_by_email
 from app.services.errors import (
     DomainError,
@@ -33,6 +34,7 @@ from app.services.validation import clean_email, email_key
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange, Shipment, TrackingEvent
+from models.payment import Invoice, Payment
 
 S = OrderStatus
 # Allowed transitions: one table, checked by every status change.
@@ -114,6 +116,8 @@ class OrderWithLines:
     timeline: list[OrderStatusChange] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     events: list[TrackingEvent] = field(default_factory=list)
+    invoice: Invoice | None = None
+    payments: list[Payment] = field(default_factory=list)
 
 
 ORDER_STATUS_EVENT = "order.status_changed"
@@ -347,6 +351,9 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                     record_status(
                         session, rt, order, order.status, "placed", service_account_id=service_id, at=data.placed_at
                     )
+                    await invoices.issue_for(session, rt, order)
+                else:
+                    await invoices.follow_order(session, order)
                 await session.flush()
             return await read_order(rt, order.id), created
         except IntegrityError as exc:
@@ -388,7 +395,15 @@ async def read_order(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
                 .order_by(col(TrackingEvent.occurred_at), col(TrackingEvent.id))
             )
         ).scalars()
-        return OrderWithLines(order, list(lines), list(timeline), list(shipments), list(events))
+        invoice = (await session.execute(select(Invoice).where(col(Invoice.order_id) == order_id))).scalar_one_or_none()
+        payments = (
+            await session.execute(
+                select(Payment).where(col(Payment.order_id) == order_id).order_by(col(Payment.created_at))
+            )
+        ).scalars()
+        return OrderWithLines(
+            order, list(lines), list(timeline), list(shipments), list(events), invoice, list(payments)
+        )
 
 
 async def update_order_status(
@@ -424,6 +439,7 @@ async def update_order_status(
                 "status",
             )
         record_status(session, rt, order, status, (note or "").strip() or None, service_account_id=service_id)
+        await invoices.follow_order(session, order)
     return await read_order(rt, order.id)
 
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
+from app.services import payment_methods, store_credit
 from app.services.orders import OrderFilter as OrderQuery
 from app.services.orders import customer_orders
 from loaders.batching import PageKey
@@ -28,8 +29,11 @@ from models.profile import ConsentPurpose
 from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
 from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
+from schema.types.credit import CreditLimitRequest, CreditTransaction, StoreCredit
 from schema.types.data_export import DataExport
+from schema.types.money import CurrencyCode
 from schema.types.order import Order, OrderFilter, orders_connection
+from schema.types.payment import PaymentMethod
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
@@ -283,6 +287,44 @@ class Customer(relay.Node):
             ),
         )
         return await orders_connection(info, page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Saved cards, the default first.")
+    async def payment_methods(self, info: Info) -> list[PaymentMethod]:
+        rows = await payment_methods.list_methods(info.context.rt, info.context.principal, self.row.id)
+        warning_days = info.context.rt.settings.card_expiry_warning_days
+        return [PaymentMethod.from_row(row, warning_days) for row in rows]
+
+    @strawberry.field(description="Store credit in a currency (default: DEFAULT_CURRENCY).")
+    async def store_credit(
+        self,
+        info: Info,
+        currency_code: CurrencyCode | None = None,  # type: ignore[valid-type]
+    ) -> StoreCredit:
+        code = currency_code.value if currency_code is not None else None
+        return StoreCredit.of(await store_credit.balance(info.context.rt, info.context.principal, self.row.id, code))
+
+    @strawberry.field(description="Store-credit ledger entries, newest first.")
+    async def credit_transactions(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        currency_code: CurrencyCode | None = None,  # type: ignore[valid-type]
+    ) -> relay.Connection[CreditTransaction]:
+        page = await store_credit.transactions(
+            info.context.rt,
+            info.context.principal,
+            self.row.id,
+            currency=currency_code.value if currency_code is not None else None,
+            first=first,
+            after=after,
+        )
+        return connection_from_page(page, CreditTransaction.from_row)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Credit-limit requests and their decisions, newest first.")
+    async def credit_limit_requests(self, info: Info) -> list[CreditLimitRequest]:
+        rows = await store_credit.customer_requests(info.context.rt, info.context.principal, self.row.id)
+        return [CreditLimitRequest.from_row(row) for row in rows]
 
     @strawberry.field(description="Data exports asked for (exportMyData), newest first.")
     async def data_exports(self, info: Info) -> list[DataExport]:

@@ -17,8 +17,11 @@ from models.order import OrderLine as OrderLineRow
 from models.order import OrderStatusChange as OrderStatusChangeRow
 from models.order import Shipment as ShipmentRow
 from models.order import TrackingEvent as TrackingEventRow
+from models.payment import Invoice as InvoiceRow
+from models.payment import Payment as PaymentRow
 from schema.types.base import DisplayableError, Info, connection_from_page, encode_global_id, load_nodes
 from schema.types.money import CurrencyCode, Money
+from schema.types.payment import Invoice, Payment
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
@@ -173,6 +176,8 @@ class Order(relay.Node):
     shipments: list[Shipment]
     is_guest_order: bool = strawberry.field(description="Placed without an account and not yet claimed.")
     updated_at: datetime
+    invoice: Invoice | None
+    payments: list[Payment] = strawberry.field(description="Every attempt to pay it, oldest first, with outcomes.")
 
     @classmethod
     def build(
@@ -182,6 +187,8 @@ class Order(relay.Node):
         timeline: list[OrderStatusChangeRow],
         shipments: list[ShipmentRow],
         events: list[TrackingEventRow],
+        invoice: InvoiceRow | None,
+        payments: list[PaymentRow],
     ) -> "Order":
         currency = order.currency
         return cls(
@@ -203,11 +210,15 @@ class Order(relay.Node):
             shipments=_shipments(shipments, events),
             is_guest_order=order.customer_id is None,
             updated_at=order.updated_at,
+            invoice=Invoice.from_row(invoice) if invoice else None,
+            payments=[Payment.from_row(payment) for payment in payments],
         )
 
     @classmethod
     def of(cls, found: OrderWithLines) -> "Order":
-        return cls.build(found.order, found.lines, found.timeline, found.shipments, found.events)
+        return cls.build(
+            found.order, found.lines, found.timeline, found.shipments, found.events, found.invoice, found.payments
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -225,13 +236,17 @@ async def build_orders(info: Info, rows: list[OrderRow]) -> list[Order]:
     loaders = info.context.loaders
     if not ids:
         return []
-    lines, timelines, shipments, events = await asyncio.gather(
+    lines, timelines, shipments, events, invoices, payments = await asyncio.gather(
         loaders.order_lines.load_many(ids),
         loaders.order_timeline.load_many(ids),
         loaders.order_shipments.load_many(ids),
         loaders.order_tracking_events.load_many(ids),
+        loaders.order_invoice.load_many(ids),
+        loaders.order_payments.load_many(ids),
     )
-    return [Order.build(*parts) for parts in zip(rows, lines, timelines, shipments, events, strict=True)]
+    return [
+        Order.build(*parts) for parts in zip(rows, lines, timelines, shipments, events, invoices, payments, strict=True)
+    ]
 
 
 async def orders_connection(info: Info, page: Page[OrderRow]) -> Any:

@@ -216,6 +216,33 @@ PERMISSION_MATRIX = [
     ('mutation { removeFromWishlist(input: {sku: "x"}) { userErrors { code } } }', {}, "customer"),
     ('mutation { recordProductView(input: {sku: "x"}) { userErrors { code } } }', {}, "customer"),
     ('{ product(sku: "x") { id } }', {}, "anonymous"),
+    ('mutation { addPaymentMethod(input: {gatewayToken: "tok_x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { removePaymentMethod(input: {paymentMethodId: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { setDefaultPaymentMethod(input: {paymentMethodId: "x"}) { userErrors { code } } }', {}, "customer"),
+    (
+        'mutation { payOrder(input: {orderId: "x", useStoreCredit: true, idempotencyKey: "k-12345678"}) '
+        "{ userErrors { code } } }",
+        {},
+        "customer",
+    ),
+    (
+        'mutation { payInvoice(input: {invoiceId: "x", useStoreCredit: true, idempotencyKey: "k-12345678"}) '
+        "{ userErrors { code } } }",
+        {},
+        "customer",
+    ),
+    ('mutation { requestCreditLimit(input: {amount: "10", reason: "r"}) { userErrors { code } } }', {}, "customer"),
+    ("{ creditLimitRequests { edges { cursor } } }", {}, "admin"),
+    (
+        'mutation { decideCreditLimitRequest(input: {requestId: "x", approve: true}) { userErrors { code } } }',
+        {},
+        "admin",
+    ),
+    (
+        'mutation { adjustStoreCredit(input: {customerId: "x", amount: "1", note: "n"}) { userErrors { code } } }',
+        {},
+        "admin",
+    ),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 

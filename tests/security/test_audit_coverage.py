@@ -195,6 +195,20 @@ async def test_every_event_type_is_recorded_by_some_flow(
     url = export["exportMyData"]["dataExport"]["downloadUrl"]  # type: ignore[index]
     assert (await api.client.get(url)).status_code == 200
 
+    # A card saved, then removed.
+    saved = await gql(
+        api,
+        'mutation { addPaymentMethod(input: {gatewayToken: "tok_visa"}) { paymentMethod { id } } }',
+        token=admin.token,
+    )
+    method_id = saved["addPaymentMethod"]["paymentMethod"]["id"]  # type: ignore[index]
+    await gql(
+        api,
+        "mutation($i: PaymentMethodIdInput!) { removePaymentMethod(input: $i) { userErrors { code } } }",
+        {"i": {"paymentMethodId": method_id}},
+        token=admin.token,
+    )
+
     # Deletion, by an administrator on request.
     await gql(
         api,

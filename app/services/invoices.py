@@ -1,0 +1,230 @@
+"""Invoices: one per order, numbered without gaps per year; PDFs of invoices and receipts behind signed links.
+
+An invoice is issued with its order: OPEN while the order waits for payment (it can be paid online),
+PAID when the order is paid (online here, or elsewhere as the order system reports), VOID when an
+unpaid order is cancelled. Seller and buyer are copied when it is issued, like the order's addresses.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocument, render_invoice, render_receipt
+from app.runtime import Runtime
+from app.security.signed_links import LinkError, SignedLinks
+from models.base import utcnow
+from models.customer import Customer
+from models.order import Order, OrderLine, OrderStatus
+from models.payment import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentStatus
+
+INVOICE_LINK = "invoice"
+RECEIPT_LINK = "receipt"
+
+
+class DocumentUnavailableError(Exception):
+    """The link is genuine but its invoice or receipt does not exist (any more)."""
+
+
+def seller_details(rt: Runtime) -> dict[str, object]:
+    settings = rt.settings
+    return {
+        "name": settings.seller_name,
+        "address_lines": [line.strip() for line in settings.seller_address.split("|") if line.strip()],
+        "email": settings.seller_email,
+        "tax_id": settings.seller_tax_id,
+    }
+
+
+def buyer_details(order: Order, customer: Customer | None) -> dict[str, object]:
+    address = order.billing_address or order.shipping_address or {}
+    name = " ".join(part for part in (address.get("firstName"), address.get("lastName")) if part)
+    if not name and customer is not None:
+        name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    lines = [
+        address.get("company"),
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(part for part in (address.get("postalCode"), address.get("city")) if part),
+        address.get("countryCode"),
+    ]
+    return {
+        "name": name or (customer.email if customer else order.guest_email) or "Customer",
+        "address_lines": [line for line in lines if line],
+        "email": customer.email if customer else order.guest_email,
+        "tax_id": None,
+    }
+
+
+async def _next_number(session: AsyncSession, year: int) -> str:
+    """The year's next number, taken under the counter row's lock, so two invoices never share one."""
+    for _ in range(2):
+        taken = await session.execute(
+            update(InvoiceSequence)
+            .where(col(InvoiceSequence.year) == year)
+            .values(last_number=col(InvoiceSequence.last_number) + 1)
+            .returning(col(InvoiceSequence.last_number))
+        )
+        number = taken.scalar_one_or_none()
+        if number is not None:
+            return f"{year}-{number:06d}"
+        try:
+            async with session.begin_nested():
+                session.add(InvoiceSequence(year=year, last_number=1))
+            return f"{year}-{1:06d}"
+        except IntegrityError:
+            continue  # another transaction started the year first: take the next one from its row
+    raise RuntimeError("could not take an invoice number")
+
+
+async def issue_for(session: AsyncSession, rt: Runtime, order: Order) -> Invoice:
+    """The invoice of a newly placed order (in the order's unit of work)."""
+    customer = await session.get(Customer, order.customer_id) if order.customer_id else None
+    now = utcnow()
+    paid = order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
+    invoice = Invoice(
+        number=await _next_number(session, now.year),
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
+        currency=order.currency,
+        total=order.total,
+        amount_paid=order.total if paid else 0,
+        seller=seller_details(rt),
+        buyer=buyer_details(order, customer),
+        issued_at=now,
+        paid_at=now if paid else None,
+    )
+    session.add(invoice)
+    return invoice
+
+
+async def follow_order(session: AsyncSession, order: Order) -> None:
+    """Keep the invoice in step with its order: new totals while open, paid or void with its status."""
+    invoice = (
+        await session.execute(select(Invoice).where(col(Invoice.order_id) == order.id).with_for_update())
+    ).scalar_one_or_none()
+    if invoice is None or invoice.status is not InvoiceStatus.OPEN:
+        return
+    invoice.total, invoice.currency, invoice.customer_id = order.total, order.currency, order.customer_id
+    if order.status is OrderStatus.CANCELLED:
+        invoice.status = InvoiceStatus.VOID
+    elif order.status is not OrderStatus.PENDING_PAYMENT:
+        # Paid outside this server (the order system says so): nothing is due any more.
+        invoice.status, invoice.amount_paid, invoice.paid_at = InvoiceStatus.PAID, invoice.total, utcnow()
+    session.add(invoice)
+
+
+def links(rt: Runtime) -> SignedLinks:
+    return SignedLinks(rt.settings.secret_key_bytes, rt.settings.effective_public_url)
+
+
+def invoice_url(rt: Runtime, invoice_id: uuid.UUID) -> str:
+    signed = links(rt)
+    return signed.url(INVOICE_LINK, str(invoice_id), signed.expiry(rt.settings.document_link_minutes))
+
+
+def receipt_url(rt: Runtime, payment_id: uuid.UUID) -> str:
+    signed = links(rt)
+    return signed.url(RECEIPT_LINK, str(payment_id), signed.expiry(rt.settings.document_link_minutes))
+
+
+def _party(details: dict[str, object]) -> Party:
+    lines = details.get("address_lines") or []
+    return Party(
+        name=str(details.get("name") or ""),
+        address_lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
+        email=str(details["email"]) if details.get("email") else None,
+        tax_id=str(details["tax_id"]) if details.get("tax_id") else None,
+    )
+
+
+def _object_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise LinkError("malformed") from exc
+
+
+@dataclass(frozen=True)
+class Pdf:
+    filename: str
+    content: bytes
+
+
+async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signature: str | None) -> Pdf:
+    links(rt).verify(INVOICE_LINK, object_id, expires, signature, utcnow())
+    invoice_id = _object_id(object_id)
+    async with rt.db.read() as session:
+        invoice = await session.get(Invoice, invoice_id)
+        order = await session.get(Order, invoice.order_id) if invoice else None
+        if invoice is None or order is None:
+            raise DocumentUnavailableError()
+        lines = list(
+            (
+                await session.execute(
+                    select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.position))
+                )
+            ).scalars()
+        )
+    document = InvoiceDocument(
+        number=invoice.number,
+        issued_at=invoice.issued_at,
+        order_number=order.number,
+        currency=invoice.currency,
+        seller=_party(invoice.seller),
+        buyer=_party(invoice.buyer),
+        lines=tuple(
+            DocumentLine(
+                sku=line.sku,
+                description=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate_bp=line.tax_rate_bp,
+                tax_amount=line.tax_amount,
+                total=line.total,
+            )
+            for line in lines
+        ),
+        subtotal=order.subtotal,
+        discount_total=order.discount_total,
+        shipping_total=order.shipping_total,
+        tax_total=order.tax_total,
+        total=invoice.total,
+        amount_paid=invoice.amount_paid,
+        paid_at=invoice.paid_at,
+    )
+    content = await anyio.to_thread.run_sync(render_invoice, document)
+    return Pdf(f"invoice-{invoice.number}.pdf", content)
+
+
+async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signature: str | None) -> Pdf:
+    links(rt).verify(RECEIPT_LINK, object_id, expires, signature, utcnow())
+    payment_id = _object_id(object_id)
+    async with rt.db.read() as session:
+        payment = await session.get(Payment, payment_id)
+        invoice = await session.get(Invoice, payment.invoice_id) if payment else None
+        if payment is None or invoice is None or payment.status is not PaymentStatus.SUCCEEDED:
+            raise DocumentUnavailableError()
+    assert payment.receipt_number is not None
+    assert payment.completed_at is not None
+    document = ReceiptDocument(
+        number=payment.receipt_number,
+        paid_at=payment.completed_at,
+        currency=payment.currency,
+        amount=payment.amount,
+        method=payment.method_label,
+        reference=f"Invoice {invoice.number}",
+        seller=_party(invoice.seller),
+        buyer=_party(invoice.buyer),
+    )
+    content = await anyio.to_thread.run_sync(render_receipt, document)
+    return Pdf(f"receipt-{payment.receipt_number}.pdf", content)
+
+
+def amount_due(invoice: Invoice) -> int:
+    return max(invoice.total - invoice.amount_paid, 0) if invoice.status is InvoiceStatus.OPEN else 0

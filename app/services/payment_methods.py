@@ -1,0 +1,241 @@
+"""Saved cards: tokenized at the gateway, the reusable token kept encrypted, never a card number.
+
+The storefront collects the card in the gateway's own form and sends us the single-use token it got;
+we exchange it for a reusable one and keep brand, last 4 and expiry to show. Removing a method deletes
+the token here and at the gateway; the row stays (without its token) so past payments still name it.
+"""
+
+import enum
+import logging
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.payments.gateway import GatewayError, GatewayUnavailableError, InvalidTokenError, PaymentDeclinedError
+from app.principal import Principal
+from app.runtime import RequestMeta, Runtime
+from app.services import audit
+from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from models.base import utcnow
+from models.customer import Customer
+from models.payment import PaymentMethod
+from models.security import SecurityEventOutcome, SecurityEventType
+
+logger = logging.getLogger(__name__)
+
+MAX_PAYMENT_METHODS = 10
+MAX_TOKEN_LENGTH = 200
+
+
+class PaymentMethodErrorCode(enum.Enum):
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    CARD_EXPIRED = "CARD_EXPIRED"
+    CARD_DECLINED = "CARD_DECLINED"
+    ALREADY_SAVED = "ALREADY_SAVED"
+    TOO_MANY_PAYMENT_METHODS = "TOO_MANY_PAYMENT_METHODS"
+    NOT_FOUND = "NOT_FOUND"
+    GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
+    PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
+
+
+class PaymentMethodError(DomainError):
+    @classmethod
+    def one(cls, code: PaymentMethodErrorCode, message: str, *field_path: str) -> "PaymentMethodError":
+        return cls(ErrorDetail(code, message, field_path or None))
+
+
+def token_context(method_id: uuid.UUID) -> str:
+    return f"payment-method:{method_id}"
+
+
+def is_expired(method: PaymentMethod, today: date | None = None) -> bool:
+    today = today or utcnow().date()
+    return (method.exp_year, method.exp_month) < (today.year, today.month)
+
+
+def expires_soon(method: PaymentMethod, warning_days: int, today: date | None = None) -> bool:
+    """Still valid, but its last valid day (the end of its expiry month) is within `warning_days`."""
+    today = today or utcnow().date()
+    if is_expired(method, today):
+        return False
+    following = date(method.exp_year + method.exp_month // 12, method.exp_month % 12 + 1, 1)
+    return (following - today).days <= warning_days
+
+
+def _customer_id(principal: Principal) -> uuid.UUID:
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    return principal.customer_id
+
+
+def _gateway(rt: Runtime) -> Any:
+    if rt.gateway is None:
+        raise PaymentMethodError.one(PaymentMethodErrorCode.PAYMENTS_UNAVAILABLE, "Card payments are not offered.")
+    return rt.gateway
+
+
+async def list_methods(rt: Runtime, principal: Principal, customer_id: uuid.UUID) -> list[PaymentMethod]:
+    if not principal.can_see_customer(customer_id):
+        return []
+    async with rt.db.read() as session:
+        rows = await session.execute(
+            select(PaymentMethod)
+            .where(col(PaymentMethod.customer_id) == customer_id, col(PaymentMethod.removed_at).is_(None))
+            .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.created_at).desc())
+        )
+        return list(rows.scalars())
+
+
+async def add(
+    rt: Runtime,
+    principal: Principal,
+    meta: RequestMeta,
+    gateway_token: str,
+    billing_address: dict[str, Any] | None,
+    make_default: bool,
+) -> PaymentMethod:
+    customer_id = _customer_id(principal)
+    client_token = (gateway_token or "").strip()
+    if not client_token or len(client_token) > MAX_TOKEN_LENGTH:
+        raise PaymentMethodError.one(PaymentMethodErrorCode.REQUIRED, "Send the gateway's token.", "gatewayToken")
+    for key, value in (billing_address or {}).items():
+        if len(str(value)) > 200:
+            raise PaymentMethodError.one(
+                PaymentMethodErrorCode.TOO_LONG, "Use at most 200 characters.", "billingAddress", key
+            )
+    gateway = _gateway(rt)
+    try:
+        card = await gateway.tokenize(client_token)
+    except InvalidTokenError as exc:
+        raise PaymentMethodError.one(
+            PaymentMethodErrorCode.INVALID_TOKEN, "The gateway does not know this token.", "gatewayToken"
+        ) from exc
+    except PaymentDeclinedError as exc:
+        code = (
+            PaymentMethodErrorCode.CARD_EXPIRED
+            if exc.reason_code == "expired_card"
+            else PaymentMethodErrorCode.CARD_DECLINED
+        )
+        raise PaymentMethodError.one(code, exc.message, "gatewayToken") from exc
+    except GatewayUnavailableError as exc:
+        raise PaymentMethodError.one(
+            PaymentMethodErrorCode.GATEWAY_UNAVAILABLE, "The payment provider did not answer; try again."
+        ) from exc
+    async with rt.db.unit_of_work() as session:
+        await session.get(Customer, customer_id, with_for_update=True)  # the cap and the default hold under races
+        active = await _active(session, customer_id)
+        if any(method.fingerprint == card.fingerprint for method in active):
+            raise PaymentMethodError.one(PaymentMethodErrorCode.ALREADY_SAVED, "This card is saved already.")
+        if len(active) >= MAX_PAYMENT_METHODS:
+            raise PaymentMethodError.one(
+                PaymentMethodErrorCode.TOO_MANY_PAYMENT_METHODS,
+                f"Save at most {MAX_PAYMENT_METHODS} payment methods; remove one first.",
+            )
+        method_id = uuid.uuid4()
+        method = PaymentMethod(
+            id=method_id,
+            customer_id=customer_id,
+            gateway=gateway.name,
+            token_encrypted=rt.keyring.encrypt(card.gateway_token, context=token_context(method_id)),
+            brand=card.brand.value,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            fingerprint=card.fingerprint,
+            billing_address=billing_address,
+            is_default=make_default or not active,
+        )
+        if method.is_default:
+            _clear_default(session, active)
+        session.add(method)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.PAYMENT_METHOD_ADDED,
+            SecurityEventOutcome.SUCCESS,
+            customer_id=customer_id,
+            detail=f"{method.brand} {method.last4}",
+        )
+    return method
+
+
+async def _active(session: AsyncSession, customer_id: uuid.UUID) -> list[PaymentMethod]:
+    rows = await session.execute(
+        select(PaymentMethod).where(
+            col(PaymentMethod.customer_id) == customer_id, col(PaymentMethod.removed_at).is_(None)
+        )
+    )
+    return list(rows.scalars())
+
+
+def _clear_default(session: AsyncSession, methods: list[PaymentMethod]) -> None:
+    for other in methods:
+        if other.is_default:
+            other.is_default = False
+            session.add(other)
+
+
+async def _owned(session: AsyncSession, customer_id: uuid.UUID, method_id: uuid.UUID | None) -> PaymentMethod:
+    method = await session.get(PaymentMethod, method_id) if method_id else None
+    if method is None or method.customer_id != customer_id or method.removed_at is not None:
+        raise PaymentMethodError.one(PaymentMethodErrorCode.NOT_FOUND, "No such payment method.", "paymentMethodId")
+    return method
+
+
+async def set_default(rt: Runtime, principal: Principal, method_id: uuid.UUID | None) -> PaymentMethod:
+    customer_id = _customer_id(principal)
+    async with rt.db.unit_of_work() as session:
+        await session.get(Customer, customer_id, with_for_update=True)
+        method = await _owned(session, customer_id, method_id)
+        _clear_default(session, [m for m in await _active(session, customer_id) if m.id != method.id])
+        method.is_default = True
+        session.add(method)
+    return method
+
+
+async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id: uuid.UUID | None) -> uuid.UUID:
+    customer_id = _customer_id(principal)
+    async with rt.db.unit_of_work() as session:
+        await session.get(Customer, customer_id, with_for_update=True)
+        method = await _owned(session, customer_id, method_id)
+        sealed = method.token_encrypted
+        method.removed_at, method.token_encrypted, was_default = utcnow(), None, method.is_default
+        method.is_default = False
+        session.add(method)
+        if was_default:
+            newest = (
+                await session.execute(
+                    select(PaymentMethod)
+                    .where(
+                        col(PaymentMethod.customer_id) == customer_id,
+                        col(PaymentMethod.removed_at).is_(None),
+                        col(PaymentMethod.id) != method.id,
+                    )
+                    .order_by(col(PaymentMethod.created_at).desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if newest is not None:
+                newest.is_default = True
+                session.add(newest)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.PAYMENT_METHOD_REMOVED,
+            SecurityEventOutcome.SUCCESS,
+            customer_id=customer_id,
+            detail=f"{method.brand} {method.last4}",
+        )
+    if sealed and rt.gateway is not None:
+        try:
+            await rt.gateway.remove_token(rt.keyring.decrypt(sealed, context=token_context(method.id)))
+        except GatewayError:
+            # Forgotten here already; the gateway's copy is unusable without us. Logged without the token.
+            logger.warning("gateway did not remove a token", extra={"payment_method_id": str(method.id)})
+    return method.id
