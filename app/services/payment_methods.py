@@ -143,7 +143,7 @@ async def add(
             customer_id=customer_id,
             gateway=gateway.name,
             token_encrypted=rt.keyring.encrypt(card.gateway_token, context=token_context(method_id)),
-            brand=card.brand.value,
+            brand=card.brand.name,
             last4=card.last4,
             exp_month=card.exp_month,
             exp_year=card.exp_year,

@@ -150,8 +150,8 @@ async def _receipt_number(session: AsyncSession, invoice: Invoice) -> str:
 async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice: Invoice, note: str) -> None:
     """The attempt succeeded: the invoice and its order are paid (the invoice row is locked)."""
     now = utcnow()
+    payment.receipt_number = await _receipt_number(session, invoice)  # counted before this one succeeds
     payment.status, payment.completed_at = PaymentStatus.SUCCEEDED, now
-    payment.receipt_number = await _receipt_number(session, invoice)
     invoice.amount_paid += payment.amount
     if invoice.amount_paid >= invoice.total:
         invoice.status, invoice.paid_at = InvoiceStatus.PAID, now

@@ -1,0 +1,161 @@
+"""payOrder / payInvoice by card: charged once per idempotency key, declines explained, every attempt kept."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.runtime import Runtime
+from models.payment import Payment
+from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
+from tests.payments.helpers import ORDER_PAYMENTS, PAY_INVOICE, codes, pay_order, save_card
+from tests.support import Api, Caller
+
+
+async def unpaid_order(api: Api, rt: Runtime, email: str, name: str | None = None) -> dict[str, Any]:
+    key = await order_key(rt, f"order system {uuid.uuid4().hex[:8]}")
+    order: dict[str, Any] = (await push(api, key, order_input(name or uuid.uuid4().hex[:8], email)))["order"]
+    return order
+
+
+async def card(api: Api, caller: Caller, gateway_token: str = "tok_visa") -> str:
+    saved = await save_card(api, caller.token, gateway_token)
+    assert saved["userErrors"] == [], saved
+    method_id: str = saved["paymentMethod"]["id"]
+    return method_id
+
+
+async def order_state(api: Api, caller: Caller, order_id: str) -> dict[str, Any]:
+    node: dict[str, Any] = (await api.ok(ORDER_PAYMENTS, {"id": order_id}, token=caller.token))["node"]
+    return node
+
+
+async def test_paying_an_order_by_card_marks_invoice_and_order_paid(api: Api, rt: Runtime, customer: Caller) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    before = await order_state(api, customer, order["id"])
+    assert (before["status"], before["invoice"]["status"]) == ("PENDING_PAYMENT", "OPEN")
+    assert before["invoice"]["amountDue"]["amount"] == order["total"]["amount"]
+
+    paid = await pay_order(api, customer.token, order["id"], "order-1-first", paymentMethodId=await card(api, customer))
+    assert paid["userErrors"] == []
+    assert paid["replayed"] is False
+    payment = paid["payment"]
+    assert (payment["status"], payment["source"], payment["method"]) == ("SUCCEEDED", "CARD", "Visa •••• 4242")
+    assert payment["amount"] == {"amount": order["total"]["amount"], "currencyCode": "EUR"}
+    assert payment["receiptNumber"] == f"R{paid['invoice']['number']}-1"
+    assert payment["receiptUrl"].startswith("http://")
+    assert (paid["invoice"]["status"], paid["invoice"]["amountDue"]["amount"]) == ("PAID", "0.00")
+
+    after = await order_state(api, customer, order["id"])
+    assert after["status"] == "PAID"
+    assert [p["status"] for p in after["payments"]] == ["SUCCEEDED"]
+
+
+async def test_the_same_key_never_charges_twice(api: Api, rt: Runtime, customer: Caller) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    method = await card(api, customer)
+    first = await pay_order(api, customer.token, order["id"], "same-key-123", paymentMethodId=method)
+    again = await pay_order(api, customer.token, order["id"], "same-key-123", paymentMethodId=method)
+    assert again["userErrors"] == []
+    assert again["replayed"] is True
+    assert again["payment"]["id"] == first["payment"]["id"]
+    # The same key for a different request is refused, not silently answered with the old result.
+    other = await pay_order(api, customer.token, order["id"], "same-key-123", useStoreCredit=True)
+    assert codes(other) == ["IDEMPOTENCY_KEY_REUSED"]
+    # A new key for a paid invoice: nothing to pay.
+    fresh = await pay_order(api, customer.token, order["id"], "another-key-123", paymentMethodId=method)
+    assert codes(fresh) == ["ALREADY_PAID"]
+    async with rt.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+async def test_a_decline_carries_the_gateways_reason_and_is_recorded(api: Api, rt: Runtime, customer: Caller) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    declined_card = await card(api, customer, "tok_insufficient_funds")
+    refused = await pay_order(api, customer.token, order["id"], "decline-key-1", paymentMethodId=declined_card)
+    assert codes(refused) == ["PAYMENT_DECLINED"]
+    assert "insufficient" in refused["userErrors"][0]["message"].lower()
+    # The same key gives the same answer without asking the gateway again.
+    assert codes(await pay_order(api, customer.token, order["id"], "decline-key-1", paymentMethodId=declined_card)) == [
+        "PAYMENT_DECLINED"
+    ]
+    other_card = await card(api, customer, "tok_declined")
+    assert codes(await pay_order(api, customer.token, order["id"], "decline-key-2", paymentMethodId=other_card)) == [
+        "PAYMENT_DECLINED"
+    ]
+    good = await pay_order(api, customer.token, order["id"], "decline-key-3", paymentMethodId=await card(api, customer))
+    assert good["payment"]["status"] == "SUCCEEDED"
+
+    state = await order_state(api, customer, order["id"])
+    assert [(p["status"], p["failureCode"]) for p in state["payments"]] == [
+        ("DECLINED", "insufficient_funds"),
+        ("DECLINED", "card_declined"),
+        ("SUCCEEDED", None),
+    ]
+
+
+async def test_a_lost_gateway_answer_is_retried_with_the_same_key(api: Api, rt: Runtime, customer: Caller) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    flaky = await card(api, customer, "tok_network_flaky")
+    lost = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
+    assert codes(lost) == ["GATEWAY_UNAVAILABLE"]
+    assert (await order_state(api, customer, order["id"]))["payments"][0]["status"] == "FAILED"
+    retried = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
+    assert retried["userErrors"] == []
+    assert retried["payment"]["status"] == "SUCCEEDED"
+    state = await order_state(api, customer, order["id"])
+    assert [p["status"] for p in state["payments"]] == ["SUCCEEDED"]  # one attempt, charged once
+    down = await unpaid_order(api, rt, customer.customer.email)
+    broken = await card(api, customer, "tok_network_error")
+    assert codes(await pay_order(api, customer.token, down["id"], "down-key-1", paymentMethodId=broken)) == [
+        "GATEWAY_UNAVAILABLE"
+    ]
+
+
+async def test_pay_invoice_and_what_cannot_be_paid(api: Api, rt: Runtime, customer: Caller) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    invoice_id = (await order_state(api, customer, order["id"]))["invoice"]["id"]
+    method = await card(api, customer)
+    paid = await api.ok(
+        PAY_INVOICE,
+        {"i": {"invoiceId": invoice_id, "paymentMethodId": method, "idempotencyKey": "invoice-key-1"}},
+        token=customer.token,
+    )
+    assert paid["payInvoice"]["invoice"]["status"] == "PAID"
+
+    cancelled = await unpaid_order(api, rt, customer.customer.email)
+    key = await order_key(rt, "cancelling system")
+    await api.ok(UPDATE_STATUS, {"i": {"orderId": cancelled["id"], "status": "CANCELLED"}}, token=key)
+    state = await order_state(api, customer, cancelled["id"])
+    assert state["invoice"]["status"] == "VOID"
+    assert codes(await pay_order(api, customer.token, cancelled["id"], "void-key-1", paymentMethodId=method)) == [
+        "NOT_PAYABLE"
+    ]
+
+
+async def test_bad_payment_input_is_a_typed_error(
+    api: Api, rt: Runtime, customer: Caller, other_customer: Caller
+) -> None:
+    order = await unpaid_order(api, rt, customer.customer.email)
+    method = await card(api, customer)
+    assert codes(await pay_order(api, customer.token, order["id"], "short", paymentMethodId=method)) == ["INVALID"]
+    assert codes(await pay_order(api, customer.token, order["id"], "bad key with spaces", paymentMethodId=method)) == [
+        "INVALID"
+    ]
+    assert codes(await pay_order(api, customer.token, order["id"], "neither-key-1")) == ["REQUIRED"]
+    both = await pay_order(
+        api, customer.token, order["id"], "both-key-123", paymentMethodId=method, useStoreCredit=True
+    )
+    assert codes(both) == ["REQUIRED"]
+    assert codes(await pay_order(api, customer.token, "garbage", "garbage-key-1", paymentMethodId=method)) == [
+        "NOT_FOUND"
+    ]
+    # Somebody else's order, or somebody else's card, reads as not found.
+    assert codes(await pay_order(api, other_customer.token, order["id"], "other-key-123", useStoreCredit=True)) == [
+        "NOT_FOUND"
+    ]
+    theirs = await unpaid_order(api, rt, other_customer.customer.email)
+    assert codes(await pay_order(api, other_customer.token, theirs["id"], "other-key-456", paymentMethodId=method)) == [
+        "NOT_FOUND"
+    ]
+    assert (await order_state(api, other_customer, order["id"])) is None
