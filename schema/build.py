@@ -1,10 +1,19 @@
 """Assemble the schema from the resolver mixins and add the request-level extensions."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -81,6 +90,26 @@ class Schema(strawberry.Schema):
         log_errors(errors, execution_context)
 
 
+class CachedParse(ParserCache):
+    """ParserCache, except that a document that does not parse is left to strawberry's own parse, which
+    reports the syntax error through the usual path (with its code) instead of failing inside this hook."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+def _rules_built_once(limiter: AddValidationRules) -> Any:
+    """The limiter's validation rules as one set of classes for every request: strawberry's limiters build
+    new rule classes per instance, which would make every cached validation miss."""
+    rules = list(limiter.validation_rules)
+    return lambda: AddValidationRules(rules)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (defaults when None: what export-schema prints)."""
     settings = settings or Settings()
@@ -89,9 +118,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         RejectNulCharacters,
         RejectCardNumbers,
         RecheckWebSocketSession,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        _rules_built_once(QueryDepthLimiter(max_depth=settings.max_query_depth)),
+        _rules_built_once(MaxAliasesLimiter(max_alias_count=settings.max_aliases)),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        # Parsed and validated documents are reused: clients send the same few operations over and over.
+        lambda: CachedParse(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
         cost_limit(settings.max_query_cost),
     ]
     if settings.is_production:

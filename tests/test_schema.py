@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from schema.build import build_schema
+from tests.support import Api
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,3 +41,16 @@ def test_contract_names_exist() -> None:
     register_input = sdl[sdl.index("input RegisterInput") :].split("}")[0]
     for field in ("email: String!", "password: String!", "firstName: String", "lastName: String", "phone: String"):
         assert field in register_input
+
+
+async def test_a_repeated_document_is_parsed_and_validated_once(api: Api) -> None:
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    query = "query RepeatedForTheCache { __typename }"
+    await api.ok(query)
+    parsed, validated = _get_parse_cache(512).cache_info(), _get_validate_cache(512).cache_info()
+    for _ in range(3):
+        await api.ok(query)
+    assert _get_parse_cache(512).cache_info().hits == parsed.hits + 3
+    assert _get_validate_cache(512).cache_info().hits == validated.hits + 3
