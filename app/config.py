@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     environment: Environment = "development"
     data_dir: Path = Path("var")
     database_url: str = ""
+    # PostgreSQL connections kept open per process: one request's loaders run several queries at once.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     redis_url: str | None = None
     # Prefix of every Redis key we write, so several deployments can share one Redis.
     redis_prefix: str = "customer-accounts:"

@@ -36,6 +36,12 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
 
 
+def engine_options(settings: Settings) -> dict[str, Any]:
+    if is_sqlite(settings.effective_database_url):
+        return {}
+    return {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -70,7 +76,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
-        return cls(create_engine(settings.effective_database_url))
+        return cls(create_engine(settings.effective_database_url, **engine_options(settings)))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import uuid
 from collections import Counter
@@ -170,6 +171,10 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         await rt.broker.start()
         # Compute the dummy hash now, so the first unknown-account sign-in is not slower than the rest.
         await rt.hasher.verify_dummy("warm-up")
+        # What start-up built (modules, the schema) lives as long as the process: keep it out of the
+        # collector's way, so full collections under load walk only the requests' own objects.
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         if settings.outbox_in_process:
             dispatcher = OutboxDispatcher(

@@ -107,6 +107,17 @@ def test_production_refuses_development_secrets(tmp_path: Path) -> None:
             secret_key=SecretStr("k" * 40),
             encryption_keys=SecretStr("k1:" + "A" * 43 + "="),
         ).with_secrets()
+    real = {
+        "environment": "production",
+        "data_dir": tmp_path,
+        "secret_key": SecretStr("k" * 40),
+        "encryption_keys": SecretStr("k1:" + "A" * 43 + "="),
+        "smtp_url": SecretStr("smtp://mail.example.com"),
+    }
+    with pytest.raises(ConfigurationError, match="sandbox"):
+        Settings(**real, payment_gateway="sandbox").with_secrets()  # type: ignore[arg-type]
+    # Unset, production takes no card payments rather than the test gateway.
+    assert Settings(**real).with_secrets().effective_payment_gateway == "none"  # type: ignore[arg-type]
 
 
 def test_development_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:

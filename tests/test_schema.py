@@ -1,6 +1,7 @@
 """The checked-in schema.graphql is what the code builds; the contract names storefronts use exist."""
 
 from pathlib import Path
+from typing import Any
 
 from schema.build import build_schema
 from tests.support import Api
@@ -47,10 +48,12 @@ async def test_a_repeated_document_is_parsed_and_validated_once(api: Api) -> Non
     from strawberry.extensions.parser_cache import _get_parse_cache
     from strawberry.extensions.validation_cache import _get_validate_cache
 
+    parse_cache: Any = _get_parse_cache(512)
+    validate_cache: Any = _get_validate_cache(512)
     query = "query RepeatedForTheCache { __typename }"
     await api.ok(query)
-    parsed, validated = _get_parse_cache(512).cache_info(), _get_validate_cache(512).cache_info()
+    parsed, validated = parse_cache.cache_info(), validate_cache.cache_info()
     for _ in range(3):
         await api.ok(query)
-    assert _get_parse_cache(512).cache_info().hits == parsed.hits + 3
-    assert _get_validate_cache(512).cache_info().hits == validated.hits + 3
+    assert parse_cache.cache_info().hits == parsed.hits + 3
+    assert validate_cache.cache_info().hits == validated.hits + 3

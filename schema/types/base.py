@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 import strawberry
 from strawberry import relay
 from strawberry.types import Info as StrawberryInfo
+from strawberry.types.nodes import SelectedField
 
 from app.pagination import Page
 from app.services.errors import DomainError
@@ -90,3 +91,22 @@ async def visible_customer(info: Info, customer_id: uuid.UUID | None) -> Any:
         return None
     row = await info.context.loaders.customer.load(customer_id)
     return Customer.from_row(row) if row else None
+
+
+def _flatten(selections: Iterable[Any]) -> list[Any]:
+    """Fields of a selection set, with fragments (named or inline) opened up."""
+    fields: list[Any] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            fields.append(selection)
+        else:
+            fields.extend(_flatten(selection.selections))
+    return fields
+
+
+def selected_names(info: Info, *path: str) -> frozenset[str]:
+    """The field names the query selects under `path` inside the current field (e.g. "edges", "node")."""
+    level = _flatten(child for field in _flatten(info.selected_fields) for child in field.selections)
+    for step in path:
+        level = _flatten(child for field in level if field.name == step for child in field.selections)
+    return frozenset(field.name for field in level)

@@ -19,7 +19,14 @@ from models.order import Shipment as ShipmentRow
 from models.order import TrackingEvent as TrackingEventRow
 from models.payment import Invoice as InvoiceRow
 from models.payment import Payment as PaymentRow
-from schema.types.base import DisplayableError, Info, connection_from_page, encode_global_id, load_nodes
+from schema.types.base import (
+    DisplayableError,
+    Info,
+    connection_from_page,
+    encode_global_id,
+    load_nodes,
+    selected_names,
+)
 from schema.types.money import CurrencyCode, Money
 from schema.types.payment import Invoice, Payment
 
@@ -230,19 +237,28 @@ class Order(relay.Node):
         return [by_id.get(str(row.id)) if row else None for row in rows]
 
 
-async def build_orders(info: Info, rows: list[OrderRow]) -> list[Order]:
-    """Orders with their children, fetched for all of them at once (one batch per relation)."""
+async def _children(loader: Any, ids: list[Any], wanted: bool, empty: Any) -> list[Any]:
+    return await loader.load_many(ids) if wanted else [empty() for _ in ids]
+
+
+async def build_orders(info: Info, rows: list[OrderRow], selected: frozenset[str] | None = None) -> list[Order]:
+    """Orders with their children, fetched for all of them at once: one batch per relation the query
+    selects (`selected`: the Order fields asked for; None fetches every relation)."""
     ids = [row.id for row in rows]
     loaders = info.context.loaders
     if not ids:
         return []
+
+    def wanted(name: str) -> bool:
+        return selected is None or name in selected
+
     lines, timelines, shipments, events, invoices, payments = await asyncio.gather(
-        loaders.order_lines.load_many(ids),
-        loaders.order_timeline.load_many(ids),
-        loaders.order_shipments.load_many(ids),
-        loaders.order_tracking_events.load_many(ids),
-        loaders.order_invoice.load_many(ids),
-        loaders.order_payments.load_many(ids),
+        _children(loaders.order_lines, ids, wanted("lines"), list),
+        _children(loaders.order_timeline, ids, wanted("timeline"), list),
+        _children(loaders.order_shipments, ids, wanted("shipments"), list),
+        _children(loaders.order_tracking_events, ids, wanted("shipments"), list),
+        _children(loaders.order_invoice, ids, wanted("invoice"), lambda: None),
+        _children(loaders.order_payments, ids, wanted("payments"), list),
     )
     return [
         Order.build(*parts) for parts in zip(rows, lines, timelines, shipments, events, invoices, payments, strict=True)
@@ -250,7 +266,8 @@ async def build_orders(info: Info, rows: list[OrderRow]) -> list[Order]:
 
 
 async def orders_connection(info: Info, page: Page[OrderRow]) -> Any:
-    built = {order.id: order for order in await build_orders(info, page.items)}
+    orders = await build_orders(info, page.items, selected_names(info, "edges", "node"))
+    built = {order.id: order for order in orders}
     return connection_from_page(page, lambda row: built[str(row.id)])
 
 

@@ -222,3 +222,17 @@ async def test_order_history_statement_count_does_not_grow_with_orders(api: Api,
     # session, roles, the customer, the page, then one batch each: lines, timeline, shipments, tracking
     # events, invoices, payments
     assert len(fifty) <= 10, fifty
+
+
+async def test_relations_not_asked_for_are_not_read(api: Api, rt: Runtime, customer: Caller) -> None:
+    await push(api, await order_key(rt), order_input("lean", customer.customer.email))
+    with count_statements(rt) as lean:
+        data = await api.ok("{ me { orders { edges { node { number } } } } }", token=customer.token)
+    assert data["me"]["orders"]["edges"] == [{"node": {"number": "#lean"}}]
+    tables = " ".join(lean)
+    for child in ("order_line", "order_status_change", "shipment", "tracking_event", "invoice", "payment"):
+        assert f"FROM {child} " not in tables, child
+    fragment = "{ me { orders { edges { node { ...Parts } } } } } fragment Parts on Order { lines { sku } }"
+    with count_statements(rt) as with_lines:
+        assert (await api.ok(fragment, token=customer.token))["me"]["orders"]["edges"][0]["node"]["lines"]
+    assert len(with_lines) == len(lean) + 1
