@@ -491,10 +491,14 @@ async def customer_orders(
     limit = page_size(first)
     if not principal.can_see_customer(customer_id):
         return build_page([], limit, lambda row: (row.placed_at, row.id), after)
-    statement = select(Order).where(col(Order.customer_id) == customer_id, *_matching(filter))
+    # Read-only rows with the order's columns as attributes: a page is shown, never changed, and rows
+    # cost far less to build than ORM instances.
+    statement = select(Order.__table__).where(  # type: ignore[attr-defined]
+        col(Order.customer_id) == customer_id, *_matching(filter)
+    )
     statement = newest_first(statement, col(Order.placed_at), col(Order.id), after, limit)
     async with rt.db.read() as session:
-        rows = list((await session.execute(statement)).scalars())
+        rows: list[Any] = list((await session.execute(statement)).all())
     return build_page(rows, limit, lambda row: (row.placed_at, row.id), after)
 
 
