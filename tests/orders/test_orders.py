@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 from app.runtime import Runtime
 from tests.orders.helpers import MY_ORDERS, UPDATE_STATUS, order_input, order_key, push
 from tests.orders.test_shipments import ADD_SHIPMENT
@@ -236,3 +238,26 @@ async def test_relations_not_asked_for_are_not_read(api: Api, rt: Runtime, custo
     with count_statements(rt) as with_lines:
         assert (await api.ok(fragment, token=customer.token))["me"]["orders"]["edges"][0]["node"]["lines"]
     assert len(with_lines) == len(lean) + 1
+
+
+async def test_the_leaf_shortcut_answers_exactly_like_graphql_core(
+    api: Api, rt: Runtime, customer: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    from schema.build import build_schema
+    from schema.fast_execution import FAST_LEAF, FastLeafExecutionContext
+
+    order_type = build_schema()._schema.type_map["Order"]
+    assert hasattr(order_type.fields["number"], FAST_LEAF)  # type: ignore[attr-defined]
+    assert not hasattr(order_type.fields["invoice"], FAST_LEAF)  # type: ignore[attr-defined]
+    key = await order_key(rt)
+    await push(api, key, order_input("leaf-1", customer.customer.email, status="PAID"))
+    await push(api, key, order_input("leaf-2", customer.customer.email))
+    query = """{ me { email orders { edges { cursor node { id number status channel placedAt currencyCode
+      isGuestOrder total { amount currencyCode } billingAddress { firstName city countryCode }
+      lines { sku name quantity unitPrice { amount currencyCode } taxRate } shipments { carrier }
+      timeline { fromStatus status note at } invoice { number status } } } } } }"""
+    shortcut = await api.ok(query, token=customer.token)
+    monkeypatch.setattr(FastLeafExecutionContext, "execute_field", StrawberryGraphQLCoreExecutionContext.execute_field)
+    assert await api.ok(query, token=customer.token) == shortcut
