@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.runtime import Runtime
 from app.services.customer_queries import customer_by_email, group_by_code
+from app.services.demo_orders import seed_demo_orders
 from app.services.errors import AccountError, ErrorDetail
 from app.services.products import ProductData, upsert_products
 from app.services.validation import check_new_password, clean_email, email_key
@@ -120,9 +121,10 @@ async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
         await ensure_group(rt, code, name, mode, self_registration)
     await upsert_products(rt, DEMO_PRODUCTS)
     email, first, last, password = DEMO_CUSTOMER
-    await create_account(
+    demo = await create_account(
         rt, email=email, password=password, roles=[Role.CUSTOMER], first_name=first, last_name=last, reason="demo data"
     )
+    await seed_demo_orders(rt, demo.customer.id)
     admin_email, admin_first, admin_last, admin_password = DEMO_ADMIN
     await create_account(
         rt,
