@@ -77,6 +77,7 @@ class PaymentStatus(enum.Enum):
     SUCCEEDED = "SUCCEEDED"
     DECLINED = "DECLINED"
     FAILED = "FAILED"  # the gateway could not be reached; the same idempotency key may be retried
+    REFUNDED = "REFUNDED"  # charged, then given back (the invoice could no longer take it, or the order was cancelled)
 
 
 class Payment(SQLModel, table=True):

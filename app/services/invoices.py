@@ -5,6 +5,7 @@ PAID when the order is paid (online here, or elsewhere as the order system repor
 unpaid order is cancelled. Seller and buyer are copied when it is issued, like the order's addresses.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -17,10 +18,14 @@ from sqlmodel import col
 from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocument, render_invoice, render_receipt
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
+from app.services import store_credit
 from models.base import utcnow
+from models.credit import CreditTransactionReason
 from models.customer import Customer
 from models.order import Order, OrderLine, OrderStatus
-from models.payment import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentStatus
+from models.payment import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentSource, PaymentStatus
+
+logger = logging.getLogger(__name__)
 
 INVOICE_LINK = "invoice"
 RECEIPT_LINK = "receipt"
@@ -103,20 +108,98 @@ async def issue_for(session: AsyncSession, rt: Runtime, order: Order) -> Invoice
     return invoice
 
 
-async def follow_order(session: AsyncSession, order: Order) -> None:
-    """Keep the invoice in step with its order: new totals while open, paid or void with its status."""
+@dataclass(frozen=True)
+class CardRefund:
+    """A card payment to give back at the gateway once the cancellation has committed."""
+
+    payment_id: uuid.UUID
+    charge_id: str
+    amount: int
+
+
+async def follow_order(session: AsyncSession, order: Order) -> list[CardRefund]:
+    """Keep the invoice in step with its order (locked by the caller): its owner always; new totals while
+    nothing is paid or being paid; paid or void with the order's status; and money paid here given back
+    when the order is cancelled or refunded (store credit at once, cards through the returned list)."""
     invoice = (
         await session.execute(select(Invoice).where(col(Invoice.order_id) == order.id).with_for_update())
     ).scalar_one_or_none()
-    if invoice is None or invoice.status is not InvoiceStatus.OPEN:
-        return
-    invoice.total, invoice.currency, invoice.customer_id = order.total, order.currency, order.customer_id
-    if order.status is OrderStatus.CANCELLED:
-        invoice.status = InvoiceStatus.VOID
-    elif order.status is not OrderStatus.PENDING_PAYMENT:
-        # Paid outside this server (the order system says so): nothing is due any more.
-        invoice.status, invoice.amount_paid, invoice.paid_at = InvoiceStatus.PAID, invoice.total, utcnow()
+    if invoice is None:
+        return []
+    if order.customer_id is not None:
+        invoice.customer_id = order.customer_id
+    if invoice.status is InvoiceStatus.OPEN:
+        if invoice.amount_paid == 0 and not await _payment_under_way(session, invoice):
+            invoice.total, invoice.currency = order.total, order.currency
+        if order.status is OrderStatus.CANCELLED:
+            invoice.status = InvoiceStatus.VOID
+        elif order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.REFUNDED):
+            # Paid outside this server (the order system says so): nothing is due any more.
+            invoice.status, invoice.amount_paid, invoice.paid_at = InvoiceStatus.PAID, invoice.total, utcnow()
     session.add(invoice)
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return await _give_back(session, invoice)
+    return []
+
+
+async def _payment_under_way(session: AsyncSession, invoice: Invoice) -> bool:
+    found = await session.execute(
+        select(col(Payment.id)).where(
+            col(Payment.invoice_id) == invoice.id,
+            col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+        )
+    )
+    return found.first() is not None
+
+
+async def _give_back(session: AsyncSession, invoice: Invoice) -> list[CardRefund]:
+    paid = (
+        await session.execute(
+            select(Payment)
+            .where(col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.SUCCEEDED)
+            .with_for_update()
+        )
+    ).scalars()
+    cards: list[CardRefund] = []
+    for payment in paid:
+        if payment.source is PaymentSource.STORE_CREDIT:
+            account = await store_credit.locked_account(session, payment.customer_id, payment.currency)
+            store_credit.post(
+                session,
+                account,
+                payment.amount,
+                CreditTransactionReason.REFUND,
+                reference=f"invoice {invoice.number}",
+                note="order cancelled or refunded",
+            )
+            payment.status = PaymentStatus.REFUNDED
+            session.add(payment)
+        elif payment.gateway_charge_id:
+            cards.append(CardRefund(payment.id, payment.gateway_charge_id, payment.amount))
+    return cards
+
+
+async def refund_cards(rt: Runtime, refunds: list[CardRefund]) -> None:
+    """Refund card payments at the gateway; each one refunded is marked so (the gateway key makes a
+    repeat harmless). A failure is logged for an operator and the payment stays as it was."""
+    for refund in refunds:
+        if rt.gateway is None:
+            logger.error(
+                "a card payment needs a refund but no gateway is configured",
+                extra={"payment_id": str(refund.payment_id)},
+            )
+            continue
+        try:
+            await rt.gateway.refund(refund.charge_id, refund.amount, idempotency_key=f"refund-{refund.payment_id}")
+        except Exception:
+            logger.exception("refund failed; refund it by hand", extra={"payment_id": str(refund.payment_id)})
+            continue
+        async with rt.db.unit_of_work() as session:
+            await session.execute(
+                update(Payment)
+                .where(col(Payment.id) == refund.payment_id, col(Payment.status) == PaymentStatus.SUCCEEDED)
+                .values(status=PaymentStatus.REFUNDED)
+            )
 
 
 def links(rt: Runtime) -> SignedLinks:

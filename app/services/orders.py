@@ -439,7 +439,8 @@ async def update_order_status(
                 "status",
             )
         record_status(session, rt, order, status, (note or "").strip() or None, service_account_id=service_id)
-        await invoices.follow_order(session, order)
+        refunds = await invoices.follow_order(session, order)
+    await invoices.refund_cards(rt, refunds)
     return await read_order(rt, order.id)
 
 

@@ -15,21 +15,17 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.payments.gateway import (
-    GatewayError,
-    GatewayUnavailableError,
-    InvalidTokenError,
-    PaymentDeclinedError,
-)
+from app.payments.gateway import GatewayError, InvalidTokenError, PaymentDeclinedError
 from app.principal import Principal
 from app.runtime import Runtime
-from app.services import store_credit
+from app.services import invoices, store_credit
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.orders import TRANSITIONS, record_status
 from app.services.payment_methods import is_expired, token_context
@@ -41,6 +37,8 @@ from models.payment import Invoice, InvoiceStatus, Payment, PaymentMethod, Payme
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# A card attempt still PENDING after this long lost its request (a crash, a cut connection): retryable.
+STALE_PENDING = timedelta(minutes=2)
 
 
 class PaymentErrorCode(enum.Enum):
@@ -51,6 +49,7 @@ class PaymentErrorCode(enum.Enum):
     NOT_PAYABLE = "NOT_PAYABLE"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PAYMENT_IN_PROGRESS = "PAYMENT_IN_PROGRESS"
+    PAYMENT_UNCONFIRMED = "PAYMENT_UNCONFIRMED"
     PAYMENT_DECLINED = "PAYMENT_DECLINED"
     INSUFFICIENT_CREDIT = "INSUFFICIENT_CREDIT"
     CARD_EXPIRED = "CARD_EXPIRED"
@@ -103,6 +102,8 @@ def _request_hash(invoice: Invoice, request: PayRequest) -> str:
 
 
 def _declined(payment: Payment) -> PaymentError:
+    if payment.status is PaymentStatus.REFUNDED:
+        return PaymentError.one(PaymentErrorCode.NOT_PAYABLE, payment.failure_message or "This payment was refunded.")
     if payment.failure_code == PaymentErrorCode.INSUFFICIENT_CREDIT.value:
         return PaymentError.one(
             PaymentErrorCode.INSUFFICIENT_CREDIT,
@@ -117,17 +118,26 @@ def _declined(payment: Payment) -> PaymentError:
 
 
 async def _invoice(session: AsyncSession, customer_id: uuid.UUID, request: PayRequest) -> Invoice:
-    statement = select(Invoice).with_for_update()
+    """The caller's invoice, locked, with its order locked first (the order every writer locks in:
+    customer, order, invoice, store-credit account)."""
+    statement = select(Invoice)
     if request.invoice_id is not None:
         statement = statement.where(col(Invoice.id) == request.invoice_id)
     elif request.order_id is not None:
         statement = statement.where(col(Invoice.order_id) == request.order_id)
     else:
         raise PaymentError.one(PaymentErrorCode.REQUIRED, "Say what to pay.", "invoiceId")
-    invoice = (await session.execute(statement)).scalar_one_or_none()
-    if invoice is None or invoice.customer_id != customer_id:
+    found = (await session.execute(statement)).scalar_one_or_none()
+    if found is None or found.customer_id != customer_id:
         field = "invoiceId" if request.invoice_id is not None else "orderId"
         raise PaymentError.one(PaymentErrorCode.NOT_FOUND, "No such invoice.", field)
+    return await _lock_invoice(session, found.id, found.order_id)
+
+
+async def _lock_invoice(session: AsyncSession, invoice_id: uuid.UUID, order_id: uuid.UUID) -> Invoice:
+    await session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    invoice = await session.get(Invoice, invoice_id, with_for_update=True, populate_existing=True)
+    assert invoice is not None
     return invoice
 
 
@@ -136,6 +146,16 @@ def _check_payable(invoice: Invoice) -> None:
         raise PaymentError.one(PaymentErrorCode.ALREADY_PAID, "This invoice is paid already.")
     if invoice.status is not InvoiceStatus.OPEN or invoice.total - invoice.amount_paid <= 0:
         raise PaymentError.one(PaymentErrorCode.NOT_PAYABLE, "This invoice cannot be paid (it was voided).")
+
+
+def _can_take(invoice: Invoice, payment: Payment) -> bool:
+    """Whether the payment still fits the invoice: open, same currency, not more than is due (the order
+    may have changed while the card was being charged)."""
+    return (
+        invoice.status is InvoiceStatus.OPEN
+        and invoice.currency == payment.currency
+        and 0 < payment.amount <= invoice.total - invoice.amount_paid
+    )
 
 
 async def _receipt_number(session: AsyncSession, invoice: Invoice) -> str:
@@ -148,7 +168,8 @@ async def _receipt_number(session: AsyncSession, invoice: Invoice) -> str:
 
 
 async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice: Invoice, note: str) -> None:
-    """The attempt succeeded: the invoice and its order are paid (the invoice row is locked)."""
+    """The attempt succeeded: the invoice (and, once fully paid, its order) is paid. The caller holds the
+    order's and the invoice's locks."""
     now = utcnow()
     payment.receipt_number = await _receipt_number(session, invoice)  # counted before this one succeeds
     payment.status, payment.completed_at = PaymentStatus.SUCCEEDED, now
@@ -156,10 +177,18 @@ async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice:
     if invoice.amount_paid >= invoice.total:
         invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
     session.add_all([payment, invoice])
-    order = await session.get(Order, invoice.order_id, with_for_update=True)
+    order = await session.get(Order, invoice.order_id)
     assert order is not None
     if invoice.status is InvoiceStatus.PAID and OrderStatus.PAID in TRANSITIONS[order.status]:
         record_status(session, rt, order, OrderStatus.PAID, note, actor_id=payment.customer_id)
+
+
+def _unsettled(payment: Payment) -> bool:
+    """A card attempt whose outcome is not known: the gateway did not answer, or the request that sent it
+    stopped before recording the answer (still PENDING long after)."""
+    if payment.status is PaymentStatus.FAILED:
+        return True
+    return payment.status is PaymentStatus.PENDING and payment.created_at < utcnow() - STALE_PENDING
 
 
 async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
@@ -188,26 +217,38 @@ async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
                 )
             if existing.status is PaymentStatus.SUCCEEDED:
                 return Paid(existing, invoice, replayed=True)
-            if existing.status is PaymentStatus.DECLINED:
+            if existing.status in (PaymentStatus.DECLINED, PaymentStatus.REFUNDED):
                 raise _declined(existing)
-            if existing.status is PaymentStatus.PENDING:
+            if not _unsettled(existing):
                 raise PaymentError.one(PaymentErrorCode.PAYMENT_IN_PROGRESS, "This payment is being processed.")
-            attempt = existing  # FAILED: the gateway was unreachable; ask it again under the same key
-            attempt.status, attempt.failure_code, attempt.failure_message = PaymentStatus.PENDING, None, None
+            # Ask the gateway again under the same key: it finds a charge that went through, or makes the
+            # one that did not; either way it is settled (or given back if the invoice no longer takes it).
+            attempt = existing
+            attempt.status, attempt.created_at = PaymentStatus.PENDING, utcnow()
+            attempt.failure_code, attempt.failure_message = None, None
             session.add(attempt)
-            _check_payable(invoice)
         else:
             _check_payable(invoice)
-            in_flight = (
-                await session.execute(
-                    select(col(Payment.id)).where(
-                        col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.PENDING
+            earlier = list(
+                (
+                    await session.execute(
+                        select(Payment).where(
+                            col(Payment.invoice_id) == invoice.id,
+                            col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+                        )
                     )
-                )
-            ).first()
-            if in_flight is not None:
+                ).scalars()
+            )
+            if any(not _unsettled(payment) for payment in earlier):
                 raise PaymentError.one(
                     PaymentErrorCode.PAYMENT_IN_PROGRESS, "Another payment of this invoice is being processed."
+                )
+            if earlier:
+                raise PaymentError.one(
+                    PaymentErrorCode.PAYMENT_UNCONFIRMED,
+                    "An earlier payment of this invoice was not confirmed by the payment provider: send it "
+                    f"again with its idempotencyKey ({earlier[0].idempotency_key}) so it is never charged twice.",
+                    "idempotencyKey",
                 )
             attempt, refusal = await _start(session, rt, customer_id, invoice, request, digest)
         if attempt.status is PaymentStatus.SUCCEEDED:
@@ -271,9 +312,12 @@ async def _start(
 
 
 async def _finish(rt: Runtime, payment_id: uuid.UUID, **changes: object) -> Payment:
+    """Record the gateway's answer, unless a concurrent retry of the same attempt recorded one first."""
     async with rt.db.unit_of_work() as session:
         payment = await session.get(Payment, payment_id, with_for_update=True)
         assert payment is not None
+        if payment.status is not PaymentStatus.PENDING:
+            return payment
         for name, value in changes.items():
             setattr(payment, name, value)
         session.add(payment)
@@ -296,8 +340,8 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
             completed_at=utcnow(),
         )
         raise PaymentError.one(PaymentErrorCode.NOT_FOUND, "No such payment method.", "paymentMethodId")
-    token = rt.keyring.decrypt(method.token_encrypted, context=token_context(method.id))
     try:
+        token = rt.keyring.decrypt(method.token_encrypted, context=token_context(method.id))
         charge = await rt.gateway.charge(
             token,
             attempt.amount,
@@ -317,7 +361,9 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
             completed_at=utcnow(),
         )
         raise _declined(declined) from exc
-    except (GatewayUnavailableError, GatewayError) as exc:
+    except Exception as exc:  # unreachable gateway, a timeout, anything: the outcome is unknown
+        if not isinstance(exc, GatewayError):
+            logger.exception("card charge failed unexpectedly", extra={"payment_id": str(attempt.id)})
         await _finish(
             rt,
             attempt.id,
@@ -330,20 +376,21 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
             "The payment provider did not answer. Try again with the same idempotencyKey: you will not be charged twice.",
         ) from exc
     async with rt.db.unit_of_work() as session:
-        payment = await session.get(Payment, attempt.id, with_for_update=True)
-        locked = await session.get(Invoice, attempt.invoice_id, with_for_update=True)
+        locked = await _lock_invoice(session, attempt.invoice_id, attempt.order_id)
+        payment = await session.get(Payment, attempt.id, with_for_update=True, populate_existing=True)
         assert payment is not None
-        assert locked is not None
+        if payment.status is PaymentStatus.SUCCEEDED:  # a concurrent retry of the same attempt settled it
+            return Paid(payment, locked, replayed=True)
         payment.gateway_charge_id = charge.charge_id
-        if locked.status is InvoiceStatus.OPEN:
+        if _can_take(locked, payment):
             await _settle(session, rt, payment, locked, "paid online")
             return Paid(payment, locked, replayed=False)
-        # Paid by other means while the card was being charged: give the money back.
-        payment.status, payment.completed_at = PaymentStatus.FAILED, utcnow()
-        payment.failure_code, payment.failure_message = "already_paid", "The invoice was paid meanwhile; refunded."
+        # Paid by other means, voided or changed while the card was being charged: give the money back.
+        payment.status, payment.completed_at = PaymentStatus.REFUNDED, utcnow()
+        payment.failure_code = "not_payable"
+        payment.failure_message = "The invoice could no longer take this payment; it was refunded."
         session.add(payment)
-    try:
-        await rt.gateway.refund(charge.charge_id, charge.amount, idempotency_key=f"refund-{attempt.id}")
-    except GatewayError:
-        logger.error("refund of a double payment failed; refund it by hand", extra={"payment_id": str(attempt.id)})
-    raise PaymentError.one(PaymentErrorCode.ALREADY_PAID, "This invoice was paid meanwhile; your card was refunded.")
+    await invoices.refund_cards(rt, [invoices.CardRefund(attempt.id, charge.charge_id, charge.amount)])
+    raise PaymentError.one(
+        PaymentErrorCode.ALREADY_PAID, "This invoice could no longer take the payment; your card was refunded."
+    )

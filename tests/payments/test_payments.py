@@ -100,6 +100,10 @@ async def test_a_lost_gateway_answer_is_retried_with_the_same_key(api: Api, rt: 
     lost = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
     assert codes(lost) == ["GATEWAY_UNAVAILABLE"]
     assert (await order_state(api, customer, order["id"]))["payments"][0]["status"] == "FAILED"
+    # Another key cannot start a second charge while the first one's outcome is unknown.
+    other = await pay_order(api, customer.token, order["id"], "flaky-key-2", paymentMethodId=await card(api, customer))
+    assert codes(other) == ["PAYMENT_UNCONFIRMED"]
+    assert "flaky-key-1" in other["userErrors"][0]["message"]
     retried = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
     assert retried["userErrors"] == []
     assert retried["payment"]["status"] == "SUCCEEDED"
@@ -159,3 +163,38 @@ async def test_bad_payment_input_is_a_typed_error(
         "NOT_FOUND"
     ]
     assert (await order_state(api, other_customer, order["id"])) is None
+
+
+async def test_cancelling_a_paid_order_gives_the_money_back(
+    api: Api, rt: Runtime, customer: Caller, admin: Caller
+) -> None:
+    key = await order_key(rt, "refunding system")
+    on_credit = await unpaid_order(api, rt, customer.customer.email)
+    credit = await api.ok(
+        "mutation($i: AdjustStoreCreditInput!) { adjustStoreCredit(input: $i) { userErrors { code } } }",
+        {"i": {"customerId": customer.gid, "amount": "100.00", "note": "welcome credit"}},
+        token=admin.token,
+    )
+    assert credit["adjustStoreCredit"]["userErrors"] == []
+    paid = await pay_order(api, customer.token, on_credit["id"], "credit-key-1", useStoreCredit=True)
+    assert paid["payment"]["status"] == "SUCCEEDED"
+    by_card = await unpaid_order(api, rt, customer.customer.email)
+    assert (
+        await pay_order(api, customer.token, by_card["id"], "card-key-12", paymentMethodId=await card(api, customer))
+    )["payment"]["status"] == "SUCCEEDED"
+
+    await api.ok(UPDATE_STATUS, {"i": {"orderId": on_credit["id"], "status": "CANCELLED"}}, token=key)
+    await api.ok(UPDATE_STATUS, {"i": {"orderId": by_card["id"], "status": "REFUNDED"}}, token=key)
+
+    assert [p["status"] for p in (await order_state(api, customer, on_credit["id"]))["payments"]] == ["REFUNDED"]
+    assert [p["status"] for p in (await order_state(api, customer, by_card["id"]))["payments"]] == ["REFUNDED"]
+    ledger = await api.ok(
+        "{ me { storeCredit { balance { amount } } creditTransactions { edges { node { reason amount { amount } } } } } }",
+        token=customer.token,
+    )
+    assert ledger["me"]["storeCredit"]["balance"]["amount"] == "100.00"
+    assert [edge["node"]["reason"] for edge in ledger["me"]["creditTransactions"]["edges"]] == [
+        "REFUND",
+        "PAYMENT",
+        "ADJUSTMENT",
+    ]  # the card's REFUNDED above is only written once the gateway has refunded it
