@@ -1,5 +1,6 @@
 """payOrder / payInvoice by card: charged once per idempotency key, declines explained, every attempt kept."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from app.runtime import Runtime
 from models.payment import Payment
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
-from tests.payments.helpers import ORDER_PAYMENTS, PAY_INVOICE, codes, pay_order, save_card
+from tests.payments.helpers import ORDER_PAYMENTS, PAY_INVOICE, PAY_ORDER, codes, pay_order, save_card
 from tests.support import Api, Caller
 
 
@@ -198,3 +199,33 @@ async def test_cancelling_a_paid_order_gives_the_money_back(
         "PAYMENT",
         "ADJUSTMENT",
     ]  # the card's REFUNDED above is only written once the gateway has refunded it
+
+
+async def test_paying_while_the_order_is_cancelled_neither_deadlocks_nor_loses_money(
+    api: Api, rt: Runtime, customer: Caller, admin: Caller
+) -> None:
+    key = await order_key(rt, "racing system")
+    await api.ok(
+        "mutation($i: AdjustStoreCreditInput!) { adjustStoreCredit(input: $i) { userErrors { code } } }",
+        {"i": {"customerId": customer.gid, "amount": "1000.00", "note": "for the race"}},
+        token=admin.token,
+    )
+    for round_ in range(4):
+        order = await unpaid_order(api, rt, customer.customer.email)
+        paid, cancelled = await asyncio.gather(
+            api(
+                PAY_ORDER,
+                {"i": {"orderId": order["id"], "idempotencyKey": f"race-key-{round_}", "useStoreCredit": True}},
+                token=customer.token,
+            ),
+            api(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": "CANCELLED"}}, token=key),
+        )
+        assert paid.errors is None, paid.errors
+        assert cancelled.errors is None, cancelled.errors
+        assert cancelled.data["updateOrderStatus"]["userErrors"] == []
+        state = await order_state(api, customer, order["id"])
+        assert state["status"] == "CANCELLED"
+        # Paid first (then given back) or refused because the order was cancelled first: never kept.
+        assert [p["status"] for p in state["payments"]] in ([], ["REFUNDED"]), state
+    balance = await api.ok("{ me { storeCredit { balance { amount } } } }", token=customer.token)
+    assert balance["me"]["storeCredit"]["balance"]["amount"] == "1000.00"
