@@ -20,6 +20,9 @@ CURRENCY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_3 for c in pycountry.curr
 _KNOWN = frozenset(CURRENCY_CODES)
 
 
+MAX_DIGITS = 18  # no amount anyone pays has more digits before the point
+
+
 def is_currency(code: str | None) -> bool:
     return code is not None and code in _KNOWN
 
@@ -33,7 +36,10 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Minor units of an amount; ValueError when it has more decimals than the currency allows."""
+    """Minor units of an amount; ValueError when it has more decimals than the currency allows, or is
+    not a finite amount of a sane size (a huge exponent would build a giant integer first)."""
+    if not amount.is_finite() or amount.adjusted() > MAX_DIGITS:
+        raise ValueError("not an amount")
     scaled = amount.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{currency} has {exponent(currency)} decimal places")

@@ -141,6 +141,8 @@ EXCLUDED_COLUMNS = frozenset(
         "actor_id",  # which staff member acted (the API hides other accounts)
         "decided_by_id",
         "decided_by",  # which administrator decided a credit-limit request
+        "fingerprint",  # the gateway's card fingerprint: matches the card across merchants
+        "gateway_charge_id",  # the gateway's internal reference
         "acknowledged_by_id",
         "service_account_id",  # which integration pushed a change
     }

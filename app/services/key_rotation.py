@@ -13,8 +13,10 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from app.runtime import Runtime
+from models.address import Address
 from models.customer import Customer
 from models.outbox import OutboxMessage, OutboxStatus
+from models.payment import PaymentMethod
 from models.two_factor import TotpCredential
 
 BATCH_SIZE = 200
@@ -40,11 +42,32 @@ def encrypted_columns() -> list[EncryptedColumn]:
             lambda row_id: f"customer.phone:{row_id}",
         ),
         EncryptedColumn(
+            "customer.date_of_birth",
+            Customer,
+            col(Customer.id),
+            col(Customer.date_of_birth_encrypted),
+            lambda row_id: f"customer.date_of_birth:{row_id}",
+        ),
+        EncryptedColumn(
+            "address.phone",
+            Address,
+            col(Address.id),
+            col(Address.phone_encrypted),
+            lambda row_id: f"address.phone:{row_id}",
+        ),
+        EncryptedColumn(
             "totp_credential.secret",
             TotpCredential,
             col(TotpCredential.customer_id),
             col(TotpCredential.secret_encrypted),
             lambda row_id: f"totp:{row_id}",
+        ),
+        EncryptedColumn(
+            "payment_method.token",
+            PaymentMethod,
+            col(PaymentMethod.id),
+            col(PaymentMethod.token_encrypted),
+            lambda row_id: f"payment-method:{row_id}",
         ),
         EncryptedColumn(
             "outbox_message.payload",

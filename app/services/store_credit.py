@@ -33,6 +33,7 @@ from models.customer import Customer
 
 MAX_CREDIT = 10**12  # minor units
 MAX_REASON = 1000
+MAX_NOTE = 500  # the ledger entry's note column
 
 
 class CreditErrorCode(enum.Enum):
@@ -70,12 +71,12 @@ def _currency(rt: Runtime, value: str | None) -> str:
     return currency
 
 
-def _reason(value: str | None, field: str, *, required: bool) -> str | None:
+def _reason(value: str | None, field: str, *, required: bool, limit: int = MAX_REASON) -> str | None:
     text = (value or "").strip()
     if required and not text:
         raise CreditError.one(CreditErrorCode.REQUIRED, "Give a reason.", field)
-    if len(text) > MAX_REASON:
-        raise CreditError.one(CreditErrorCode.TOO_LONG, f"Use at most {MAX_REASON} characters.", field)
+    if len(text) > limit:
+        raise CreditError.one(CreditErrorCode.TOO_LONG, f"Use at most {limit} characters.", field)
     return text or None
 
 
@@ -194,7 +195,7 @@ async def adjust(
         raise PermissionDeniedError()
     code = _currency(rt, currency)
     _amount(amount, "amount", allow_negative=True)
-    reason = _reason(note, "note", required=True)
+    reason = _reason(note, "note", required=True, limit=MAX_NOTE)
     async with rt.db.unit_of_work() as session:
         if await session.get(Customer, customer_id) is None:
             raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")

@@ -81,3 +81,13 @@ async def test_card_numbers_are_refused_in_any_text_field(api: Api, customer: Ca
     assert fine.errors is None
     me = await api.ok("{ me { firstName } }", token=customer.token)
     assert me["me"]["firstName"] == "4242 4242 4242 4241"
+
+
+async def test_the_data_export_names_saved_cards_without_tokens_or_fingerprints(api: Api, customer: Caller) -> None:
+    await save_card(api, customer.token, "tok_visa")
+    export = await api.ok("mutation { exportMyData { dataExport { downloadUrl } } }", token=customer.token)
+    url = export["exportMyData"]["dataExport"]["downloadUrl"]
+    body = (await api.client.get(url)).json()
+    [card] = body["tables"]["payment_method"]
+    assert (card["brand"], card["last4"]) == ("VISA", "4242")
+    assert not {"fingerprint", "token_encrypted", "token"} & set(card)

@@ -301,3 +301,19 @@ async def test_the_same_key_sent_twice_at_once_charges_once(
     assert assert_consistent(data) == -total
     assert len(ledger(data)) == 1
     assert [p["status"] for p in (await order_state(api, customer, order["id"]))["payments"]] == ["SUCCEEDED"]
+
+
+async def test_absurd_amounts_and_overlong_notes_are_typed_errors(api: Api, customer: Caller, admin: Caller) -> None:
+    for amount in ("1E+400000", "1E+19", "-1E+400000"):
+        result = await api.ok(
+            "mutation($i: RequestCreditLimitInput!) { requestCreditLimit(input: $i) { userErrors { code } } }",
+            {"i": {"amount": amount, "reason": "big plans"}},
+            token=customer.token,
+        )
+        assert [e["code"] for e in result["requestCreditLimit"]["userErrors"]] == ["INVALID_AMOUNT"], amount
+    long_note = await api.ok(
+        "mutation($i: AdjustStoreCreditInput!) { adjustStoreCredit(input: $i) { userErrors { field code } } }",
+        {"i": {"customerId": customer.gid, "amount": "5", "note": "n" * 501}},
+        token=admin.token,
+    )
+    assert long_note["adjustStoreCredit"]["userErrors"] == [{"field": ["input", "note"], "code": "TOO_LONG"}]

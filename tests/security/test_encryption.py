@@ -12,6 +12,8 @@ from app.runtime import Runtime
 from app.services.key_rotation import rotate_keys
 from models.customer import ActivationMode
 from tests.accounts.queries import LOGIN, REGISTER
+from tests.orders.helpers import order_input, order_key, push
+from tests.payments.helpers import pay_order, save_card
 from tests.support import Api, Caller, login, make_group
 
 ENABLE = "mutation { enableTotp { secret } }"
@@ -93,6 +95,8 @@ async def test_rotate_keys_re_encrypts_everything_under_the_new_key(
 
     async with rt.db.unit_of_work() as session:
         await session.execute(text("UPDATE customer SET phone_verified_at = CURRENT_TIMESTAMP"))
+    saved = await save_card(api, customer.token, "tok_visa")
+    method_id = saved["paymentMethod"]["id"]
     old = settings.encryption_keys.get_secret_value() if settings.encryption_keys else ""
     rotated = settings.model_copy(update={"encryption_keys": SecretStr(generate_encryption_key("t2") + "," + old)})
     runtime = Runtime.create(rotated)
@@ -100,6 +104,7 @@ async def test_rotate_keys_re_encrypts_everything_under_the_new_key(
         counts = await rotate_keys(runtime, batch_size=1)
         assert counts["customer.phone"] == 1
         assert counts["totp_credential.secret"] == 1
+        assert counts["payment_method.token"] == 1
         assert await rotate_keys(runtime) == dict.fromkeys(counts, 0)  # nothing left to do
         phones = await raw(runtime, "SELECT phone_encrypted FROM customer WHERE phone_encrypted IS NOT NULL")
         secrets_ = await raw(runtime, "SELECT secret_encrypted FROM totp_credential")
@@ -123,3 +128,25 @@ async def test_rotate_keys_re_encrypts_everything_under_the_new_key(
     )
     assert done["completeTwoFactorLogin"]["token"]
     assert await login(api2, "p@example.com", "a fine passphrase")
+    # The saved card's gateway token was re-encrypted too: it still pays.
+    order = (await push(api2, await order_key(rt, "rotation shop"), order_input("rotated", customer.customer.email)))[
+        "order"
+    ]
+    paid = await pay_order(api2, customer.token, order["id"], "rotated-key-1", paymentMethodId=method_id)
+    assert paid["payment"]["status"] == "SUCCEEDED", paid
+
+
+def test_every_encrypted_column_is_rotated() -> None:
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401  (registers every table)
+    from app.services.key_rotation import encrypted_columns
+
+    rotated = {(target.column.table.name, target.column.name) for target in encrypted_columns()}
+    sealed = {
+        (table.name, column.name)
+        for table in SQLModel.metadata.tables.values()
+        for column in table.columns
+        if column.name.endswith("_encrypted")
+    }
+    assert sealed <= rotated, sealed - rotated
