@@ -4,6 +4,7 @@ PostgreSQL cannot store U+0000 in text, and no legitimate input needs it; withou
 any string argument would surface as a database error deep inside a service.
 """
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from graphql import (
     ObjectValueNode,
     StringValueNode,
     ValueNode,
+    VariableDefinitionNode,
     visit,
 )
 from graphql.language import Visitor
@@ -62,15 +64,22 @@ CARD_MESSAGE = (
     "Text must not contain a card number: cards are entered in the payment provider's form, "
     "which gives you a token to send instead."
 )
-# Carrier-issued identifiers: long digit runs that are not cards (FedEx numbers are 12-15 digits).
-CARD_CHECK_EXEMPT = frozenset({"trackingNumber"})
+# Fields that hold other systems' identifiers, where long digit runs are normal (FedEx tracking numbers,
+# EAN barcodes as SKUs, numeric order numbers and keys, phone numbers written 0049…): ~10 % of random
+# 13-19 digit strings pass Luhn, so checking them would refuse real orders. Nobody types a card there.
+CARD_CHECK_EXEMPT = frozenset({"trackingNumber", "externalId", "number", "sku", "idempotencyKey", "phone"})
+UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$")
+
+
+def _card_in_text(text: str) -> bool:
+    return not UUID_TEXT.match(text) and looks_like_card_number(text)
 
 
 def _has_card_number(value: Any, name: str | None = None) -> bool:
     if name in CARD_CHECK_EXEMPT:
         return False
     if isinstance(value, str):
-        return looks_like_card_number(value)
+        return _card_in_text(value)
     if isinstance(value, dict):
         return any(_has_card_number(item, str(key)) for key, item in value.items())
     if isinstance(value, list):
@@ -82,7 +91,7 @@ def _literal_has_card_number(node: ValueNode, name: str | None) -> bool:
     if name in CARD_CHECK_EXEMPT:
         return False
     if isinstance(node, StringValueNode):
-        return looks_like_card_number(node.value)
+        return _card_in_text(node.value)
     if isinstance(node, ObjectValueNode):
         return any(_literal_has_card_number(item.value, item.name.value) for item in node.fields)
     if isinstance(node, ListValueNode):
@@ -99,10 +108,15 @@ class _CardScan(Visitor):
         if _literal_has_card_number(node.value, node.name.value):
             self.found = True
 
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        # A default value is input too: `($c: String = "4242…")` must not slip past.
+        if node.default_value is not None and _literal_has_card_number(node.default_value, node.variable.name.value):
+            self.found = True
+
 
 class RejectCardNumbers(SchemaExtension):
     """Nothing that looks like a card number (13-19 digits passing Luhn) is accepted in any text input,
-    so none is ever stored or logged; the one exemption is carriers' tracking numbers."""
+    so none is ever stored or logged; the exemptions are identifier fields (CARD_CHECK_EXEMPT) and UUIDs."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

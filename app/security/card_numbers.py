@@ -1,8 +1,9 @@
 """Spotting a payment card number (PAN) in free text, so that it is never stored.
 
 The text is NFKC-normalised first (fullwidth digits become ASCII ones, non-breaking spaces plain spaces);
-any Unicode decimal digit counts. A *run* is a maximal sequence of digits in which single spaces or
-dashes may separate groups, as people type "4242 4242 4242 4242" or "4242-4242-4242-4242". The text
+any Unicode decimal digit counts. A *run* is a maximal sequence of digits in which up to three
+separator characters (spaces, tabs, line breaks, dashes, dots, slashes, underscores) may separate
+groups, as people type "4242 4242 4242 4242", "4242-4242-4242-4242" or "4242.4242 / 4242.4242". The text
 looks like a card number when some run has 13 to 19 digits and passes the Luhn check, except that
 
 - a run of more than 19 digits is not one (order or account numbers, IBAN-like strings);
@@ -18,7 +19,8 @@ MIN_DIGITS = 13
 MAX_DIGITS = 19
 # Hyphen-minus, hyphen (NFKC's form of the non-breaking hyphen), figure dash, en dash, minus sign.
 _DASHES = frozenset("-\u2010\u2012\u2013\u2212")
-_SEPARATORS = _DASHES | {" "}
+_SEPARATORS = _DASHES | set(" \t\r\n./_")
+MAX_SEPARATORS = 3  # between two groups
 
 
 def luhn_valid(digits: str) -> bool:
@@ -31,7 +33,7 @@ def luhn_valid(digits: str) -> bool:
 def looks_like_card_number(text: str) -> bool:
     run: list[int] = []  # the current run's digits, up to MAX_DIGITS + 1 (beyond that it cannot qualify)
     count = 0
-    after_separator = False
+    separators = 0  # separator characters since the last digit
     blocked = False  # the run started right after "+" or an ASCII letter
     previous = ""
     for char in unicodedata.normalize("NFKC", text):
@@ -41,15 +43,15 @@ def looks_like_card_number(text: str) -> bool:
             if count <= MAX_DIGITS:
                 run.append(unicodedata.decimal(char))
             count += 1
-            after_separator = False
-        elif char in _SEPARATORS and count and not after_separator:
-            after_separator = True
+            separators = 0
+        elif char in _SEPARATORS and count and separators < MAX_SEPARATORS:
+            separators += 1
         else:
             # A letter right after the last digit blocks the run; after a separator it does not.
-            ends_in_letter = not after_separator and _is_ascii_letter(char)
+            ends_in_letter = not separators and _is_ascii_letter(char)
             if count and not blocked and not ends_in_letter and _qualifies(run, count):
                 return True
-            run, count, after_separator = [], 0, False
+            run, count, separators = [], 0, 0
         previous = char
     return bool(count) and not blocked and _qualifies(run, count)
 

@@ -91,3 +91,25 @@ async def test_the_data_export_names_saved_cards_without_tokens_or_fingerprints(
     [card] = body["tables"]["payment_method"]
     assert (card["brand"], card["last4"]) == ("VISA", "4242")
     assert not {"fingerprint", "token_encrypted", "token"} & set(card)
+
+
+async def test_the_card_guard_sees_defaults_and_spares_identifiers(api: Api, rt: Runtime, customer: Caller) -> None:
+    sneaky = await api(
+        'mutation($c: String = "4242.4242.4242.4242") { updateProfile(input: {company: $c}) { userErrors { code } } }',
+        token=customer.token,
+    )
+    assert sneaky.error_codes == ["BAD_USER_INPUT"]
+    # Identifiers that happen to pass Luhn are not cards: a UUID key, an EAN-13 SKU, a numeric order number.
+    from tests.orders.helpers import order_input, order_key, push
+    from tests.payments.helpers import pay_order
+
+    key = await order_key(rt)
+    line = {"sku": "4006381333931", "name": "Pen", "quantity": 4, "unitPrice": "2.00"}
+    order = await push(
+        api, key, order_input("4242424242424242", customer.customer.email, number="4242424242424242", lines=[line])
+    )
+    assert order["userErrors"] == [], order
+    paid = await pay_order(
+        api, customer.token, order["order"]["id"], "14997785-0026-4517-b0cc-27d4e9401eaf", useStoreCredit=True
+    )
+    assert [error["code"] for error in paid["userErrors"]] == ["INSUFFICIENT_CREDIT"]  # reached the service
