@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit
+from app.services import audit, payment_methods
 from app.services.customer_queries import display_name
 from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
@@ -63,7 +63,7 @@ def _anonymised_address(address: dict[str, Any] | None) -> dict[str, Any] | None
 
 async def _anonymise(
     session: AsyncSession, customer: Customer, meta: RequestMeta, actor_id: uuid.UUID | None, reason: str | None = None
-) -> None:
+) -> list[tuple[uuid.UUID, str]]:
     now = utcnow()
     placeholder = f"deleted-{customer.id.hex}@invalid"
     for model in OWNED_ROWS:
@@ -83,6 +83,16 @@ async def _anonymise(
         country = (order_countries.get(invoice.order_id) or {}).get("countryCode")
         invoice.buyer = {"name": "Deleted customer", "address_lines": [country] if country else [], "email": None}
         session.add(invoice)
+    sealed = [
+        (row.id, row.token_encrypted)
+        for row in (
+            await session.execute(
+                select(col(PaymentMethod.id), col(PaymentMethod.token_encrypted)).where(
+                    col(PaymentMethod.customer_id) == customer.id, col(PaymentMethod.token_encrypted).is_not(None)
+                )
+            )
+        ).all()
+    ]
     await session.execute(
         update(PaymentMethod)
         .where(col(PaymentMethod.customer_id) == customer.id)
@@ -116,6 +126,7 @@ async def _anonymise(
     audit.record(
         session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=reason
     )
+    return sealed  # saved cards to remove at the gateway once this commits
 
 
 def _farewell(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
@@ -154,7 +165,8 @@ async def delete_own_account(
         customer = await session.get(Customer, customer_id)
         assert customer is not None
         _farewell(session, rt, customer)
-        await _anonymise(session, customer, meta, None)
+        cards = await _anonymise(session, customer, meta, None)
+    await payment_methods.forget_all_at_gateway(rt, cards)
 
 
 async def delete_customer(
@@ -181,8 +193,9 @@ async def delete_customer(
                 AccountErrorCode.ACCOUNT_DELETED, "This account is already deleted.", ("customerId",)
             )
         _farewell(session, rt, customer)
-        await _anonymise(session, customer, meta, actor_id)
+        cards = await _anonymise(session, customer, meta, actor_id)
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=why
         )
+    await payment_methods.forget_all_at_gateway(rt, cards)
     return customer.id

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.payments.gateway import GatewayError, GatewayUnavailableError, InvalidTokenError, PaymentDeclinedError
+from app.payments.gateway import (
+    GatewayError,
+    GatewayUnavailableError,
+    InvalidTokenError,
+    PaymentDeclinedError,
+    SavedCard,
+)
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import audit
@@ -123,10 +129,36 @@ async def add(
             else PaymentMethodErrorCode.CARD_DECLINED
         )
         raise PaymentMethodError.one(code, exc.message, "gatewayToken") from exc
-    except GatewayUnavailableError as exc:
+    except (GatewayUnavailableError, GatewayError) as exc:
         raise PaymentMethodError.one(
             PaymentMethodErrorCode.GATEWAY_UNAVAILABLE, "The payment provider did not answer; try again."
         ) from exc
+    try:
+        return await _save(rt, meta, customer_id, gateway.name, card, billing_address, make_default)
+    except PaymentMethodError:
+        await _forget_at_gateway(rt, card.gateway_token, None)  # refused: the new token must not linger
+        raise
+
+
+async def _forget_at_gateway(rt: Runtime, gateway_token: str, method_id: uuid.UUID | None) -> None:
+    if rt.gateway is None:
+        return
+    try:
+        await rt.gateway.remove_token(gateway_token)
+    except GatewayError:
+        # Forgotten here already; the gateway's copy is unusable without us. Logged without the token.
+        logger.warning("gateway did not remove a token", extra={"payment_method_id": str(method_id)})
+
+
+async def _save(
+    rt: Runtime,
+    meta: RequestMeta,
+    customer_id: uuid.UUID,
+    gateway_name: str,
+    card: SavedCard,
+    billing_address: dict[str, Any] | None,
+    make_default: bool,
+) -> PaymentMethod:
     async with rt.db.unit_of_work() as session:
         await session.get(Customer, customer_id, with_for_update=True)  # the cap and the default hold under races
         active = await _active(session, customer_id)
@@ -141,7 +173,7 @@ async def add(
         method = PaymentMethod(
             id=method_id,
             customer_id=customer_id,
-            gateway=gateway.name,
+            gateway=gateway_name,
             token_encrypted=rt.keyring.encrypt(card.gateway_token, context=token_context(method_id)),
             brand=card.brand.name,
             last4=card.last4,
@@ -232,10 +264,17 @@ async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id
             customer_id=customer_id,
             detail=f"{method.brand} {method.last4}",
         )
-    if sealed and rt.gateway is not None:
-        try:
-            await rt.gateway.remove_token(rt.keyring.decrypt(sealed, context=token_context(method.id)))
-        except GatewayError:
-            # Forgotten here already; the gateway's copy is unusable without us. Logged without the token.
-            logger.warning("gateway did not remove a token", extra={"payment_method_id": str(method.id)})
+    if sealed:
+        await _forget_at_gateway(rt, rt.keyring.decrypt(sealed, context=token_context(method.id)), method.id)
     return method.id
+
+
+async def forget_all_at_gateway(rt: Runtime, sealed_tokens: list[tuple[uuid.UUID, str]]) -> None:
+    """Remove deleted customers' cards at the gateway (after the deletion committed)."""
+    for method_id, sealed in sealed_tokens:
+        try:
+            token = rt.keyring.decrypt(sealed, context=token_context(method_id))
+        except Exception:
+            logger.warning("a saved card's token could not be opened", extra={"payment_method_id": str(method_id)})
+            continue
+        await _forget_at_gateway(rt, token, method_id)

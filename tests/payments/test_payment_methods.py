@@ -113,3 +113,28 @@ async def test_the_card_guard_sees_defaults_and_spares_identifiers(api: Api, rt:
         api, customer.token, order["order"]["id"], "14997785-0026-4517-b0cc-27d4e9401eaf", useStoreCredit=True
     )
     assert [error["code"] for error in paid["userErrors"]] == ["INSUFFICIENT_CREDIT"]  # reached the service
+
+
+async def test_deleting_the_account_removes_its_cards_at_the_gateway(api: Api, rt: Runtime, customer: Caller) -> None:
+    import pytest
+
+    from app.payments.gateway import InvalidTokenError
+    from app.services.payment_methods import token_context
+
+    await save_card(api, customer.token, "tok_visa")
+    async with rt.db.read() as session:
+        row = (await session.execute(select(PaymentMethod))).scalar_one()
+    assert row.token_encrypted is not None
+    token = rt.keyring.decrypt(row.token_encrypted, context=token_context(row.id))
+    deleted = await api.ok(
+        "mutation($i: DeleteAccountInput!) { deleteAccount(input: $i) { userErrors { code } } }",
+        {"i": {"password": customer.password}},
+        token=customer.token,
+    )
+    assert deleted["deleteAccount"]["userErrors"] == []
+    assert rt.gateway is not None
+    with pytest.raises(InvalidTokenError):
+        await rt.gateway.charge(token, 100, "EUR", idempotency_key="after-deletion", description="x")
+    async with rt.db.read() as session:
+        gone = (await session.execute(select(PaymentMethod))).scalar_one()
+    assert (gone.token_encrypted, gone.billing_address, gone.removed_at is not None) == (None, None, True)
