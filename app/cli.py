@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from app.jobs import run_anomaly_scans
     from app.mail import mail_sender_from_settings
-    from app.outbox import OutboxDispatcher
+    from app.outbox import MAIL_AND_SMS, OutboxDispatcher
     from app.sms import sms_provider_from_settings
 
     async def job(rt: Runtime) -> int:
@@ -87,6 +87,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             mail_sender_from_settings(settings),
             sms_provider_from_settings(settings),
             rt.broker,
+            # Without Redis this process could publish events to nobody: the servers deliver those.
+            channels=None if rt.broker.reaches_other_processes else MAIL_AND_SMS,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     outbox_in_process: bool = True
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 15
+    outbox_retention_days: int = Field(default=7, ge=1)
 
     default_customer_group: str = "shop"
     session_idle_timeout_minutes: int = Field(default=14 * 24 * 60, ge=1)

@@ -79,6 +79,10 @@ class Broker(ABC):
         """Subscribers of `topic` in this process (tests wait for theirs before publishing)."""
         return self.hub.subscriber_count(topic)
 
+    @property
+    def reaches_other_processes(self) -> bool:
+        return False
+
 
 class InMemoryBroker(Broker):
     async def publish(self, topics: Sequence[str], message: Message) -> None:
@@ -87,6 +91,10 @@ class InMemoryBroker(Broker):
 
 class RedisBroker(Broker):
     """Publishes to one Redis channel; a listener task in each process hands what arrives to its hub."""
+
+    @property
+    def reaches_other_processes(self) -> bool:
+        return True
 
     def __init__(self, redis: Any, channel: str) -> None:
         super().__init__()

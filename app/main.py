@@ -34,7 +34,7 @@ from app.jobs import run_anomaly_scans
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
-from app.outbox import OutboxDispatcher
+from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.network import TrustedProxies
@@ -176,7 +176,12 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         gc.collect()
         gc.freeze()
         stop = asyncio.Event()
-        if settings.outbox_in_process:
+        # The server delivers its outbox itself unless a separate worker does; even then it publishes
+        # subscription events when there is no Redis, since only it can reach its own subscribers.
+        in_process = settings.outbox_in_process
+        events_only = not in_process and not rt.broker.reaches_other_processes
+        if in_process or events_only:
+            channels = EVENTS_ONLY if events_only else None
             dispatcher = OutboxDispatcher(
                 settings,
                 rt.db,
@@ -184,10 +189,12 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 mail_sender_from_settings(settings),
                 sms_provider_from_settings(settings),
                 rt.broker,
+                channels=channels,
             )
             rt.db.on_outbox_commit = dispatcher.wake.set
             state.dispatcher = dispatcher
             state.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        if settings.outbox_in_process:
             # The server is its own worker: it runs the scheduled jobs too.
             state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
         logger.info("customer-accounts started", extra={"environment": settings.environment})

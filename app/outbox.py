@@ -11,10 +11,10 @@ import json
 import logging
 import random
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 3600
 BATCH_SIZE = 20
+PRUNE_EVERY = timedelta(hours=1)
+MAIL_AND_SMS = frozenset({OutboxChannel.EMAIL, OutboxChannel.SMS})
+EVENTS_ONLY = frozenset({OutboxChannel.EVENT})
 
 
 def _payload_context(message_id: uuid.UUID) -> str:
@@ -95,9 +98,14 @@ class OutboxDispatcher:
         mailer: MailSender,
         sms: SmsProvider,
         broker: Broker,
+        channels: frozenset[OutboxChannel] | None = None,
     ) -> None:
         self._settings = settings
         self._broker = broker
+        # Which messages this dispatcher delivers: a worker without Redis leaves events to the servers,
+        # whose subscribers only an in-process publish can reach.
+        self._channels = channels or frozenset(OutboxChannel)
+        self._pruned_at: datetime | None = None
         self._db = db
         self._keyring = keyring
         self._mailer = mailer
@@ -105,9 +113,10 @@ class OutboxDispatcher:
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        logger.info("outbox dispatcher started")
+        logger.info("outbox dispatcher started", extra={"channels": sorted(c.value for c in self._channels)})
         while not stop.is_set():
             try:
+                await self._prune_now_and_then()
                 delivered = await self.deliver_due()
             except Exception:
                 logger.exception("outbox dispatch round failed")
@@ -128,6 +137,7 @@ class OutboxDispatcher:
                 select(col(OutboxMessage.id))
                 .where(
                     col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.channel).in_(self._channels),
                     col(OutboxMessage.next_attempt_at) <= now,
                     or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
                 )
@@ -142,6 +152,23 @@ class OutboxDispatcher:
                 await self._deliver(message)
                 delivered += 1
         return delivered
+
+    async def _prune_now_and_then(self) -> None:
+        now = utcnow()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        await self.prune(now - timedelta(days=self._settings.outbox_retention_days))
+
+    async def prune(self, before: datetime) -> int:
+        """Forget delivered messages sent before `before` (their payload is already gone)."""
+        async with self._db.unit_of_work() as session:
+            result = await session.execute(
+                delete(OutboxMessage).where(
+                    col(OutboxMessage.status) == OutboxStatus.SENT, col(OutboxMessage.sent_at) < before
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _claim(self, message_id: uuid.UUID) -> OutboxMessage | None:
         now = utcnow()

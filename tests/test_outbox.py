@@ -158,3 +158,42 @@ async def test_file_backend_writes_eml_files(tmp_path: Path) -> None:
     assert b"Subject: Activate your account" in content
     assert b"text/html" in content
     assert b"text/plain" in content
+
+
+async def test_a_dispatcher_delivers_only_its_channels_and_prunes_what_was_sent(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from app.outbox import EVENTS_ONLY, MAIL_AND_SMS, enqueue_event
+    from models.outbox import OutboxChannel
+
+    await queue(runtime, "kept-for-the-mailer@example.com")
+    async with runtime.db.unit_of_work() as session:
+        enqueue_event(session, runtime.keyring, "test.event", ["t"], {"n": 1})
+    received = []
+    async with runtime.broker.subscribe("t") as subscription:
+        events = OutboxDispatcher(
+            runtime.settings,
+            runtime.db,
+            runtime.keyring,
+            smtp(runtime.settings),
+            FileSms(Path("/x")),
+            runtime.broker,
+            channels=EVENTS_ONLY,
+        )
+        assert await events.deliver_due() == 1
+        received.append(subscription.get_nowait())
+    assert received == [{"n": 1}]
+    left = {(row.channel, row.status) for row in await rows(runtime)}
+    assert left == {(OutboxChannel.EVENT, OutboxStatus.SENT), (OutboxChannel.EMAIL, OutboxStatus.PENDING)}
+    mail = OutboxDispatcher(
+        runtime.settings,
+        runtime.db,
+        runtime.keyring,
+        smtp(runtime.settings),
+        FileSms(Path("/x")),
+        runtime.broker,
+        channels=MAIL_AND_SMS,
+    )
+    assert await mail.prune(utcnow() - timedelta(days=1)) == 0  # too recent to forget
+    assert await mail.prune(utcnow() + timedelta(seconds=1)) == 1
+    assert {row.channel for row in await rows(runtime)} == {OutboxChannel.EMAIL}

@@ -14,7 +14,7 @@ from sqlmodel import col
 from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Role
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from tests.live import GraphQLSocket, LiveServer, graphql_socket, live_server
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.support import Api, login, make_customer
@@ -180,3 +180,36 @@ async def test_a_change_made_through_one_process_reaches_a_subscriber_of_another
             assert await owner.nothing_within(0.3)  # delivered once, whichever process published it
         await api_first.client.aclose()
         await api_second.client.aclose()
+
+
+async def test_with_a_separate_mail_worker_the_server_still_publishes_its_events(
+    settings: Settings, setup_rt: Runtime
+) -> None:
+    with live_server(settings.model_copy(update={"outbox_in_process": False})) as server:
+        api = await http_api(server)
+        owner_id, owner_email, owner_token = await signed_in(api, setup_rt)
+        key = await order_key(setup_rt)
+        order = (await push(api, key, order_input("sub-6", owner_email)))["order"]
+        await outbox_drained_of_events(setup_rt)
+        async with graphql_socket(server, owner_token) as owner:
+            await owner.subscribe(WATCH, {})
+            await server.wait_for_subscriber(f"customer-orders:{owner_id}")
+            await set_status(api, key, order["id"], "PAID")
+            assert event(await owner.receive())["status"] == "PAID"
+        await api.client.aclose()
+
+
+async def outbox_drained_of_events(rt: Runtime, timeout: float = 10.0) -> None:
+    """Like outbox_drained, for a server that leaves mail to a worker nobody runs here."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with rt.db.read() as session:
+            pending = await session.scalar(
+                select(func.count()).where(
+                    col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.channel) == OutboxChannel.EVENT
+                )
+            )
+        if not pending:
+            return
+        assert time.monotonic() < deadline, "the events were not published"
+        await asyncio.sleep(0.05)

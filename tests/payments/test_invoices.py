@@ -133,3 +133,22 @@ def _node_id(global_id: str) -> str:
     from strawberry import relay
 
     return relay.GlobalID.from_id(global_id).node_id
+
+
+async def test_a_guest_orders_invoice_follows_the_order_to_its_account(api: Api, rt: Runtime) -> None:
+    from tests.support import login, make_customer
+
+    key = await order_key(rt)
+    email = f"guest-{uuid.uuid4().hex[:8]}@example.com"
+    value = order_input("guest-inv", email, status="PAID")
+    await push(api, key, value)
+    row = await make_customer(rt, email_address=email)  # registers and confirms the address later
+    token = await login(api, email, "a perfectly fine passphrase")
+    order = (await push(api, key, value))["order"]  # sent again: now matched to the account
+    assert order["isGuestOrder"] is False
+    invoice = (await api.ok(ORDER_PAYMENTS, {"id": order["id"]}, token=token))["node"]["invoice"]
+    found = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Invoice { number } } }", {"id": invoice["id"]}, token=token
+    )
+    assert found["node"] == {"number": invoice["number"]}
+    assert row.email == email
