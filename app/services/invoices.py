@@ -91,11 +91,12 @@ async def issue_for(session: AsyncSession, rt: Runtime, order: Order) -> Invoice
     customer = await session.get(Customer, order.customer_id) if order.customer_id else None
     now = utcnow()
     paid = order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
+    unpaid = InvoiceStatus.VOID if order.status is OrderStatus.CANCELLED else InvoiceStatus.OPEN
     invoice = Invoice(
         number=await _next_number(session, now.year),
         order_id=order.id,
         customer_id=order.customer_id,
-        status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
+        status=InvoiceStatus.PAID if paid else unpaid,
         currency=order.currency,
         total=order.total,
         amount_paid=order.total if paid else 0,
