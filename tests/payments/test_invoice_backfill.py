@@ -45,7 +45,12 @@ async def test_orders_from_before_invoices_get_them_in_order(tmp_path: Path) -> 
                     )
                 )
             ).all()
-            sequences = dict((await connection.execute(text("SELECT year, last_number FROM invoice_sequence"))).all())
+            sequences: dict[int, int] = {
+                year: number
+                for year, number in (
+                    await connection.execute(text("SELECT year, last_number FROM invoice_sequence"))
+                ).all()
+            }
     finally:
         await engine.dispose()
     assert [(order, invoice, status, paid) for order, invoice, status, paid, _ in found] == [
