@@ -90,7 +90,9 @@ def _buyer(order: Any, customer: Any) -> dict[str, Any]:
 BATCH = 5000
 
 
-def _invoice_row(order: Any, last: dict[int, int], seller: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _invoice_row(
+    order: Any, customer: Any, last: dict[int, int], seller: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     placed = order.placed_at or now
     last[placed.year] = last.get(placed.year, 0) + 1
     paid = order.status not in ("PENDING_PAYMENT", "CANCELLED")
@@ -104,7 +106,7 @@ def _invoice_row(order: Any, last: dict[int, int], seller: dict[str, Any], now: 
         "total": order.total,
         "amount_paid": order.total if paid else 0,
         "seller": seller,
-        "buyer": _buyer(order, order if order.email else None),
+        "buyer": _buyer(order, customer),
         "issued_at": placed,
         "paid_at": placed if paid else None,
     }
@@ -116,18 +118,29 @@ def upgrade() -> None:
     last = {row.year: row.last_number for row in bind.execute(sa.select(sequences)).all()}
     known = set(last)
     now = datetime.now(UTC)
-    statement = (
-        sa.select(orders, customers.c.email, customers.c.first_name, customers.c.last_name)
-        .select_from(orders.outerjoin(customers, customers.c.id == orders.c.customer_id))
-        .where(~sa.exists().where(invoices.c.order_id == orders.c.id))
-        .order_by(orders.c.placed_at, orders.c.id)
-        .limit(BATCH)
-    )
-    while True:  # each batch's orders get invoices, so the next SELECT starts after them
+    # Walk the orders in placement order by keyset over a temporary index, one index range per batch;
+    # which of them already have an invoice (none, unless this ran before) is one lookup per batch.
+    op.create_index("ix_customer_order_backfill", "customer_order", ["placed_at", "id"])
+    page = sa.select(orders).order_by(orders.c.placed_at, orders.c.id).limit(BATCH)
+    after: tuple[Any, Any] | None = None
+    while True:
+        statement = page if after is None else page.where(sa.tuple_(orders.c.placed_at, orders.c.id) > after)
         batch = bind.execute(statement).all()
         if not batch:
             break
-        bind.execute(sa.insert(invoices), [_invoice_row(order, last, seller, now) for order in batch])
+        after = (batch[-1].placed_at, batch[-1].id)
+        ids = [order.id for order in batch]
+        issued = set(bind.execute(sa.select(invoices.c.order_id).where(invoices.c.order_id.in_(ids))).scalars())
+        owners = [order.customer_id for order in batch if order.customer_id is not None]
+        people = {row.id: row for row in bind.execute(sa.select(customers).where(customers.c.id.in_(owners))).all()}
+        rows = [
+            _invoice_row(order, people.get(order.customer_id), last, seller, now)
+            for order in batch
+            if order.id not in issued
+        ]
+        if rows:
+            bind.execute(sa.insert(invoices), rows)
+    op.drop_index("ix_customer_order_backfill", "customer_order")
     for year, number in last.items():
         if year in known:
             bind.execute(sa.update(sequences).where(sequences.c.year == year).values(last_number=number))
