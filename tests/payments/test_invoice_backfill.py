@@ -45,12 +45,8 @@ async def test_orders_from_before_invoices_get_them_in_order(tmp_path: Path) -> 
                     )
                 )
             ).all()
-            sequences: dict[int, int] = {
-                year: number
-                for year, number in (
-                    await connection.execute(text("SELECT year, last_number FROM invoice_sequence"))
-                ).all()
-            }
+            rows = (await connection.execute(text("SELECT year, last_number FROM invoice_sequence"))).all()
+            sequences: dict[int, int] = {row[0]: row[1] for row in rows}
     finally:
         await engine.dispose()
     assert [(order, invoice, status, paid) for order, invoice, status, paid, _ in found] == [
