@@ -1,11 +1,14 @@
 """Saved payment methods and paying orders and invoices (the signed-in customer)."""
 
+from datetime import datetime
+
 import strawberry
 
-from app.services import payment_methods, payments
+from app.services import payment_methods, payment_stats, payments
 from app.services.payment_methods import PaymentMethodError
 from app.services.payments import PaymentError, PaymentErrorCode, PayRequest
-from resolvers.permissions import IsAuthenticated, requires
+from models.payment import PaymentSource, PaymentStatus
+from resolvers.permissions import IsAdmin, IsAuthenticated, requires
 from schema.types.base import Info, decode_global_id, encode_global_id, user_errors
 from schema.types.payment import (
     AddPaymentMethodInput,
@@ -16,6 +19,7 @@ from schema.types.payment import (
     PaymentMethodIdInput,
     PaymentMethodUserError,
     PaymentPayload,
+    PaymentStatistics,
     PaymentUserError,
     PayOrderInput,
     RemovePaymentMethodPayload,
@@ -124,3 +128,33 @@ class PaymentMutations:
         )
         bad = "invoiceId" if invoice_id is None else ("paymentMethodId" if bad_method else None)
         return await _pay(info, request, bad)
+
+
+@strawberry.type
+class PaymentQueries:
+    @strawberry.field(
+        description="Payment attempts and their success rate over a period (default: the last 30 days).",
+        extensions=requires(IsAdmin),
+    )
+    async def payment_statistics(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        paid_with: PaymentSource | None = None,
+    ) -> PaymentStatistics:
+        # Not "source": strawberry's permission extension takes that name for the parent object.
+        found = await payment_stats.outcomes(
+            info.context.rt, info.context.principal, since=since, until=until, source=paid_with
+        )
+        counts = found.counts
+        return PaymentStatistics(
+            since=found.since,
+            until=found.until,
+            attempts=found.attempts,
+            succeeded=counts.get(PaymentStatus.SUCCEEDED, 0),
+            declined=counts.get(PaymentStatus.DECLINED, 0),
+            unconfirmed=counts.get(PaymentStatus.FAILED, 0) + counts.get(PaymentStatus.PENDING, 0),
+            refunded=counts.get(PaymentStatus.REFUNDED, 0),
+            success_rate=found.success_rate,
+        )

@@ -28,7 +28,7 @@ from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
-from resolvers.payments import PaymentMutations
+from resolvers.payments import PaymentMutations, PaymentQueries
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
@@ -56,6 +56,7 @@ class Query(
     SecurityQueries,
     ProductQueries,
     CreditQueries,
+    PaymentQueries,
     NodeQueries,
 ):
     pass

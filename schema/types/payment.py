@@ -199,3 +199,17 @@ class PaymentPayload:
         default=False, description="True when this key was seen before: the earlier result, nothing charged again."
     )
     user_errors: list[PaymentUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="How payment attempts fared in a period (the payment verification success rate).")
+class PaymentStatistics:
+    since: datetime
+    until: datetime
+    attempts: int
+    succeeded: int
+    declined: int
+    unconfirmed: int = strawberry.field(description="The gateway did not answer (FAILED) or has not yet (PENDING).")
+    refunded: int
+    success_rate: float | None = strawberry.field(
+        description="Charged attempts (including later refunds) out of those that got an answer; null without any."
+    )

@@ -233,6 +233,7 @@ PERMISSION_MATRIX = [
     ),
     ('mutation { requestCreditLimit(input: {amount: "10", reason: "r"}) { userErrors { code } } }', {}, "customer"),
     ("{ creditLimitRequests { edges { cursor } } }", {}, "admin"),
+    ("{ paymentStatistics { attempts } }", {}, "admin"),
     (
         'mutation { decideCreditLimitRequest(input: {requestId: "x", approve: true}) { userErrors { code } } }',
         {},

@@ -229,3 +229,44 @@ async def test_paying_while_the_order_is_cancelled_neither_deadlocks_nor_loses_m
         assert [p["status"] for p in state["payments"]] in ([], ["REFUNDED"]), state
     balance = await api.ok("{ me { storeCredit { balance { amount } } } }", token=customer.token)
     assert balance["me"]["storeCredit"]["balance"]["amount"] == "1000.00"
+
+
+async def test_administrators_see_the_payment_success_rate(
+    api: Api, rt: Runtime, customer: Caller, admin: Caller
+) -> None:
+    stats = "query($s: PaymentSource) { paymentStatistics(paidWith: $s) { attempts succeeded declined unconfirmed refunded successRate } }"
+    empty = await api.ok(stats, token=admin.token)
+    assert empty["paymentStatistics"] == {
+        "attempts": 0,
+        "succeeded": 0,
+        "declined": 0,
+        "unconfirmed": 0,
+        "refunded": 0,
+        "successRate": None,
+    }
+    order = await unpaid_order(api, rt, customer.customer.email)
+    await pay_order(
+        api, customer.token, order["id"], "stats-key-1", paymentMethodId=await card(api, customer, "tok_declined")
+    )
+    await pay_order(
+        api, customer.token, order["id"], "stats-key-2", paymentMethodId=await card(api, customer, "tok_do_not_honor")
+    )
+    await pay_order(api, customer.token, order["id"], "stats-key-3", paymentMethodId=await card(api, customer))
+    other = await unpaid_order(api, rt, customer.customer.email)
+    await pay_order(api, customer.token, other["id"], "stats-key-4", useStoreCredit=True)  # no credit: declined
+    cards = (await api.ok(stats, {"s": "CARD"}, token=admin.token))["paymentStatistics"]
+    assert cards == {
+        "attempts": 3,
+        "succeeded": 1,
+        "declined": 2,
+        "unconfirmed": 0,
+        "refunded": 0,
+        "successRate": 1 / 3,
+    }
+    every = (await api.ok(stats, token=admin.token))["paymentStatistics"]
+    assert (every["attempts"], every["successRate"]) == (4, 0.25)
+    backwards = await api(
+        '{ paymentStatistics(since: "2026-12-02T00:00:00+00:00", until: "2026-12-01T00:00:00+00:00") { attempts } }',
+        token=admin.token,
+    )
+    assert backwards.error_codes == ["BAD_USER_INPUT"]
