@@ -35,11 +35,22 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-exponent(currency))
 
 
+def _decimal_places(amount: Decimal) -> int:
+    """Significant decimal places (1.500 has 1), read from the digits without arithmetic."""
+    _, digits, exp = amount.as_tuple()
+    if not isinstance(exp, int) or not any(digits):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(-(exp + trailing_zeros), 0)
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """Minor units of an amount; ValueError when it has more decimals than the currency allows, or is
     not a finite amount of a sane size (a huge exponent would build a giant integer first)."""
     if not amount.is_finite() or amount.adjusted() > MAX_DIGITS:
         raise ValueError("not an amount")
+    if _decimal_places(amount) > exponent(currency):  # checked on the digits: scaling could underflow to 0
+        raise ValueError(f"{currency} has {exponent(currency)} decimal places")
     scaled = amount.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{currency} has {exponent(currency)} decimal places")

@@ -17,6 +17,7 @@ from graphql import (
     StringValueNode,
     ValueNode,
     VariableDefinitionNode,
+    VariableNode,
     visit,
 )
 from graphql.language import Visitor
@@ -87,31 +88,49 @@ def _has_card_number(value: Any, name: str | None = None) -> bool:
     return False
 
 
-def _literal_has_card_number(node: ValueNode, name: str | None) -> bool:
+def _literal_has_card_number(node: ValueNode, name: str | None, uses: dict[str, set[str | None]]) -> bool:
+    """Whether a literal holds a card number; also notes under which field each variable is used."""
+    if isinstance(node, VariableNode):
+        uses.setdefault(node.name.value, set()).add(name)
+        return False
+    if isinstance(node, ObjectValueNode):
+        return any(_literal_has_card_number(item.value, item.name.value, uses) for item in node.fields)
+    if isinstance(node, ListValueNode):
+        return any(_literal_has_card_number(item, name, uses) for item in node.values)
     if name in CARD_CHECK_EXEMPT:
         return False
-    if isinstance(node, StringValueNode):
-        return _card_in_text(node.value)
-    if isinstance(node, ObjectValueNode):
-        return any(_literal_has_card_number(item.value, item.name.value) for item in node.fields)
-    if isinstance(node, ListValueNode):
-        return any(_literal_has_card_number(item, name) for item in node.values)
-    return False
+    return isinstance(node, StringValueNode) and _card_in_text(node.value)
 
 
 class _CardScan(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
+        # Variable name -> the fields it is passed to: a variable is spared only where every use is an
+        # identifier field, whatever the client chose to call it.
+        self.uses: dict[str, set[str | None]] = {}
+        self.defaults: dict[str, ValueNode] = {}
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        if _literal_has_card_number(node.value, node.name.value):
+        if _literal_has_card_number(node.value, node.name.value, self.uses):
             self.found = True
 
     def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
-        # A default value is input too: `($c: String = "4242…")` must not slip past.
-        if node.default_value is not None and _literal_has_card_number(node.default_value, node.variable.name.value):
-            self.found = True
+        if node.default_value is not None:  # a default value is input too: `($c: String = "4242…")`
+            self.defaults[node.variable.name.value] = node.default_value
+
+    def exempt(self, variable: str) -> bool:
+        fields = self.uses.get(variable)
+        return bool(fields) and all(field in CARD_CHECK_EXEMPT for field in fields or ())
+
+
+def _variables_have_card_number(scan: _CardScan, variables: dict[str, Any]) -> bool:
+    for name, value in variables.items():
+        if not scan.exempt(name) and _has_card_number(value):
+            return True
+    return any(
+        not scan.exempt(name) and _literal_has_card_number(default, None, {}) for name, default in scan.defaults.items()
+    )
 
 
 class RejectCardNumbers(SchemaExtension):
@@ -123,7 +142,7 @@ class RejectCardNumbers(SchemaExtension):
         scan = _CardScan()
         if context.graphql_document is not None:
             visit(context.graphql_document, scan)
-        if scan.found or _has_card_number(context.variables or {}):
+        if scan.found or _variables_have_card_number(scan, context.variables or {}):
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(CARD_MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
             )

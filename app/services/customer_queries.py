@@ -75,3 +75,10 @@ async def customer_by_identifier(
 
 def display_name(customer: Customer) -> str:
     return customer.first_name or ""
+
+
+async def lock_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer | None:
+    """Serialise this customer's money decisions. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely
+    reference the customer (a ledger entry, a status change naming its actor) take KEY SHARE locks on
+    it, which FOR UPDATE would block, deadlocking against transactions that lock orders first."""
+    return await session.get(Customer, customer_id, with_for_update={"key_share": True})

@@ -25,9 +25,9 @@ from app.payments.gateway import (
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import audit
+from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from models.base import utcnow
-from models.customer import Customer
 from models.payment import PaymentMethod
 from models.security import SecurityEventOutcome, SecurityEventType
 
@@ -160,7 +160,7 @@ async def _save(
     make_default: bool,
 ) -> PaymentMethod:
     async with rt.db.unit_of_work() as session:
-        await session.get(Customer, customer_id, with_for_update=True)  # the cap and the default hold under races
+        await lock_customer(session, customer_id)  # the cap and the default hold under races
         active = await _active(session, customer_id)
         if any(method.fingerprint == card.fingerprint for method in active):
             raise PaymentMethodError.one(PaymentMethodErrorCode.ALREADY_SAVED, "This card is saved already.")
@@ -223,7 +223,7 @@ async def _owned(session: AsyncSession, customer_id: uuid.UUID, method_id: uuid.
 async def set_default(rt: Runtime, principal: Principal, method_id: uuid.UUID | None) -> PaymentMethod:
     customer_id = _customer_id(principal)
     async with rt.db.unit_of_work() as session:
-        await session.get(Customer, customer_id, with_for_update=True)
+        await lock_customer(session, customer_id)
         method = await _owned(session, customer_id, method_id)
         _clear_default(session, [m for m in await _active(session, customer_id) if m.id != method.id])
         method.is_default = True
@@ -234,7 +234,7 @@ async def set_default(rt: Runtime, principal: Principal, method_id: uuid.UUID | 
 async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id: uuid.UUID | None) -> uuid.UUID:
     customer_id = _customer_id(principal)
     async with rt.db.unit_of_work() as session:
-        await session.get(Customer, customer_id, with_for_update=True)
+        await lock_customer(session, customer_id)
         method = await _owned(session, customer_id, method_id)
         sealed = method.token_encrypted
         method.removed_at, method.token_encrypted, was_default = utcnow(), None, method.is_default

@@ -26,11 +26,11 @@ from app.payments.gateway import GatewayError, InvalidTokenError, PaymentDecline
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services import invoices, store_credit
+from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.orders import TRANSITIONS, record_status
 from app.services.payment_methods import is_expired, token_context
 from models.base import utcnow
-from models.customer import Customer
 from models.order import Order, OrderStatus
 from models.payment import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentSource, PaymentStatus
 
@@ -198,7 +198,7 @@ async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
     _validate(request)
     refusal: PaymentError | None = None
     async with rt.db.unit_of_work() as session:
-        await session.get(Customer, customer_id, with_for_update=True)  # one payment decision at a time
+        await lock_customer(session, customer_id)  # one payment decision at a time
         invoice = await _invoice(session, customer_id, request)
         digest = _request_hash(invoice, request)
         existing = (

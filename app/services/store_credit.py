@@ -20,6 +20,7 @@ from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
 from models.base import utcnow
 from models.credit import (
@@ -218,7 +219,7 @@ async def request_limit(
     text = _reason(reason, "reason", required=True)
     assert text is not None
     async with rt.db.unit_of_work() as session:
-        await session.get(Customer, principal.customer_id, with_for_update=True)  # one pending request at a time
+        await lock_customer(session, principal.customer_id)  # one pending request at a time
         pending = (
             await session.execute(
                 select(col(CreditLimitRequest.id)).where(

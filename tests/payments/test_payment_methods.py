@@ -138,3 +138,15 @@ async def test_deleting_the_account_removes_its_cards_at_the_gateway(api: Api, r
     async with rt.db.read() as session:
         gone = (await session.execute(select(PaymentMethod))).scalar_one()
     assert (gone.token_encrypted, gone.billing_address, gone.removed_at is not None) == (None, None, True)
+
+
+async def test_naming_a_variable_after_an_identifier_field_spares_nothing(api: Api, customer: Caller) -> None:
+    update = "mutation($sku: String) { updateProfile(input: {company: $sku}) { userErrors { code } } }"
+    result = await api(update, {"sku": "4242 4242 4242 4242"}, token=customer.token)
+    assert result.error_codes == ["BAD_USER_INPUT"]
+    # Passed where an identifier goes, the same digits are fine, whatever the variable is called.
+    pay = """mutation($c: String!) { payOrder(input: {orderId: "nope", useStoreCredit: true, idempotencyKey: $c})
+      { userErrors { code } } }"""
+    answer = await api(pay, {"c": "4242424242424242"}, token=customer.token)
+    assert answer.errors is None
+    assert [error["code"] for error in answer.data["payOrder"]["userErrors"]] == ["NOT_FOUND"]

@@ -114,6 +114,9 @@ def _invoice_row(
 
 def upgrade() -> None:
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # Servers still running the old code may issue invoices meanwhile: they wait for this instead.
+        bind.execute(sa.text("LOCK TABLE invoice_sequence IN EXCLUSIVE MODE"))
     seller = _seller()
     last = {row.year: row.last_number for row in bind.execute(sa.select(sequences)).all()}
     known = set(last)
