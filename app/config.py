@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     document_link_minutes: int = Field(default=15, ge=1)
     # A saved card expiring within this many days is flagged `expiresSoon`.
     card_expiry_warning_days: int = Field(default=30, ge=0)
+    # How often unconfirmed card payments are settled and due refunds retried (0 turns it off).
+    reconcile_payments_seconds: int = Field(default=60, ge=0)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)

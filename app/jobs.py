@@ -5,7 +5,7 @@ import contextlib
 import logging
 
 from app.runtime import Runtime
-from app.services import anomalies
+from app.services import anomalies, payments
 
 logger = logging.getLogger(__name__)
 
@@ -22,5 +22,21 @@ async def run_anomaly_scans(rt: Runtime, stop: asyncio.Event) -> None:
                 logger.warning("security alerts raised", extra={"count": len(found)})
         except Exception:
             logger.exception("anomaly scan failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def run_payment_reconciliation(rt: Runtime, stop: asyncio.Event) -> None:
+    """Settle unconfirmed card payments and retry due refunds every RECONCILE_PAYMENTS_SECONDS (0: off)."""
+    interval = rt.settings.reconcile_payments_seconds
+    if interval <= 0:
+        return
+    while not stop.is_set():
+        try:
+            handled = await payments.reconcile(rt)
+            if handled:
+                logger.info("payments reconciled", extra={"count": handled})
+        except Exception:
+            logger.exception("payment reconciliation failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -35,7 +35,8 @@ class PaymentMethod(SQLModel, table=True):
 class InvoiceStatus(enum.Enum):
     OPEN = "OPEN"
     PAID = "PAID"
-    VOID = "VOID"
+    VOID = "VOID"  # the order was cancelled
+    REFUNDED = "REFUNDED"  # the order was refunded
 
 
 class InvoiceSequence(SQLModel, table=True):
@@ -77,7 +78,8 @@ class PaymentStatus(enum.Enum):
     SUCCEEDED = "SUCCEEDED"
     DECLINED = "DECLINED"
     FAILED = "FAILED"  # the gateway could not be reached; the same idempotency key may be retried
-    REFUNDED = "REFUNDED"  # charged, then given back (the invoice could no longer take it, or the order was cancelled)
+    REFUND_DUE = "REFUND_DUE"  # charged, to be given back (the invoice could no longer take it, or the order was cancelled)
+    REFUNDED = "REFUNDED"  # charged, then given back
 
 
 class Payment(SQLModel, table=True):
@@ -105,5 +107,7 @@ class Payment(SQLModel, table=True):
     failure_message: str | None = Field(default=None, max_length=300)
     gateway_charge_id: str | None = Field(default=None, max_length=128)
     receipt_number: str | None = Field(default=None, max_length=32, unique=True)
+    # How often the gateway was asked for this attempt (the reconciler gives up after a few).
+    gateway_attempts: int = Field(default=0)
     created_at: datetime = timestamp(default_now=True)
     completed_at: datetime | None = timestamp(nullable=True)

@@ -134,9 +134,13 @@ async def follow_order(session: AsyncSession, order: Order) -> list[CardRefund]:
             invoice.total, invoice.currency = order.total, order.currency
         if order.status is OrderStatus.CANCELLED:
             invoice.status = InvoiceStatus.VOID
-        elif order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.REFUNDED):
+        elif order.status is OrderStatus.REFUNDED:
+            invoice.status = InvoiceStatus.REFUNDED
+        elif order.status is not OrderStatus.PENDING_PAYMENT:
             # Paid outside this server (the order system says so): nothing is due any more.
             invoice.status, invoice.amount_paid, invoice.paid_at = InvoiceStatus.PAID, invoice.total, utcnow()
+    elif order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        invoice.status = InvoiceStatus.VOID if order.status is OrderStatus.CANCELLED else InvoiceStatus.REFUNDED
     session.add(invoice)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         return await _give_back(session, invoice)
@@ -176,13 +180,15 @@ async def _give_back(session: AsyncSession, invoice: Invoice) -> list[CardRefund
             payment.status = PaymentStatus.REFUNDED
             session.add(payment)
         elif payment.gateway_charge_id:
+            payment.status = PaymentStatus.REFUND_DUE  # REFUNDED once the gateway has done it
+            session.add(payment)
             cards.append(CardRefund(payment.id, payment.gateway_charge_id, payment.amount))
     return cards
 
 
 async def refund_cards(rt: Runtime, refunds: list[CardRefund]) -> None:
-    """Refund card payments at the gateway; each one refunded is marked so (the gateway key makes a
-    repeat harmless). A failure is logged for an operator and the payment stays as it was."""
+    """Refund card payments (marked REFUND_DUE) at the gateway; each one refunded becomes REFUNDED (the
+    gateway key makes a repeat harmless). A failure is logged and left REFUND_DUE for the reconciler."""
     for refund in refunds:
         if rt.gateway is None:
             logger.error(
@@ -198,7 +204,7 @@ async def refund_cards(rt: Runtime, refunds: list[CardRefund]) -> None:
         async with rt.db.unit_of_work() as session:
             await session.execute(
                 update(Payment)
-                .where(col(Payment.id) == refund.payment_id, col(Payment.status) == PaymentStatus.SUCCEEDED)
+                .where(col(Payment.id) == refund.payment_id, col(Payment.status) == PaymentStatus.REFUND_DUE)
                 .values(status=PaymentStatus.REFUNDED)
             )
 

@@ -28,7 +28,7 @@ from app.services import audit
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from models.base import utcnow
-from models.payment import PaymentMethod
+from models.payment import Payment, PaymentMethod, PaymentStatus
 from models.security import SecurityEventOutcome, SecurityEventType
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class PaymentMethodErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
+    PAYMENT_UNCONFIRMED = "PAYMENT_UNCONFIRMED"
 
 
 class PaymentMethodError(DomainError):
@@ -236,6 +237,18 @@ async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id
     async with rt.db.unit_of_work() as session:
         await lock_customer(session, customer_id)
         method = await _owned(session, customer_id, method_id)
+        unconfirmed = await session.execute(
+            select(col(Payment.id)).where(
+                col(Payment.payment_method_id) == method.id,
+                col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+            )
+        )
+        if unconfirmed.first() is not None:
+            raise PaymentMethodError.one(
+                PaymentMethodErrorCode.PAYMENT_UNCONFIRMED,
+                "A payment with this card is waiting for the payment provider's answer; remove it afterwards.",
+                "paymentMethodId",
+            )
         sealed = method.token_encrypted
         method.removed_at, method.token_encrypted, was_default = utcnow(), None, method.is_default
         method.is_default = False

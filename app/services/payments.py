@@ -8,6 +8,7 @@ retry after a network error can never charge twice. Payments of one customer are
 customer row; store credit is spent under the account row's lock (see store_credit).
 """
 
+import contextlib
 import enum
 import hashlib
 import json
@@ -15,9 +16,9 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -102,7 +103,7 @@ def _request_hash(invoice: Invoice, request: PayRequest) -> str:
 
 
 def _declined(payment: Payment) -> PaymentError:
-    if payment.status is PaymentStatus.REFUNDED:
+    if payment.status in (PaymentStatus.REFUNDED, PaymentStatus.REFUND_DUE):
         return PaymentError.one(PaymentErrorCode.NOT_PAYABLE, payment.failure_message or "This payment was refunded.")
     if payment.failure_code == PaymentErrorCode.INSUFFICIENT_CREDIT.value:
         return PaymentError.one(
@@ -173,14 +174,29 @@ async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice:
     now = utcnow()
     payment.receipt_number = await _receipt_number(session, invoice)  # counted before this one succeeds
     payment.status, payment.completed_at = PaymentStatus.SUCCEEDED, now
+    order = await session.get(Order, invoice.order_id)
+    assert order is not None
+    if order.currency == invoice.currency:
+        # The order may have changed while this payment was under way (the invoice kept its total then):
+        # what it costs now is what is due, so a difference stays open to be paid.
+        invoice.total = order.total
     invoice.amount_paid += payment.amount
     if invoice.amount_paid >= invoice.total:
         invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
     session.add_all([payment, invoice])
-    order = await session.get(Order, invoice.order_id)
-    assert order is not None
     if invoice.status is InvoiceStatus.PAID and OrderStatus.PAID in TRANSITIONS[order.status]:
         record_status(session, rt, order, OrderStatus.PAID, note, actor_id=payment.customer_id)
+
+
+async def _follow_order_total(session: AsyncSession, invoice: Invoice) -> None:
+    """Nothing paid and nothing under way: the invoice asks for what the order (locked) costs now. (While
+    an attempt was under way the invoice kept its total; the order may have changed since.)"""
+    if invoice.amount_paid:
+        return
+    order = await session.get(Order, invoice.order_id)
+    assert order is not None
+    invoice.total, invoice.currency = order.total, order.currency
+    session.add(invoice)
 
 
 def _unsettled(payment: Payment) -> bool:
@@ -217,7 +233,7 @@ async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
                 )
             if existing.status is PaymentStatus.SUCCEEDED:
                 return Paid(existing, invoice, replayed=True)
-            if existing.status in (PaymentStatus.DECLINED, PaymentStatus.REFUNDED):
+            if existing.status in (PaymentStatus.DECLINED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_DUE):
                 raise _declined(existing)
             if not _unsettled(existing):
                 raise PaymentError.one(PaymentErrorCode.PAYMENT_IN_PROGRESS, "This payment is being processed.")
@@ -226,9 +242,9 @@ async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
             attempt = existing
             attempt.status, attempt.created_at = PaymentStatus.PENDING, utcnow()
             attempt.failure_code, attempt.failure_message = None, None
+            attempt.gateway_attempts += 1
             session.add(attempt)
         else:
-            _check_payable(invoice)
             earlier = list(
                 (
                     await session.execute(
@@ -250,6 +266,8 @@ async def pay(rt: Runtime, principal: Principal, request: PayRequest) -> Paid:
                     f"again with its idempotencyKey ({earlier[0].idempotency_key}) so it is never charged twice.",
                     "idempotencyKey",
                 )
+            _check_payable(invoice)
+            await _follow_order_total(session, invoice)
             attempt, refusal = await _start(session, rt, customer_id, invoice, request, digest)
         if attempt.status is PaymentStatus.SUCCEEDED:
             return Paid(attempt, invoice, replayed=False)
@@ -290,6 +308,7 @@ async def _start(
         if rt.gateway is None:
             raise PaymentError.one(PaymentErrorCode.PAYMENTS_UNAVAILABLE, "Card payments are not offered.")
         attempt.payment_method_id = method.id
+        attempt.gateway_attempts = 1
         attempt.method_label = f"{method.brand.title()} •••• {method.last4}"
     try:
         async with session.begin_nested():
@@ -330,6 +349,12 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
         method = await session.get(PaymentMethod, attempt.payment_method_id)
         invoice = await session.get(Invoice, attempt.invoice_id)
     assert invoice is not None
+    if (method is None or method.token_encrypted is None) and attempt.gateway_attempts > 1:
+        # Sent before, outcome unknown, and the card is gone (its account was deleted): nobody can ask
+        # the gateway now. Left FAILED for an operator rather than called declined.
+        logger.error("an unconfirmed card payment lost its card", extra={"payment_id": str(attempt.id)})
+        await _finish(rt, attempt.id, status=PaymentStatus.FAILED, failure_code="payment_method_removed")
+        raise PaymentError.one(PaymentErrorCode.GATEWAY_UNAVAILABLE, "This payment cannot be confirmed now.")
     if method is None or method.token_encrypted is None:
         await _finish(
             rt,
@@ -385,8 +410,9 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
         if _can_take(locked, payment):
             await _settle(session, rt, payment, locked, "paid online")
             return Paid(payment, locked, replayed=False)
-        # Paid by other means, voided or changed while the card was being charged: give the money back.
-        payment.status, payment.completed_at = PaymentStatus.REFUNDED, utcnow()
+        # Paid by other means, voided or changed while the card was being charged: give the money back
+        # (REFUND_DUE until the gateway has refunded it; the reconciler retries a refund that failed).
+        payment.status, payment.completed_at = PaymentStatus.REFUND_DUE, utcnow()
         payment.failure_code = "not_payable"
         payment.failure_message = "The invoice could no longer take this payment; it was refunded."
         session.add(payment)
@@ -394,3 +420,101 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
     raise PaymentError.one(
         PaymentErrorCode.ALREADY_PAID, "This invoice could no longer take the payment; your card was refunded."
     )
+
+
+MAX_GATEWAY_ATTEMPTS = 30  # about an hour of retries two minutes apart
+RECONCILE_BATCH = 20
+
+
+async def reconcile(rt: Runtime) -> int:
+    """Settle card attempts nobody came back for: ask the gateway again under each attempt's own key (a
+    charge that went through is found, and settled or refunded; one that did not is made or declined),
+    and retry refunds that are due. Run every minute by the worker (or the server that is its own)."""
+    if rt.gateway is None:
+        return 0
+    cutoff = utcnow() - STALE_PENDING
+    async with rt.db.read() as session:
+        waiting = list(
+            (
+                await session.execute(
+                    select(col(Payment.id))
+                    .where(
+                        col(Payment.source) == PaymentSource.CARD,
+                        col(Payment.status).in_((PaymentStatus.FAILED, PaymentStatus.PENDING)),
+                        col(Payment.created_at) < cutoff,
+                        col(Payment.gateway_attempts) < MAX_GATEWAY_ATTEMPTS,
+                    )
+                    .limit(RECONCILE_BATCH)
+                )
+            ).scalars()
+        )
+        due = list(
+            (
+                await session.execute(
+                    select(Payment)
+                    .where(col(Payment.status) == PaymentStatus.REFUND_DUE, col(Payment.gateway_charge_id).is_not(None))
+                    .limit(RECONCILE_BATCH)
+                )
+            ).scalars()
+        )
+    settled = 0
+    for payment_id in waiting:
+        attempt = await _claim_for_retry(rt, payment_id, cutoff)
+        if attempt is None:
+            continue  # the customer retried it meanwhile
+        with contextlib.suppress(PaymentError):  # the outcome (declined, refunded, unconfirmed) is on the attempt
+            await _charge(rt, attempt)
+        settled += 1
+    refunds = [invoices.CardRefund(p.id, p.gateway_charge_id, p.amount) for p in due if p.gateway_charge_id]
+    await invoices.refund_cards(rt, refunds)
+    return settled + len(refunds) + await _give_up_on_silent_gateways(rt, cutoff)
+
+
+async def _give_up_on_silent_gateways(rt: Runtime, cutoff: datetime) -> int:
+    """After MAX_GATEWAY_ATTEMPTS unanswered retries an attempt stops blocking its invoice: it is closed
+    as declined, and logged for an operator to check with the payment provider."""
+    async with rt.db.unit_of_work() as session:
+        stuck = list(
+            (
+                await session.execute(
+                    select(Payment)
+                    .where(
+                        col(Payment.source) == PaymentSource.CARD,
+                        col(Payment.status) == PaymentStatus.FAILED,
+                        col(Payment.created_at) < cutoff,
+                        col(Payment.gateway_attempts) >= MAX_GATEWAY_ATTEMPTS,
+                    )
+                    .with_for_update()
+                    .limit(RECONCILE_BATCH)
+                )
+            ).scalars()
+        )
+        for payment in stuck:
+            payment.status, payment.completed_at = PaymentStatus.DECLINED, utcnow()
+            payment.failure_code = "gateway_unreachable"
+            payment.failure_message = "The payment provider never confirmed this payment."
+            session.add(payment)
+            logger.error(
+                "gave up confirming a card payment; check it with the provider", extra={"payment_id": str(payment.id)}
+            )
+    return len(stuck)
+
+
+async def _claim_for_retry(rt: Runtime, payment_id: uuid.UUID, cutoff: datetime) -> Payment | None:
+    async with rt.db.unit_of_work() as session:
+        claimed = await session.execute(
+            update(Payment)
+            .where(
+                col(Payment.id) == payment_id,
+                col(Payment.status).in_((PaymentStatus.FAILED, PaymentStatus.PENDING)),
+                col(Payment.created_at) < cutoff,
+            )
+            .values(
+                status=PaymentStatus.PENDING,
+                created_at=utcnow(),
+                gateway_attempts=col(Payment.gateway_attempts) + 1,
+            )
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            return None
+        return await session.get(Payment, payment_id)
