@@ -78,7 +78,9 @@ class PaymentStatus(enum.Enum):
     SUCCEEDED = "SUCCEEDED"
     DECLINED = "DECLINED"
     FAILED = "FAILED"  # the gateway could not be reached; the same idempotency key may be retried
-    REFUND_DUE = "REFUND_DUE"  # charged, to be given back (the invoice could no longer take it, or the order was cancelled)
+    REFUND_DUE = (
+        "REFUND_DUE"  # charged, to be given back (the invoice could no longer take it, or the order was cancelled)
+    )
     REFUNDED = "REFUNDED"  # charged, then given back
 
 
