@@ -34,7 +34,7 @@ from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
-from schema.fast_execution import FastLeafExecutionContext, mark_fast_leaves
+from schema.fast_execution import FastLeafExecutionContext, mark_plain_fields
 from schema.input_guard import RejectCardNumbers, RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.address import Address
@@ -110,7 +110,7 @@ class Schema(strawberry.Schema):
         kwargs.setdefault("execution_context_class", FastLeafExecutionContext)
         super().__init__(*args, **kwargs)
         _enum_output_by_lookup(self)
-        mark_fast_leaves(self)  # after the enum change: the shortcut keeps each leaf's serialiser
+        mark_plain_fields(self)  # after the enum change: plans keep each leaf's serialiser
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)

@@ -246,18 +246,48 @@ async def test_the_leaf_shortcut_answers_exactly_like_graphql_core(
     from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
     from schema.build import build_schema
-    from schema.fast_execution import FAST_LEAF, FastLeafExecutionContext
+    from schema.fast_execution import FastLeafExecutionContext
+    from schema.plain_trees import PLAIN_ATTRIBUTE
 
     order_type = build_schema()._schema.type_map["Order"]
-    assert hasattr(order_type.fields["number"], FAST_LEAF)  # type: ignore[attr-defined]
-    assert not hasattr(order_type.fields["invoice"], FAST_LEAF)  # type: ignore[attr-defined]
+    assert getattr(order_type.fields["placedAt"], PLAIN_ATTRIBUTE) == "placed_at"  # type: ignore[attr-defined]
+    assert not hasattr(order_type.fields["id"], PLAIN_ATTRIBUTE)  # type: ignore[attr-defined]
     key = await order_key(rt)
     await push(api, key, order_input("leaf-1", customer.customer.email, status="PAID"))
-    await push(api, key, order_input("leaf-2", customer.customer.email))
+    await push(api, key, order_input("leaf-2", customer.customer.email, billingAddress=None))
+    shipped = await api.ok(
+        ADD_SHIPMENT,
+        {
+            "i": {
+                "orderId": (await push(api, key, order_input("leaf-3", customer.customer.email, status="PAID")))[
+                    "order"
+                ]["id"],
+                "carrier": "DHL",
+                "lines": [{"sku": "MUG-001", "quantity": 1}],
+            }
+        },
+        token=key,
+    )
+    assert shipped["addShipment"]["userErrors"] == []
     query = """{ me { email orders { edges { cursor node { id number status channel placedAt currencyCode
       isGuestOrder total { amount currencyCode } billingAddress { firstName city countryCode }
       lines { sku name quantity unitPrice { amount currencyCode } taxRate } shipments { carrier }
-      timeline { fromStatus status note at } invoice { number status } } } } } }"""
+      timeline { fromStatus status note at } invoice { number status } } } }
+      plain: orders { edges { node { __typename n: number shippingAddress { city }
+        lines { __typename s: sku again: sku price: unitPrice { a: amount } }
+        shipments { trackingNumber events { location } } ...Parts } } } } }
+      fragment Parts on Order { lines { quantity } timeline { note } }"""
+    from schema import fast_execution, plain_trees
+
+    used: list[object] = []
+
+    def counting(plan: plain_trees.Plan, source: object) -> object:
+        used.append(plan)
+        return plain_trees.complete(plan, source)
+
+    monkeypatch.setattr(fast_execution, "complete", counting)
     shortcut = await api.ok(query, token=customer.token)
+    assert used  # the plain-tree path answered part of it
+    assert shortcut["me"]["plain"]["edges"][0]["node"]["lines"][0]["again"] == "MUG-001"
     monkeypatch.setattr(FastLeafExecutionContext, "execute_field", StrawberryGraphQLCoreExecutionContext.execute_field)
     assert await api.ok(query, token=customer.token) == shortcut
