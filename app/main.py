@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -125,6 +126,11 @@ class GraphQLApp(GraphQL):
         context.websocket_token = token
         context.reset_loaders()
         return cast(UnsetType, UNSET)
+
+    def encode_json(self, data: object) -> str:
+        # Answers are plain JSON already (scalars serialised); orjson writes a 45 kB order page ~10x faster.
+        # Text, not bytes: WebSocket messages of graphql-transport-ws must be text frames.
+        return orjson.dumps(data).decode()
 
     @property
     def graphql_ide_html(self) -> str:
