@@ -1,5 +1,6 @@
 """Assemble the schema from the resolver mixins and add the request-level extensions."""
 
+import functools
 from collections.abc import Hashable, Iterator
 from typing import Any
 
@@ -98,7 +99,10 @@ def _enum_output_by_lookup(schema: strawberry.Schema) -> None:
             graphql_type.wrapped_cls(value.value): name for name, value in graphql_type.values.items()
         }
 
-        def by_lookup(output_value: Any, names: dict[Any, str] = names, scan: Any = graphql_type.serialize) -> Any:
+        # The scan is strawberry's own method, unbound from the instance attribute replaced below.
+        scan_of_type = functools.partial(CustomGraphQLEnumType.coerce_output_value, graphql_type)
+
+        def by_lookup(output_value: Any, names: dict[Any, str] = names, scan: Any = scan_of_type) -> Any:
             found = names.get(output_value) if isinstance(output_value, Hashable) else None
             return found if found is not None else scan(output_value)
 

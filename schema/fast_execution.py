@@ -16,6 +16,7 @@ from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.plain_trees import PLAIN_ATTRIBUTE, PLAIN_CLASS, Bail, PlanCache, complete
@@ -33,12 +34,13 @@ def mark_plain_fields(schema: Any) -> int:
         definition = schema.get_type_by_name(graphql_type.name)
         if not isinstance(definition, StrawberryObjectDefinition):
             continue
-        if isinstance(definition.origin, type) and not definition.is_graphql_generic:
+        if isinstance(definition.origin, type) and not definition.is_graphql_generic and definition.is_type_of is None:
             setattr(graphql_type, PLAIN_CLASS, definition.origin)
-        for field in definition.fields:
-            graphql_field = graphql_type.fields.get(schema.config.name_converter.get_graphql_name(field))
-            if graphql_field is None or graphql_field.args or field.extensions:
-                continue
+        for graphql_field in graphql_type.fields.values():
+            # The strawberry field that built this GraphQL field (not one found by name: names can clash).
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if field is None or graphql_field.args or field.extensions or field.base_resolver is not None:
+                continue  # a resolver, arguments or extensions (permissions!) take the normal path
             if getattr(graphql_field.resolve, "_is_default", False):
                 setattr(graphql_field, PLAIN_ATTRIBUTE, field.python_name)
                 marked += 1

@@ -8,6 +8,8 @@ raises `Bail`, and the caller completes the field the normal way, so answers and
 what graphql-core gives.
 """
 
+import functools
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,8 @@ from graphql import (
     GraphQLScalarType,
 )
 from graphql.pyutils import Undefined
+from graphql.pyutils import is_awaitable as isawaitable
+from strawberry.types.cast import get_strawberry_type_cast
 
 PLAIN_ATTRIBUTE = "_plain_attribute"  # on a GraphQLField: the Python attribute strawberry reads for it
 PLAIN_CLASS = "_plain_class"  # on a GraphQLObjectType: the strawberry class its values are
@@ -79,7 +83,7 @@ def build_plan(parent: GraphQLObjectType, node: FieldNode) -> Plan | None:
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         if node.selection_set is not None:
             return None
-        plan.serialize = named.serialize
+        plan.serialize = named.coerce_output_value  # what graphql-core 3.3 calls
         return plan
     cls = getattr(named, PLAIN_CLASS, None)
     if not isinstance(named, GraphQLObjectType) or cls is None or node.selection_set is None:
@@ -98,6 +102,8 @@ def build_plan(parent: GraphQLObjectType, node: FieldNode) -> Plan | None:
 
 
 def _value(plan: Plan, value: Any) -> Any:
+    if isawaitable(value):
+        raise Bail  # graphql-core awaits it
     if value is None:
         if plan.non_null:
             raise Bail
@@ -123,7 +129,7 @@ def _one(plan: Plan, value: Any) -> Any:
         if serialized is None or serialized is Undefined:
             raise Bail
         return serialized
-    if type(value) is not plan.cls:
+    if type(value) is not plan.cls or get_strawberry_type_cast(value) is not None:
         raise Bail
     out: dict[str, Any] = {}
     for child in plan.fields:
@@ -147,18 +153,29 @@ def complete(plan: Plan, source: Any) -> Any:
 
 
 class PlanCache:
-    """Plans by document node, shared across requests (documents are reused through the parser cache)."""
+    """Plans by document node, shared across requests (documents are reused through the parser cache).
+
+    Nodes are held weakly: an entry goes when its document does, so the cache never keeps documents
+    (and their source text) alive."""
 
     def __init__(self) -> None:
-        self._plans: OrderedDict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, Plan | None]] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, int], tuple[weakref.ref[FieldNode], GraphQLObjectType, Plan | None]] = (
+            OrderedDict()
+        )
 
     def get(self, parent: GraphQLObjectType, node: FieldNode) -> Plan | None:
         key = (id(parent), id(node))
         found = self._plans.get(key)
-        if found is not None and found[0] is node and found[1] is parent:
+        if found is not None and found[0]() is node and found[1] is parent:
             return found[2]
         plan = build_plan(parent, node)
-        self._plans[key] = (node, parent, plan)  # the node is kept, so its id cannot be reused meanwhile
+        self._plans[key] = (weakref.ref(node, functools.partial(self._forget, key)), parent, plan)
         if len(self._plans) > MAX_PLANS:
             self._plans.popitem(last=False)
         return plan
+
+    def _forget(self, key: tuple[int, int], _gone: object) -> None:
+        self._plans.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._plans)
