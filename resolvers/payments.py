@@ -1,5 +1,6 @@
 """Saved payment methods and paying orders and invoices (the signed-in customer)."""
 
+import uuid
 from datetime import datetime
 
 import strawberry
@@ -28,24 +29,34 @@ from schema.types.payment import (
 from schema.types.payment import Payment as PaymentType
 
 
-async def _pay(info: Info, request: PayRequest, bad_id: str | None) -> PaymentPayload:
+async def _pay(
+    info: Info,
+    input: PayOrderInput | PayInvoiceInput,
+    target_field: str,
+    *,
+    order_id: uuid.UUID | None = None,
+    invoice_id: uuid.UUID | None = None,
+) -> PaymentPayload:
+    """payOrder and payInvoice: the same payment, naming what to pay by the order or by its invoice."""
+    method_id = decode_global_id(input.payment_method_id, "PaymentMethod") if input.payment_method_id else None
+    request = PayRequest(
+        invoice_id=invoice_id,
+        order_id=order_id,
+        payment_method_id=method_id,
+        use_store_credit=input.use_store_credit,
+        idempotency_key=input.idempotency_key,
+    )
     try:
-        if bad_id is not None:
-            raise PaymentError.one(PaymentErrorCode.NOT_FOUND, "No such object.", bad_id)
+        if order_id is None and invoice_id is None:
+            raise PaymentError.one(PaymentErrorCode.NOT_FOUND, "No such object.", target_field)
+        if input.payment_method_id is not None and method_id is None:
+            raise PaymentError.one(PaymentErrorCode.NOT_FOUND, "No such object.", "paymentMethodId")
         paid = await payments.pay(info.context.rt, info.context.principal, request)
     except PaymentError as error:
         return PaymentPayload(user_errors=user_errors(error, PaymentUserError))
     return PaymentPayload(
         payment=PaymentType.from_row(paid.payment), invoice=Invoice.from_row(paid.invoice), replayed=paid.replayed
     )
-
-
-def _card(value: strawberry.ID | None) -> tuple[object, bool]:
-    """The payment method's id, and whether a sent id was malformed."""
-    if value is None:
-        return None, False
-    found = decode_global_id(value, "PaymentMethod")
-    return found, found is None
 
 
 @strawberry.type
@@ -100,34 +111,14 @@ class PaymentMutations:
         extensions=requires(IsAuthenticated),
     )
     async def pay_order(self, info: Info, input: PayOrderInput) -> PaymentPayload:
-        order_id = decode_global_id(input.order_id, "Order")
-        method_id, bad_method = _card(input.payment_method_id)
-        request = PayRequest(
-            invoice_id=None,
-            order_id=order_id,
-            payment_method_id=method_id,  # type: ignore[arg-type]
-            use_store_credit=input.use_store_credit,
-            idempotency_key=input.idempotency_key,
-        )
-        bad = "orderId" if order_id is None else ("paymentMethodId" if bad_method else None)
-        return await _pay(info, request, bad)
+        return await _pay(info, input, "orderId", order_id=decode_global_id(input.order_id, "Order"))
 
     @strawberry.mutation(
         description="Pay an open invoice; safe to retry with the same idempotencyKey.",
         extensions=requires(IsAuthenticated),
     )
     async def pay_invoice(self, info: Info, input: PayInvoiceInput) -> PaymentPayload:
-        invoice_id = decode_global_id(input.invoice_id, "Invoice")
-        method_id, bad_method = _card(input.payment_method_id)
-        request = PayRequest(
-            invoice_id=invoice_id,
-            order_id=None,
-            payment_method_id=method_id,  # type: ignore[arg-type]
-            use_store_credit=input.use_store_credit,
-            idempotency_key=input.idempotency_key,
-        )
-        bad = "invoiceId" if invoice_id is None else ("paymentMethodId" if bad_method else None)
-        return await _pay(info, request, bad)
+        return await _pay(info, input, "invoiceId", invoice_id=decode_global_id(input.invoice_id, "Invoice"))
 
 
 @strawberry.type
