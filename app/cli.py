@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.jobs import run_anomaly_scans, run_payment_reconciliation
+    from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation
     from app.mail import mail_sender_from_settings
     from app.outbox import MAIL_AND_SMS, OutboxDispatcher
     from app.sms import sms_provider_from_settings
@@ -94,7 +94,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(dispatcher.run(stop), run_anomaly_scans(rt, stop), run_payment_reconciliation(rt, stop))
+        await asyncio.gather(
+            dispatcher.run(stop),
+            run_anomaly_scans(rt, stop),
+            run_payment_reconciliation(rt, stop),
+            run_offer_expiry(rt, stop),
+        )
         return 0
 
     return _run(job)

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     card_expiry_warning_days: int = Field(default=30, ge=0)
     # How often unconfirmed card payments are settled and due refunds retried (0 turns it off).
     reconcile_payments_seconds: int = Field(default=60, ge=0)
+    # Where staff are told about offers and support tickets (one shared mailbox).
+    support_email: str = "support@example.com"
+    # How often offers past their valid-until are marked EXPIRED (0 turns it off).
+    expire_offers_seconds: int = Field(default=300, ge=0)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
-from app.services import data_export, invoices
+from app.services import data_export, invoices, offers
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,14 @@ async def download_receipt(request: Request) -> Response:
     return await _document(request, invoices.receipt_pdf)
 
 
+async def download_offer(request: Request) -> Response:
+    return await _document(request, offers.offer_pdf)
+
+
 def download_routes() -> list[Route]:
     return [
         Route(f"{PATH_PREFIX}/{data_export.LINK_KIND}/{{object_id}}", download_data_export, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{invoices.INVOICE_LINK}/{{object_id}}", download_invoice, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{invoices.RECEIPT_LINK}/{{object_id}}", download_receipt, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{offers.OFFER_LINK}/{{object_id}}", download_offer, methods=["GET"]),
     ]

@@ -5,7 +5,7 @@ import contextlib
 import logging
 
 from app.runtime import Runtime
-from app.services import anomalies, payments
+from app.services import anomalies, offers, payments
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,22 @@ async def run_payment_reconciliation(rt: Runtime, stop: asyncio.Event) -> None:
             logger.exception("payment reconciliation failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def run_offer_expiry(rt: Runtime, stop: asyncio.Event) -> None:
+    """Mark offers past their valid-until EXPIRED every EXPIRE_OFFERS_SECONDS (0: off). Accepting checks the
+    clock itself, so a late round only delays the EXPIRED state and its emails."""
+    interval = rt.settings.expire_offers_seconds
+    if interval <= 0:
+        return
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if stop.is_set():
+            return
+        try:
+            expired = await offers.expire_due(rt)
+            if expired:
+                logger.info("offers expired", extra={"count": expired})
+        except Exception:
+            logger.exception("offer expiry failed")

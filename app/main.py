@@ -31,7 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.config import Settings
 from app.downloads import download_routes
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.jobs import run_anomaly_scans, run_payment_reconciliation
+from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
@@ -204,6 +204,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             # The server is its own worker: it runs the scheduled jobs too.
             state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
             state.tasks.append(asyncio.create_task(run_payment_reconciliation(rt, stop)))
+            state.tasks.append(asyncio.create_task(run_offer_expiry(rt, stop)))
         logger.info("customer-accounts started", extra={"environment": settings.environment})
         try:
             yield

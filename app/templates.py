@@ -204,6 +204,57 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="About your credit limit request",
         paragraphs=("We could not approve your request for a credit limit in $currency.", "Reason: $reason"),
     ),
+    # Offers (quotes): the customer hears of each change, and so does the support address.
+    "offer_sent": EmailTemplate(
+        subject="Your offer $number",
+        paragraphs=(
+            "We have prepared offer $number for you: $total, valid until $valid_until.",
+            "Sign in to your account to view it, download it as PDF, accept or decline it.",
+        ),
+        link_label="View your offers",
+    ),
+    "offer_accepted": EmailTemplate(
+        subject="You accepted offer $number",
+        paragraphs=(
+            "Thank you for accepting offer $number. It is now order $order_number, waiting for payment of $total.",
+        ),
+        link_label="Pay your order",
+    ),
+    "offer_rejected": EmailTemplate(
+        subject="You declined offer $number",
+        paragraphs=("You declined offer $number. Your reason: $reason", "Reply to this email if we can do better."),
+    ),
+    "offer_expired": EmailTemplate(
+        subject="Offer $number has expired",
+        paragraphs=("Offer $number was valid until $valid_until and has expired. Ask us for a new one any time.",),
+    ),
+    "offer_paid": EmailTemplate(
+        subject="Offer $number is paid",
+        paragraphs=("Thank you: order $order_number from offer $number is paid ($total).",),
+    ),
+    "offer_staff_notice": EmailTemplate(
+        subject="Offer $number $event",
+        paragraphs=("Offer $number for $customer_email ($total) $event.", "$detail"),
+    ),
+    # Support tickets: each message goes to the other party, the ticket number in the subject.
+    "ticket_customer_message": EmailTemplate(
+        subject="[$number] $subject",
+        paragraphs=("$customer_email wrote on ticket $number ($category):", "$body"),
+    ),
+    "ticket_staff_reply": EmailTemplate(
+        subject="[$number] $subject",
+        paragraphs=("$author replied to your support ticket $number:", "$body"),
+        link_label="View the conversation",
+    ),
+    "ticket_state_changed": EmailTemplate(
+        subject="[$number] Your ticket is $state",
+        paragraphs=("Your support ticket $number ($subject) is now $state.", "$next_step"),
+        link_label="View the conversation",
+    ),
+    "ticket_assigned": EmailTemplate(
+        subject="[$number] Assigned to you: $subject",
+        paragraphs=("Support ticket $number ($subject) is now yours to answer.",),
+    ),
 }
 
 SMS_TEMPLATES: dict[str, str] = {

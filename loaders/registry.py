@@ -18,6 +18,7 @@ from loaders.customers import (
     load_roles,
 )
 from loaders.data_export import load_data_exports, load_data_exports_by_customer
+from loaders.offers import load_offer_lines, load_offers
 from loaders.orders import (
     load_invoices,
     load_order_invoices,
@@ -32,16 +33,19 @@ from loaders.products import load_products, load_recent_views, load_wishlist_ite
 from loaders.profile import load_consent_events, load_settings
 from loaders.security import load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
+from loaders.tickets import load_ticket_messages, load_tickets
 from models.address import Address
 from models.auth import AuthSession
 from models.credit import CreditLimitRequest, CreditTransaction
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 from models.data_export import DataExport
+from models.offer import Offer, OfferLine
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
 from models.payment import Invoice, Payment
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityAlert, SecurityEvent
+from models.support import SupportTicket, TicketMessage
 
 
 class Loaders:
@@ -104,3 +108,7 @@ class Loaders:
         self.invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_invoices, db, principal))
         self.order_invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_order_invoices, db))
         self.order_payments: DataLoader[UUID, list[Payment]] = make_loader(partial(load_order_payments, db))
+        self.offer: DataLoader[UUID, Offer | None] = make_loader(partial(load_offers, db, principal))
+        self.offer_lines: DataLoader[UUID, list[OfferLine]] = make_loader(partial(load_offer_lines, db))
+        self.ticket: DataLoader[UUID, SupportTicket | None] = make_loader(partial(load_tickets, db, principal))
+        self.ticket_messages: DataLoader[UUID, list[TicketMessage]] = make_loader(partial(load_ticket_messages, db))

@@ -23,6 +23,7 @@ from models.customer import (
 )
 from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
+from models.offer import Offer, OfferLine, OfferState
 from models.order import (
     Order,
     OrderChannel,
@@ -45,6 +46,15 @@ from models.payment import (
 )
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
+from models.returns import (
+    ReturnDecisionReason,
+    ReturnLine,
+    ReturnReason,
+    ReturnRefundDestination,
+    ReturnRequest,
+    ReturnResolution,
+    ReturnStatus,
+)
 from models.security import (
     SecurityAlert,
     SecurityAlertKind,
@@ -54,6 +64,7 @@ from models.security import (
     ThrottleCounter,
 )
 from models.service_account import ServiceAccount
+from models.support import SupportTicket, TicketAuthorKind, TicketCategory, TicketMessage, TicketState
 from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
 
 __all__ = [
@@ -80,6 +91,9 @@ __all__ = [
     "Invoice",
     "InvoiceSequence",
     "InvoiceStatus",
+    "Offer",
+    "OfferLine",
+    "OfferState",
     "Order",
     "OrderChannel",
     "OrderLine",
@@ -95,6 +109,13 @@ __all__ = [
     "Product",
     "ProductView",
     "RecoveryCode",
+    "ReturnDecisionReason",
+    "ReturnLine",
+    "ReturnReason",
+    "ReturnRefundDestination",
+    "ReturnRequest",
+    "ReturnResolution",
+    "ReturnStatus",
     "Role",
     "RoleChange",
     "RoleChangeAction",
@@ -107,7 +128,12 @@ __all__ = [
     "Shipment",
     "ShipmentStatus",
     "StoreCreditAccount",
+    "SupportTicket",
     "ThrottleCounter",
+    "TicketAuthorKind",
+    "TicketCategory",
+    "TicketMessage",
+    "TicketState",
     "TotpCredential",
     "TrackingEvent",
     "TrustedDevice",

@@ -22,6 +22,8 @@ class Product(SQLModel, table=True):
     image_url: str | None = Field(default=None, max_length=2000)
     category: str | None = Field(default=None, max_length=100, index=True)
     active: bool = Field(default=True)
+    # False for goods that cannot be sent back (hygiene items, made to order, downloads): requestReturn refuses them.
+    returnable: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
 

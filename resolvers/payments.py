@@ -11,6 +11,7 @@ from app.services.payments import PaymentError, PaymentErrorCode, PayRequest
 from models.payment import PaymentSource, PaymentStatus
 from resolvers.permissions import IsAdmin, IsAuthenticated, requires
 from schema.types.base import Info, decode_global_id, encode_global_id, user_errors
+from schema.types.offer import PayOfferInput
 from schema.types.payment import (
     AddPaymentMethodInput,
     AddPaymentMethodPayload,
@@ -31,13 +32,14 @@ from schema.types.payment import Payment as PaymentType
 
 async def _pay(
     info: Info,
-    input: PayOrderInput | PayInvoiceInput,
+    input: PayOrderInput | PayInvoiceInput | PayOfferInput,
     target_field: str,
     *,
     order_id: uuid.UUID | None = None,
     invoice_id: uuid.UUID | None = None,
 ) -> PaymentPayload:
-    """payOrder and payInvoice: the same payment, naming what to pay by the order or by its invoice."""
+    """payOrder, payInvoice and payOffer: the same payment, naming what to pay by the order, its invoice or
+    the offer it came from."""
     method_id = decode_global_id(input.payment_method_id, "PaymentMethod") if input.payment_method_id else None
     request = PayRequest(
         invoice_id=invoice_id,

@@ -28,11 +28,13 @@ from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.node import NodeQueries
+from resolvers.offers import OfferMutations, OfferQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
 from resolvers.payments import PaymentMutations, PaymentQueries
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.security import SecurityMutations, SecurityQueries
+from resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.fast_execution import FastLeafExecutionContext, mark_plain_fields
@@ -40,11 +42,13 @@ from schema.input_guard import RejectCardNumbers, RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
+from schema.types.offer import Offer
 from schema.types.order import Order
 from schema.types.payment import Invoice
 from schema.types.product import Product, WishlistItem
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
+from schema.types.ticket import SupportTicket
 from schema.websocket_auth import RecheckWebSocketSession
 
 
@@ -58,6 +62,8 @@ class Query(
     ProductQueries,
     CreditQueries,
     PaymentQueries,
+    OfferQueries,
+    TicketQueries,
     NodeQueries,
 ):
     pass
@@ -80,12 +86,14 @@ class Mutation(
     GuestOrderMutations,
     PaymentMutations,
     CreditMutations,
+    OfferMutations,
+    TicketMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(OrderSubscriptions):
+class Subscription(OrderSubscriptions, TicketSubscriptions):
     pass
 
 
@@ -175,6 +183,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             WishlistItem,
             Order,
             Invoice,
+            Offer,
+            SupportTicket,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),

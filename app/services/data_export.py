@@ -145,6 +145,9 @@ EXCLUDED_COLUMNS = frozenset(
         "gateway_charge_id",  # the gateway's internal reference
         "acknowledged_by_id",
         "service_account_id",  # which integration pushed a change
+        "created_by_id",  # which staff member wrote an offer
+        "assignee_id",  # which staff member handles a support ticket (shown to staff only)
+        "author_id",  # who wrote a ticket message (staff are named by author_name, as in the API)
     }
 )
 

@@ -26,7 +26,7 @@ from sqlmodel import col
 from app.payments.gateway import GatewayError, InvalidTokenError, PaymentDeclinedError
 from app.principal import Principal
 from app.runtime import Runtime
-from app.services import invoices, store_credit
+from app.services import invoices, offers, store_credit
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.orders import TRANSITIONS, record_status
@@ -56,6 +56,8 @@ class PaymentErrorCode(enum.Enum):
     CARD_EXPIRED = "CARD_EXPIRED"
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
+    OFFER_EXPIRED = "OFFER_EXPIRED"  # payOffer: the offer ran out before it was accepted
+    OFFER_NOT_ACCEPTED = "OFFER_NOT_ACCEPTED"  # payOffer: accept the offer first
 
 
 class PaymentError(DomainError):
@@ -186,6 +188,8 @@ async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice:
     session.add_all([payment, invoice])
     if invoice.status is InvoiceStatus.PAID and OrderStatus.PAID in TRANSITIONS[order.status]:
         record_status(session, rt, order, OrderStatus.PAID, note, actor_id=payment.customer_id)
+    if invoice.status is InvoiceStatus.PAID:
+        await offers.order_paid(session, rt, order)  # an order an offer became: the offer is PAID too
 
 
 async def _follow_order_total(session: AsyncSession, invoice: Invoice) -> None:

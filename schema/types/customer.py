@@ -9,9 +9,10 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
-from app.services import payment_methods, store_credit
+from app.services import offers, payment_methods, store_credit
 from app.services.orders import OrderFilter as OrderQuery
 from app.services.orders import customer_orders
+from app.services.tickets import customer_tickets
 from loaders.batching import PageKey
 from models.customer import (
     ActivationMode,
@@ -32,11 +33,13 @@ from schema.types.base import Info, connection_from_page, load_nodes, visible_cu
 from schema.types.credit import CreditLimitRequest, CreditTransaction, StoreCredit
 from schema.types.data_export import DataExport
 from schema.types.money import CurrencyCode
+from schema.types.offer import CustomerOfferFilter, Offer, offers_connection
 from schema.types.order import Order, OrderFilter, orders_connection
 from schema.types.payment import PaymentMethod
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.security import SecurityEvent
+from schema.types.ticket import CustomerTicketFilter, SupportTicket, tickets_connection
 
 
 async def _newest_page(loader: Any, customer_id: uuid.UUID, first: int | None, after: str | None, to_node: Any) -> Any:
@@ -287,6 +290,34 @@ class Customer(relay.Node):
             ),
         )
         return await orders_connection(info, page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Offers (quotes) written for this customer, newest first.")
+    async def offers(
+        self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerOfferFilter | None = None
+    ) -> relay.Connection[Offer]:
+        page = await offers.customer_offers(
+            info.context.rt,
+            info.context.principal,
+            self.row.id,
+            first=first,
+            after=after,
+            state=filter.state if filter else None,
+        )
+        return offers_connection(page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Support tickets this customer opened, newest first.")
+    async def tickets(
+        self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerTicketFilter | None = None
+    ) -> relay.Connection[SupportTicket]:
+        page = await customer_tickets(
+            info.context.rt,
+            info.context.principal,
+            self.row.id,
+            first=first,
+            after=after,
+            state=filter.state if filter else None,
+        )
+        return tickets_connection(page)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Saved cards, the default first.")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:

@@ -244,6 +244,32 @@ PERMISSION_MATRIX = [
         {},
         "admin",
     ),
+    ("{ offers { edges { cursor } } }", {}, "staff"),
+    (
+        'mutation { createOffer(input: {customerId: "x", currency: EUR, validUntil: "2030-01-01T00:00:00+00:00", '
+        'lines: [{sku: "s", name: "n", quantity: 1, unitPrice: "1"}]}) { userErrors { code } } }',
+        {},
+        "staff",
+    ),
+    ('mutation { acceptOffer(input: {offerId: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { rejectOffer(input: {offerId: "x", reason: "r"}) { userErrors { code } } }', {}, "customer"),
+    (
+        'mutation { payOffer(input: {offerId: "x", useStoreCredit: true, idempotencyKey: "k-12345678"}) '
+        "{ userErrors { code } } }",
+        {},
+        "customer",
+    ),
+    (
+        'mutation { openTicket(input: {subject: "s", body: "b", category: OTHER}) { userErrors { code } } }',
+        {},
+        "customer",
+    ),
+    ('mutation { replyToTicket(input: {ticketId: "x", body: "b"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { closeTicket(input: {ticketId: "x"}) { userErrors { code } } }', {}, "customer"),
+    ('mutation { rateTicket(input: {ticketId: "x", rating: 5}) { userErrors { code } } }', {}, "customer"),
+    ("{ tickets { edges { cursor } } }", {}, "staff"),
+    ('mutation { assignTicket(input: {ticketId: "x", staffId: "y"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { setTicketState(input: {ticketId: "x", state: CLOSED}) { userErrors { code } } }', {}, "staff"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 

@@ -1,0 +1,181 @@
+"""Support tickets: customers open, answer, close and rate theirs; staff list, assign, answer and move them.
+
+replyToTicket serves both sides: the ticket's owner writes as the customer, any other staff member as
+staff (who may leave an OPEN ticket OPEN with pendingCustomer: false)."""
+
+import uuid
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry import relay
+
+from app.services import tickets
+from app.services.errors import NotAuthenticatedError
+from app.services.tickets import OpenTicketData, TicketError, TicketWithMessages
+from resolvers.permissions import IsAuthenticated, IsStaff, requires
+from schema.types.base import Info, decode_global_id, user_errors
+from schema.types.ticket import (
+    AssignTicketInput,
+    CloseTicketInput,
+    OpenTicketInput,
+    RateTicketInput,
+    ReplyToTicketInput,
+    SetTicketStateInput,
+    SupportTicket,
+    TicketFilter,
+    TicketPayload,
+    TicketUpdatedEvent,
+    TicketUserError,
+    tickets_connection,
+)
+
+
+def _payload(found: TicketWithMessages) -> TicketPayload:
+    return TicketPayload(ticket=SupportTicket.of(found))
+
+
+def _failed(error: TicketError) -> TicketPayload:
+    return TicketPayload(user_errors=user_errors(error, TicketUserError))
+
+
+def _ticket_id(value: strawberry.ID) -> uuid.UUID | None:
+    return decode_global_id(value, "SupportTicket")
+
+
+@strawberry.type
+class TicketQueries:
+    @strawberry.field(
+        description="Every support ticket, newest first; filter by state, category, assignee, customer or text (staff).",
+        extensions=requires(IsStaff),
+    )
+    async def tickets(
+        self, info: Info, first: int | None = 20, after: str | None = None, filter: TicketFilter | None = None
+    ) -> relay.Connection[SupportTicket]:
+        wanted = filter or TicketFilter()
+        assignee_id = decode_global_id(wanted.assignee_id, "Customer") if wanted.assignee_id else None
+        customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
+        if (wanted.assignee_id and assignee_id is None) or (wanted.customer_id and customer_id is None):
+            return tickets_connection(tickets.empty_page(first, after))  # type: ignore[no-any-return]
+        page = await tickets.list_tickets(
+            info.context.rt,
+            info.context.principal,
+            first=first,
+            after=after,
+            filter=tickets.TicketFilter(
+                state=wanted.state,
+                category=wanted.category,
+                assignee_id=assignee_id,
+                unassigned=wanted.unassigned,
+                customer_id=customer_id,
+                query=wanted.query,
+            ),
+        )
+        return tickets_connection(page)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class TicketMutations:
+    @strawberry.mutation(
+        description="Ask the support team something, optionally about one of your orders or returns.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def open_ticket(self, info: Info, input: OpenTicketInput) -> TicketPayload:
+        data = OpenTicketData(
+            subject=input.subject,
+            body=input.body,
+            category=input.category,
+            order_id=decode_global_id(input.order_id, "Order"),
+            order_id_sent=input.order_id is not None,
+            return_id=decode_global_id(input.return_id, "ReturnRequest"),
+            return_id_sent=input.return_id is not None,
+        )
+        try:
+            found = await tickets.open_ticket(info.context.rt, info.context.principal, data)
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(
+        description="Write to a ticket: yours (a reply reopens it), or any ticket as staff.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def reply_to_ticket(self, info: Info, input: ReplyToTicketInput) -> TicketPayload:
+        try:
+            found = await tickets.reply(
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.body, input.pending_customer
+            )
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(description="Close your ticket (staff: any ticket).", extensions=requires(IsAuthenticated))
+    async def close_ticket(self, info: Info, input: CloseTicketInput) -> TicketPayload:
+        try:
+            found = await tickets.close(info.context.rt, info.context.principal, _ticket_id(input.ticket_id))
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(
+        description="Rate your RESOLVED or CLOSED ticket from 1 to 5, once.", extensions=requires(IsAuthenticated)
+    )
+    async def rate_ticket(self, info: Info, input: RateTicketInput) -> TicketPayload:
+        try:
+            found = await tickets.rate(
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.rating, input.comment
+            )
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(
+        description="Give a ticket to a SUPPORT or ADMIN account, or to nobody (staff).", extensions=requires(IsStaff)
+    )
+    async def assign_ticket(self, info: Info, input: AssignTicketInput) -> TicketPayload:
+        try:
+            found = await tickets.assign(
+                info.context.rt,
+                info.context.principal,
+                _ticket_id(input.ticket_id),
+                decode_global_id(input.staff_id, "Customer"),
+                staff_id_sent=input.staff_id is not None,
+            )
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(
+        description="Move a ticket: OPEN, PENDING_CUSTOMER, RESOLVED or CLOSED (staff).", extensions=requires(IsStaff)
+    )
+    async def set_ticket_state(self, info: Info, input: SetTicketStateInput) -> TicketPayload:
+        try:
+            found = await tickets.set_state(
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.state
+            )
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+
+@strawberry.type
+class TicketSubscriptions:
+    @strawberry.subscription(
+        description=(
+            "Live changes of one ticket (its owner or staff): new messages, states, assignments, ratings. "
+            "Over graphql-transport-ws, with the session token in connection_init."
+        ),
+        extensions=requires(IsAuthenticated),
+    )
+    async def ticket_updated(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[TicketUpdatedEvent, None]:
+        context = info.context
+        topic = await tickets.subscription_topic(context.rt, context.principal, _ticket_id(ticket_id))
+        async with context.rt.broker.subscribe(topic) as queue:
+            while True:
+                message = await queue.get()
+                # A revoked session, or a lost role, stops what this connection receives.
+                await context.recheck_websocket_session()
+                if not context.principal.is_authenticated:
+                    raise NotAuthenticatedError()
+                event = await tickets.event_for(context.rt, context.principal, message)
+                if event is not None:
+                    yield TicketUpdatedEvent.of(event)

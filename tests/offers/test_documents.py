@@ -1,0 +1,99 @@
+"""The offer PDF behind a signed link, and `me.offers` with nested relations read through dataloaders."""
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from pypdf import PdfReader
+from strawberry import relay
+
+from app.runtime import Runtime
+from app.services import invoices, offers
+from tests.offers.helpers import accept, new_offer, offer_node
+from tests.support import Api, Caller, count_statements
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def node_id(global_id: str) -> str:
+    return relay.GlobalID.from_id(global_id).node_id
+
+
+async def test_the_offer_pdf_downloads_by_signed_link(api: Api, staff: Caller, customer: Caller) -> None:
+    offer = await new_offer(api, staff, customer, note="Delivery within 5 days")
+    response = await api.client.get(path_of(offer["pdfUrl"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["cache-control"] == "no-store"
+    assert f'filename="offer-{offer["number"]}.pdf"' in response.headers["content-disposition"]
+    text = pdf_text(response.content)
+    for expected in (offer["number"], "MUG-001", "T-shirt", "65.54 EUR", "7.54 EUR", "Delivery within 5 days"):
+        assert expected in text, expected
+    assert offer["validUntil"][:10] in text
+    # Once accepted the PDF says so.
+    accepted = (await accept(api, customer, offer["id"]))["offer"]
+    assert "ACCEPTED" in pdf_text((await api.client.get(path_of(accepted["pdfUrl"]))).content)
+
+
+async def test_tampered_expired_or_moved_offer_links_are_refused(
+    api: Api, rt: Runtime, staff: Caller, customer: Caller, other_customer: Caller
+) -> None:
+    mine = await new_offer(api, staff, customer)
+    theirs = await new_offer(api, staff, other_customer)
+    url = path_of(mine["pdfUrl"])
+    query = parse_qs(urlsplit(url).query)
+    tampered = url.replace(query["signature"][0], query["signature"][0][:-2] + "AA")
+    assert (await api.client.get(tampered)).status_code == 403
+    longer = url.replace(f"expires={query['expires'][0]}", f"expires={int(query['expires'][0]) + 3600}")
+    assert (await api.client.get(longer)).status_code == 403
+    # My link's signature does not open another customer's offer, nor an invoice with the same id.
+    moved = url.replace(node_id(mine["id"]), node_id(theirs["id"]))
+    assert (await api.client.get(moved)).status_code == 403
+    as_invoice = url.replace(f"/files/{offers.OFFER_LINK}/", f"/files/{invoices.INVOICE_LINK}/")
+    assert (await api.client.get(as_invoice)).status_code == 403
+    expired = invoices.links(rt).url(offers.OFFER_LINK, node_id(mine["id"]), datetime.now(UTC) - timedelta(seconds=1))
+    answer = await api.client.get(path_of(expired))
+    assert (answer.status_code, answer.json()["error"]["code"]) == (410, "LINK_EXPIRED")
+    assert (await api.client.get(path_of(offers.offer_url(rt, uuid.uuid4())))).status_code == 404
+    assert (await api.client.get(url.replace("signature=", "sig="))).status_code == 403
+    # The other customer never sees my offer, so never gets a link to it.
+    assert await offer_node(api, other_customer, mine["id"]) is None
+
+
+async def test_my_offers_with_lines_and_orders_take_the_same_statements_for_1_or_5(
+    api: Api, rt: Runtime, staff: Caller, customer: Caller
+) -> None:
+    query = "{ me { offers { edges { node { number lines { sku } order { number } } } } } }"
+
+    async def accepted_offer() -> None:
+        offer = await new_offer(api, staff, customer)
+        assert (await accept(api, customer, offer["id"]))["userErrors"] == []
+
+    await accepted_offer()
+    with count_statements(rt) as one:
+        data = await api.ok(query, token=customer.token)
+    assert len(data["me"]["offers"]["edges"]) == 1
+    for _ in range(4):
+        await accepted_offer()
+    await new_offer(api, staff, customer)  # one not accepted: no order to read
+    with count_statements(rt) as six:
+        data = await api.ok(query, token=customer.token)
+    edges = data["me"]["offers"]["edges"]
+    assert len(edges) == 6
+    assert edges[0]["node"]["order"] is None
+    assert all(edge["node"]["order"]["number"] == f"#{edge['node']['number']}" for edge in edges[1:])
+    assert all([line["sku"] for line in edge["node"]["lines"]] == ["MUG-001", "TEE-1"] for edge in edges)
+    assert len(one) == len(six), six
+    # session, roles, the customer, the page of offers, then one batch each: lines, orders
+    assert len(six) <= 6, six
+    tables = " ".join(six)
+    assert "FROM order_line" not in tables
+    assert "FROM invoice" not in tables
