@@ -18,6 +18,7 @@ from loaders.customers import (
     load_roles,
 )
 from loaders.data_export import load_data_exports, load_data_exports_by_customer
+from loaders.help import load_help_articles
 from loaders.offers import load_offer_lines, load_offers
 from loaders.orders import (
     load_invoices,
@@ -39,6 +40,7 @@ from models.auth import AuthSession
 from models.credit import CreditLimitRequest, CreditTransaction
 from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
 from models.data_export import DataExport
+from models.help import HelpArticle
 from models.offer import Offer, OfferLine
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
 from models.payment import Invoice, Payment
@@ -112,3 +114,6 @@ class Loaders:
         self.offer_lines: DataLoader[UUID, list[OfferLine]] = make_loader(partial(load_offer_lines, db))
         self.ticket: DataLoader[UUID, SupportTicket | None] = make_loader(partial(load_tickets, db, principal))
         self.ticket_messages: DataLoader[UUID, list[TicketMessage]] = make_loader(partial(load_ticket_messages, db))
+        self.help_article: DataLoader[UUID, HelpArticle | None] = make_loader(
+            partial(load_help_articles, db, principal)
+        )

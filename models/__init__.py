@@ -23,6 +23,7 @@ from models.customer import (
 )
 from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
+from models.help import HelpArticle
 from models.offer import Offer, OfferLine, OfferState
 from models.order import (
     Order,
@@ -88,6 +89,7 @@ __all__ = [
     "DataExport",
     "EmailChange",
     "EmailChangeStatus",
+    "HelpArticle",
     "Invoice",
     "InvoiceSequence",
     "InvoiceStatus",

@@ -27,6 +27,7 @@ from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
+from resolvers.help import HelpMutations, HelpQueries
 from resolvers.node import NodeQueries
 from resolvers.offers import OfferMutations, OfferQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
@@ -42,6 +43,7 @@ from schema.input_guard import RejectCardNumbers, RejectNulCharacters
 from schema.query_cost import cost_limit
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
+from schema.types.help import HelpArticle
 from schema.types.offer import Offer
 from schema.types.order import Order
 from schema.types.payment import Invoice
@@ -64,6 +66,7 @@ class Query(
     PaymentQueries,
     OfferQueries,
     TicketQueries,
+    HelpQueries,
     NodeQueries,
 ):
     pass
@@ -88,6 +91,7 @@ class Mutation(
     CreditMutations,
     OfferMutations,
     TicketMutations,
+    HelpMutations,
 ):
     pass
 
@@ -185,6 +189,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             Invoice,
             Offer,
             SupportTicket,
+            HelpArticle,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),

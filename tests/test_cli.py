@@ -11,6 +11,7 @@ from app.cli import main
 from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Customer, CustomerRole, Role
+from models.help import HelpArticle
 
 
 @pytest.fixture
@@ -38,6 +39,17 @@ async def roles_by_email(settings: Settings) -> dict[str, set[Role]]:
         await rt.close()
 
 
+async def help_slugs(settings: Settings) -> list[str]:
+    rt = Runtime.create(settings)
+    try:
+        async with rt.db.read() as session:
+            return list(
+                (await session.execute(select(col(HelpArticle.slug)).order_by(col(HelpArticle.slug)))).scalars()
+            )
+    finally:
+        await rt.close()
+
+
 def run_cli(*args: str) -> int:
     return main(list(args))
 
@@ -54,6 +66,12 @@ async def test_migrate_seed_and_create_admin(
     assert "alex.demo@example.com" in out
     assert "admin@example.com" in out
     assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0  # idempotent
+    assert await help_slugs(cli_env) == [
+        "can-i-pay-by-invoice",
+        "how-do-i-return-an-item",
+        "when-will-i-get-my-refund",
+        "where-is-my-parcel",
+    ]
 
     monkeypatch.setattr("sys.stdin", io.StringIO("a long admin passphrase\n"))
     assert (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from app.runtime import Runtime
+from app.services import help_centre
 from app.services.customer_queries import customer_by_email, group_by_code
 from app.services.demo_orders import seed_demo_orders
 from app.services.errors import AccountError, ErrorDetail
@@ -112,6 +113,37 @@ DEMO_PRODUCTS = [
     ProductData("CAP-OLD", "Baseball cap (discontinued)", 1500, "EUR", None, "Clothing", active=False),
 ]
 
+DEMO_HELP_ARTICLES = [
+    (
+        "how-do-i-return-an-item",
+        "How do I return an item?",
+        "Returns",
+        'Open My Account > Orders, choose the delivered order and "Return items". You see the refund before you\n'
+        "send the request, and you can return items within 30 days of delivery.",
+    ),
+    (
+        "when-will-i-get-my-refund",
+        "When will I get my refund?",
+        "Returns",
+        "As soon as the parcel reaches our warehouse: to your card (a few days, depending on your bank) or at\n"
+        "once to your store credit.",
+    ),
+    (
+        "can-i-pay-by-invoice",
+        "Can I pay by invoice?",
+        "Payments",
+        "Business customers with a credit limit can pay on store credit. Everyone can pay by card; invoices are\n"
+        "in My Account > Orders.",
+    ),
+    (
+        "where-is-my-parcel",
+        "Where is my parcel?",
+        "Shipping",
+        "Each order shows its shipments with live tracking. If it has not moved for a week, open a support ticket\n"
+        "from the order.",
+    ),
+]
+
 
 async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
     """Demo groups and accounts (idempotent). Returns (what, email, password) to print."""
@@ -120,6 +152,7 @@ async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
     for code, name, mode, self_registration in DEMO_GROUPS:
         await ensure_group(rt, code, name, mode, self_registration)
     await upsert_products(rt, DEMO_PRODUCTS)
+    await help_centre.ensure_published(rt, DEMO_HELP_ARTICLES)
     email, first, last, password = DEMO_CUSTOMER
     demo = await create_account(
         rt, email=email, password=password, roles=[Role.CUSTOMER], first_name=first, last_name=last, reason="demo data"

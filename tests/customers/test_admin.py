@@ -270,6 +270,19 @@ PERMISSION_MATRIX = [
     ("{ tickets { edges { cursor } } }", {}, "staff"),
     ('mutation { assignTicket(input: {ticketId: "x", staffId: "y"}) { userErrors { code } } }', {}, "staff"),
     ('mutation { setTicketState(input: {ticketId: "x", state: CLOSED}) { userErrors { code } } }', {}, "staff"),
+    (
+        '{ helpArticles(query: "x") { edges { cursor } } helpCategories { name } helpArticle(slug: "x") { id } }',
+        {},
+        "anonymous",
+    ),
+    ("{ helpArticles(includeUnpublished: true) { edges { cursor } } }", {}, "staff"),
+    (
+        'mutation { createHelpArticle(input: {title: "t", body: "b", category: "c"}) { userErrors { code } } }',
+        {},
+        "staff",
+    ),
+    ('mutation { updateHelpArticle(input: {articleId: "x", title: "t"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { deleteHelpArticle(input: {articleId: "x"}) { userErrors { code } } }', {}, "staff"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 
