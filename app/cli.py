@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation
+    from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
     from app.mail import mail_sender_from_settings
     from app.outbox import MAIL_AND_SMS, OutboxDispatcher
     from app.sms import sms_provider_from_settings
@@ -99,6 +99,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             run_anomaly_scans(rt, stop),
             run_payment_reconciliation(rt, stop),
             run_offer_expiry(rt, stop),
+            run_return_refund_retries(rt, stop),
         )
         return 0
 

@@ -101,6 +101,20 @@ class Settings(BaseSettings):
     support_email: str = "support@example.com"
     # How often offers past their valid-until are marked EXPIRED (0 turns it off).
     expire_offers_seconds: int = Field(default=300, ge=0)
+    # Returns (RMA). Delivered orders can be returned for this many days after delivery.
+    return_window_days: int = Field(default=30, ge=0)
+    # Requests worth (refund before deductions, minor units of the order's currency) at most this much are
+    # approved at once when the customer is in good standing and has not returned often lately.
+    return_auto_approve_limit: int = Field(default=10_000, ge=0)
+    # "Often lately": this many returns requested in the last `return_recent_days` days routes to staff.
+    return_recent_limit: int = Field(default=3, ge=1)
+    return_recent_days: int = Field(default=90, ge=1)
+    # Deducted when the customer sends goods back for their own reasons (changed their mind, size or fit):
+    # a restocking fee in basis points of the returned value, and the return shipping in minor units.
+    return_restocking_fee_bp: int = Field(default=0, ge=0, le=10_000)
+    return_shipping_fee: int = Field(default=0, ge=0)
+    # How often failed card refunds of returns are retried (0 turns it off).
+    retry_return_refunds_seconds: int = Field(default=300, ge=0)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
-from app.services import data_export, invoices, offers
+from app.services import data_export, invoices, offers, returns
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +94,15 @@ async def download_offer(request: Request) -> Response:
     return await _document(request, offers.offer_pdf)
 
 
+async def download_return_slip(request: Request) -> Response:
+    return await _document(request, returns.slip_pdf)
+
+
 def download_routes() -> list[Route]:
     return [
         Route(f"{PATH_PREFIX}/{data_export.LINK_KIND}/{{object_id}}", download_data_export, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{invoices.INVOICE_LINK}/{{object_id}}", download_invoice, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{invoices.RECEIPT_LINK}/{{object_id}}", download_receipt, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{offers.OFFER_LINK}/{{object_id}}", download_offer, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{returns.SLIP_LINK}/{{object_id}}", download_return_slip, methods=["GET"]),
     ]

@@ -5,7 +5,7 @@ import contextlib
 import logging
 
 from app.runtime import Runtime
-from app.services import anomalies, offers, payments
+from app.services import anomalies, offers, payments, returns
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +59,22 @@ async def run_offer_expiry(rt: Runtime, stop: asyncio.Event) -> None:
                 logger.info("offers expired", extra={"count": expired})
         except Exception:
             logger.exception("offer expiry failed")
+
+
+async def run_return_refund_retries(rt: Runtime, stop: asyncio.Event) -> None:
+    """Retry card refunds of returns that failed or got no answer, every RETRY_RETURN_REFUNDS_SECONDS
+    (0: off). Each retry uses the refund's own idempotency key, so the gateway never pays twice."""
+    interval = rt.settings.retry_return_refunds_seconds
+    if interval <= 0:
+        return
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if stop.is_set():
+            return
+        try:
+            retried = await returns.retry_failed_refunds(rt)
+            if retried:
+                logger.info("return refunds retried", extra={"count": retried})
+        except Exception:
+            logger.exception("return refund retries failed")

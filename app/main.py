@@ -31,7 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.config import Settings
 from app.downloads import download_routes
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation
+from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
             state.tasks.append(asyncio.create_task(run_payment_reconciliation(rt, stop)))
             state.tasks.append(asyncio.create_task(run_offer_expiry(rt, stop)))
+            state.tasks.append(asyncio.create_task(run_return_refund_retries(rt, stop)))
         logger.info("customer-accounts started", extra={"environment": settings.environment})
         try:
             yield

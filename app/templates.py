@@ -255,6 +255,46 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="[$number] Assigned to you: $subject",
         paragraphs=("Support ticket $number ($subject) is now yours to answer.",),
     ),
+    # Returns (RMA): the customer hears of every step, the support address of every change.
+    "return_requested": EmailTemplate(
+        subject="Return $number received for review",
+        paragraphs=(
+            "We have your return request $number for order $order_number ($items).",
+            "Our team will review it shortly; we will email you as soon as it is decided.",
+        ),
+        link_label="View your returns",
+    ),
+    "return_approved": EmailTemplate(
+        subject="Return $number approved",
+        paragraphs=(
+            "Your return $number for order $order_number is approved ($items).",
+            "Sign in to download the return slip, put it in the parcel and send the goods back. $money_line",
+        ),
+        link_label="Download your return slip",
+    ),
+    "return_rejected": EmailTemplate(
+        subject="Return $number declined",
+        paragraphs=("We cannot accept return $number for order $order_number.", "Reason: $reason"),
+        link_label="View your returns",
+    ),
+    "return_received": EmailTemplate(
+        subject="Return $number arrived",
+        paragraphs=("The goods of return $number arrived at our warehouse.", "$next_step"),
+        link_label="View your returns",
+    ),
+    "return_refunded": EmailTemplate(
+        subject="Return $number refunded",
+        paragraphs=("We have refunded $refund for return $number ($destination).",),
+        link_label="View your returns",
+    ),
+    "return_closed": EmailTemplate(
+        subject="Return $number closed",
+        paragraphs=("Return $number for order $order_number is complete. Thank you.",),
+    ),
+    "return_staff_notice": EmailTemplate(
+        subject="Return $number $event",
+        paragraphs=("Return $number (order $order_number, $customer_email, $value) $event.", "$detail"),
+    ),
 }
 
 SMS_TEMPLATES: dict[str, str] = {

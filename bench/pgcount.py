@@ -91,7 +91,7 @@ class _Parser:
                 continue
             if len(self.buffer) < 5:
                 return reply
-            kind = self.buffer[0:1]
+            kind = bytes(self.buffer[0:1])
             (length,) = struct.unpack("!i", self.buffer[1:5])
             if len(self.buffer) < 1 + length:
                 return reply

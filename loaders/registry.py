@@ -32,6 +32,7 @@ from loaders.orders import (
 )
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
+from loaders.returns import load_order_returns, load_return_lines, load_return_refunds, load_returns
 from loaders.security import load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
 from loaders.tickets import load_ticket_messages, load_tickets
@@ -46,6 +47,7 @@ from models.order import Order, OrderLine, OrderStatusChange, Shipment, Tracking
 from models.payment import Invoice, Payment
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
+from models.returns import ReturnLine, ReturnRefund, ReturnRequest
 from models.security import SecurityAlert, SecurityEvent
 from models.support import SupportTicket, TicketMessage
 
@@ -114,6 +116,10 @@ class Loaders:
         self.offer_lines: DataLoader[UUID, list[OfferLine]] = make_loader(partial(load_offer_lines, db))
         self.ticket: DataLoader[UUID, SupportTicket | None] = make_loader(partial(load_tickets, db, principal))
         self.ticket_messages: DataLoader[UUID, list[TicketMessage]] = make_loader(partial(load_ticket_messages, db))
+        self.return_request: DataLoader[UUID, ReturnRequest | None] = make_loader(partial(load_returns, db, principal))
+        self.return_lines: DataLoader[UUID, list[ReturnLine]] = make_loader(partial(load_return_lines, db))
+        self.return_refunds: DataLoader[UUID, list[ReturnRefund]] = make_loader(partial(load_return_refunds, db))
+        self.order_returns: DataLoader[UUID, list[ReturnRequest]] = make_loader(partial(load_order_returns, db))
         self.help_article: DataLoader[UUID, HelpArticle | None] = make_loader(
             partial(load_help_articles, db, principal)
         )

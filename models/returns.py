@@ -110,3 +110,33 @@ class ReturnLine(SQLModel, table=True):
     # The share of the order line this quantity stands for (tax included), and the tax in it.
     amount: int = Field(sa_type=sa.BigInteger)
     tax_amount: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class ReturnRefundStatus(enum.Enum):
+    PENDING = "PENDING"  # planned; a card refund waits for the gateway
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"  # the gateway refused or did not answer; retried under the same key
+
+
+class ReturnRefund(SQLModel, table=True):
+    """One movement of a return's money: a (partial) refund of one payment, or a store-credit entry.
+
+    Pending and succeeded rows count against what a payment can still give back, so later returns and a
+    cancellation of the whole order never refund the same money twice."""
+
+    __tablename__ = "return_refund"
+
+    id: uuid.UUID = uuid_pk()
+    return_id: uuid.UUID = Field(foreign_key="return_request.id", index=True)
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    payment_id: uuid.UUID | None = Field(default=None, foreign_key="payment.id", index=True)
+    destination: ReturnRefundDestination = enum_column(ReturnRefundDestination)
+    status: ReturnRefundStatus = enum_column(ReturnRefundStatus)
+    amount: int = Field(sa_type=sa.BigInteger)
+    currency: str = Field(max_length=3)
+    method_label: str = Field(max_length=64)  # "Visa •••• 4242" or "Store credit", as the customer knows it
+    gateway_refund_id: str | None = Field(default=None, max_length=128)
+    failure_code: str | None = Field(default=None, max_length=64)
+    attempts: int = Field(default=0)
+    created_at: datetime = timestamp(default_now=True)
+    completed_at: datetime | None = timestamp(nullable=True)

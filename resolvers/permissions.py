@@ -60,3 +60,17 @@ class HasScope(BasePermission):
 
 def requires_scope(scope: str) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasScope(scope)], use_directives=False)]
+
+
+class StaffOrScope(HasScope):
+    """Staff signed in, or a service account whose API key carries the scope (the warehouse system)."""
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal: Principal = info.context.principal
+        if principal.is_authenticated and principal.service_account_id is None:
+            return principal.is_staff
+        return super().has_permission(source, info, **kwargs)
+
+
+def requires_staff_or_scope(scope: str) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[StaffOrScope(scope)], use_directives=False)]

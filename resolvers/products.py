@@ -56,7 +56,14 @@ def _product_data(input: UpsertProductsInput) -> list[ProductData]:
             continue
         items.append(
             ProductData(
-                product.sku, product.name, amount, currency, product.image_url, product.category, product.active
+                product.sku,
+                product.name,
+                amount,
+                currency,
+                product.image_url,
+                product.category,
+                product.active,
+                product.returnable,
             )
         )
     if errors:

@@ -34,6 +34,7 @@ from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, Ord
 from resolvers.payments import PaymentMutations, PaymentQueries
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
+from resolvers.returns import ReturnMutations, ReturnQueries
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
@@ -48,6 +49,7 @@ from schema.types.offer import Offer
 from schema.types.order import Order
 from schema.types.payment import Invoice
 from schema.types.product import Product, WishlistItem
+from schema.types.returns import Return
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
 from schema.types.ticket import SupportTicket
@@ -65,6 +67,7 @@ class Query(
     CreditQueries,
     PaymentQueries,
     OfferQueries,
+    ReturnQueries,
     TicketQueries,
     HelpQueries,
     NodeQueries,
@@ -90,6 +93,7 @@ class Mutation(
     PaymentMutations,
     CreditMutations,
     OfferMutations,
+    ReturnMutations,
     TicketMutations,
     HelpMutations,
 ):
@@ -188,6 +192,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             Order,
             Invoice,
             Offer,
+            Return,
             SupportTicket,
             HelpArticle,
         ],

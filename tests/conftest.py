@@ -150,6 +150,7 @@ def settings(database_url: str, tmp_path: Path, smtp_mailbox: tuple[Mailbox, int
         outbox_poll_seconds=0.2,
         # Tests run the reconciler themselves: a background round would add statements to counted requests.
         reconcile_payments_seconds=0,
+        retry_return_refunds_seconds=0,
         log_format="json",
     )
 

@@ -148,6 +148,9 @@ EXCLUDED_COLUMNS = frozenset(
         "created_by_id",  # which staff member wrote an offer
         "assignee_id",  # which staff member handles a support ticket (shown to staff only)
         "author_id",  # who wrote a ticket message (staff are named by author_name, as in the API)
+        "staff_note",  # staff's internal note on a return (the API shows it to staff only)
+        "decision_reason",  # which rule routed a return to staff (the API shows it to staff only)
+        "gateway_refund_id",  # the gateway's internal reference of a refund
     }
 )
 

@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit, payment_methods, tickets
+from app.services import audit, payment_methods, returns, tickets
 from app.services.customer_queries import display_name
 from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
@@ -70,6 +70,7 @@ async def _anonymise(
         await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
     await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
     await tickets.erase_customer_tickets(session, customer.id)
+    await returns.erase_customer_notes(session, customer.id)
     # Orders stay (the law keeps them), without the names, streets and phones of their address copies.
     orders = list((await session.execute(select(Order).where(col(Order.customer_id) == customer.id))).scalars())
     order_countries: dict[uuid.UUID, dict[str, Any]] = {}

@@ -19,6 +19,7 @@ from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocum
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
 from app.services import store_credit
+from app.services.return_quotes import returned_amounts
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer
@@ -158,32 +159,48 @@ async def _payment_under_way(session: AsyncSession, invoice: Invoice) -> bool:
 
 
 async def _give_back(session: AsyncSession, invoice: Invoice) -> list[CardRefund]:
-    paid = (
-        await session.execute(
-            select(Payment)
-            .where(col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.SUCCEEDED)
-            .with_for_update()
-        )
-    ).scalars()
+    """Refund what the invoice's payments still hold: returns may have given part of them back already."""
+    paid = list(
+        (
+            await session.execute(
+                select(Payment)
+                .where(col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.SUCCEEDED)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    returned = await returned_amounts(session, [payment.id for payment in paid])
     cards: list[CardRefund] = []
     for payment in paid:
-        if payment.source is PaymentSource.STORE_CREDIT:
-            account = await store_credit.locked_account(session, payment.customer_id, payment.currency)
-            store_credit.post(
-                session,
-                account,
-                payment.amount,
-                CreditTransactionReason.REFUND,
-                reference=f"invoice {invoice.number}",
-                note="order cancelled or refunded",
-            )
+        left = payment.amount - returned.get(payment.id, 0)
+        if payment.source is PaymentSource.STORE_CREDIT or left <= 0:
+            if left > 0:
+                account = await store_credit.locked_account(session, payment.customer_id, payment.currency)
+                store_credit.post(
+                    session,
+                    account,
+                    left,
+                    CreditTransactionReason.REFUND,
+                    reference=f"invoice {invoice.number}",
+                    note="order cancelled or refunded",
+                )
             payment.status = PaymentStatus.REFUNDED
             session.add(payment)
         elif payment.gateway_charge_id:
             payment.status = PaymentStatus.REFUND_DUE  # REFUNDED once the gateway has done it
             session.add(payment)
-            cards.append(CardRefund(payment.id, payment.gateway_charge_id, payment.amount))
+            cards.append(CardRefund(payment.id, payment.gateway_charge_id, left))
     return cards
+
+
+async def still_refundable(session: AsyncSession, payments: list[Payment]) -> list[CardRefund]:
+    """Card refunds due for these REFUND_DUE payments: what returns have not given back already."""
+    returned = await returned_amounts(session, [payment.id for payment in payments])
+    return [
+        CardRefund(payment.id, payment.gateway_charge_id, payment.amount - returned.get(payment.id, 0))
+        for payment in payments
+        if payment.gateway_charge_id and payment.amount - returned.get(payment.id, 0) > 0
+    ]
 
 
 async def refund_cards(rt: Runtime, refunds: list[CardRefund]) -> None:
@@ -223,7 +240,7 @@ def receipt_url(rt: Runtime, payment_id: uuid.UUID) -> str:
     return signed.url(RECEIPT_LINK, str(payment_id), signed.expiry(rt.settings.document_link_minutes))
 
 
-def _party(details: dict[str, object]) -> Party:
+def party(details: dict[str, object]) -> Party:
     lines = details.get("address_lines") or []
     return Party(
         name=str(details.get("name") or ""),
@@ -266,8 +283,8 @@ async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         issued_at=invoice.issued_at,
         order_number=order.number,
         currency=invoice.currency,
-        seller=_party(invoice.seller),
-        buyer=_party(invoice.buyer),
+        seller=party(invoice.seller),
+        buyer=party(invoice.buyer),
         lines=tuple(
             DocumentLine(
                 sku=line.sku,
@@ -309,8 +326,8 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         amount=payment.amount,
         method=payment.method_label,
         reference=f"Invoice {invoice.number}",
-        seller=_party(invoice.seller),
-        buyer=_party(invoice.buyer),
+        seller=party(invoice.seller),
+        buyer=party(invoice.buyer),
     )
     content = await anyio.to_thread.run_sync(render_receipt, document)
     return Pdf(f"receipt-{payment.receipt_number}.pdf", content)

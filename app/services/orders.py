@@ -30,6 +30,7 @@ from app.services.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from app.services.return_quotes import covered_quantities
 from app.services.validation import clean_email, email_key
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -70,6 +71,7 @@ class OrderErrorCode(enum.Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     THROTTLED = "THROTTLED"
+    LINE_RETURNED = "LINE_RETURNED"
 
 
 class OrderError(DomainError):
@@ -304,6 +306,38 @@ def _lines(order_id: uuid.UUID, data: OrderData) -> list[OrderLine]:
     ]
 
 
+async def _replace_lines(session: AsyncSession, order: Order, data: OrderData) -> None:
+    """The order's lines as now pushed. Lines that returns name keep their rows (updated in place), so a
+    re-push must keep them at their position with their SKU and at least the quantity returned."""
+    old = list((await session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id))).scalars())
+    covered = await covered_quantities(session, [line.id for line in old])
+    kept: dict[int, OrderLine] = {}
+    errors: list[ErrorDetail] = []
+    for line in old:
+        if line.id not in covered:
+            continue
+        new = data.lines[line.position] if line.position < len(data.lines) else None
+        if new is None or new.sku != line.sku or new.quantity < covered[line.id]:
+            message = f"Line {line.position + 1} ({line.sku}): {covered[line.id]} are being returned; keep it."
+            errors.append(ErrorDetail(OrderErrorCode.LINE_RETURNED, message, ("lines", str(line.position))))
+        kept[line.position] = line
+    if errors:
+        raise OrderError(*errors)
+    await session.execute(
+        delete(OrderLine).where(
+            col(OrderLine.order_id) == order.id, col(OrderLine.id).not_in([line.id for line in kept.values()])
+        )
+    )
+    for row in _lines(order.id, data):
+        same = kept.get(row.position)
+        if same is None:
+            session.add(row)
+            continue
+        same.name, same.quantity, same.unit_price = row.name, row.quantity, row.unit_price
+        same.tax_rate_bp, same.tax_amount, same.total = row.tax_rate_bp, row.tax_amount, row.total
+        session.add(same)
+
+
 async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tuple[OrderWithLines, bool]:
     """Create the order, or update it when (source, external id) is known: safe to send again."""
     service_id = require_scope(principal, "orders:write")
@@ -332,8 +366,6 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                     placed_at=data.placed_at,
                     channel=data.channel,
                 )
-                if existing is not None:
-                    await session.execute(delete(OrderLine).where(col(OrderLine.order_id) == order.id))
                 for name, value in _totals(data).items():
                     setattr(order, name, value)
                 order.number, order.currency, order.channel = data.number, data.currency, data.channel
@@ -345,8 +377,10 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                     order.guest_email_key = email_key(guest_email) if guest_email else None
                 session.add(order)
                 await session.flush()
-                lines = _lines(order.id, data)
-                session.add_all(lines)
+                if created:
+                    session.add_all(_lines(order.id, data))
+                else:
+                    await _replace_lines(session, order, data)
                 if created:
                     record_status(
                         session, rt, order, order.status, "placed", service_account_id=service_id, at=data.placed_at

@@ -461,6 +461,7 @@ async def reconcile(rt: Runtime) -> int:
                 )
             ).scalars()
         )
+        refunds = await invoices.still_refundable(session, due)
     settled = 0
     for payment_id in waiting:
         attempt = await _claim_for_retry(rt, payment_id, cutoff)
@@ -469,7 +470,6 @@ async def reconcile(rt: Runtime) -> int:
         with contextlib.suppress(PaymentError):  # the outcome (declined, refunded, unconfirmed) is on the attempt
             await _charge(rt, attempt)
         settled += 1
-    refunds = [invoices.CardRefund(p.id, p.gateway_charge_id, p.amount) for p in due if p.gateway_charge_id]
     await invoices.refund_cards(rt, refunds)
     return settled + len(refunds) + await _give_up_on_silent_gateways(rt, cutoff)
 

@@ -183,6 +183,7 @@ class ProductData:
     image_url: str | None = None
     category: str | None = None
     active: bool = True
+    returnable: bool = True
 
 
 def _validate(data: ProductData, index: int, errors: list[ErrorDetail]) -> ProductData | None:
@@ -213,7 +214,7 @@ def _validate(data: ProductData, index: int, errors: list[ErrorDetail]) -> Produ
         errors.append(ErrorDetail(ProductErrorCode.TOO_LONG, "Use at most 100 characters.", (*path, "category")))
     if len(errors) > before:
         return None
-    return ProductData(sku, name, data.price_amount, currency, image, category, data.active)
+    return ProductData(sku, name, data.price_amount, currency, image, category, data.active, data.returnable)
 
 
 async def upsert_products(rt: Runtime, items: list[ProductData]) -> list[Product]:
@@ -238,6 +239,7 @@ async def upsert_products(rt: Runtime, items: list[ProductData]) -> list[Product
             )
             row.name, row.price_amount, row.price_currency = item.name, item.price_amount, item.price_currency
             row.image_url, row.category, row.active, row.updated_at = item.image_url, item.category, item.active, now
+            row.returnable = item.returnable
             session.add(row)
             result.append(row)
     return result

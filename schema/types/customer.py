@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
-from app.services import offers, payment_methods, store_credit
+from app.services import offers, payment_methods, returns, store_credit
 from app.services.orders import OrderFilter as OrderQuery
 from app.services.orders import customer_orders
 from app.services.tickets import customer_tickets
@@ -38,6 +38,7 @@ from schema.types.order import Order, OrderFilter, orders_connection
 from schema.types.payment import PaymentMethod
 from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
+from schema.types.returns import CustomerReturnFilter, Return, returns_connection
 from schema.types.security import SecurityEvent
 from schema.types.ticket import CustomerTicketFilter, SupportTicket, tickets_connection
 
@@ -304,6 +305,20 @@ class Customer(relay.Node):
             state=filter.state if filter else None,
         )
         return offers_connection(page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Returns (RMAs) this customer requested, newest first.")
+    async def returns(
+        self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerReturnFilter | None = None
+    ) -> relay.Connection[Return]:
+        page = await returns.customer_returns(
+            info.context.rt,
+            info.context.principal,
+            self.row.id,
+            first=first,
+            after=after,
+            status=filter.status if filter else None,
+        )
+        return returns_connection(page)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Support tickets this customer opened, newest first.")
     async def tickets(

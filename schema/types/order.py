@@ -1,10 +1,11 @@
 """Orders: plain objects built with their lines and timeline, so every field resolves as an attribute."""
 
 import asyncio
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -29,6 +30,9 @@ from schema.types.base import (
 )
 from schema.types.money import CurrencyCode, Money
 from schema.types.payment import Invoice, Payment
+
+if TYPE_CHECKING:
+    from schema.types.returns import Return
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
@@ -78,6 +82,7 @@ class OrderAddress:
 
 @strawberry.type
 class OrderLine:
+    id: strawberry.ID = strawberry.field(description="Names the line in requestReturn.")
     sku: str
     name: str
     quantity: int
@@ -89,6 +94,7 @@ class OrderLine:
     @classmethod
     def from_row(cls, row: OrderLineRow, currency: str) -> "OrderLine":
         return cls(
+            id=encode_global_id("OrderLine", row.id),
             sku=row.sku,
             name=row.name,
             quantity=row.quantity,
@@ -185,6 +191,13 @@ class Order(relay.Node):
     updated_at: datetime
     invoice: Invoice | None
     payments: list[Payment] = strawberry.field(description="Every attempt to pay it, oldest first, with outcomes.")
+
+    @strawberry.field(description="Returns (RMAs) requested for this order, oldest first.")
+    async def returns(self, info: Info) -> list[Annotated["Return", strawberry.lazy("schema.types.returns")]]:
+        from schema.types.returns import Return
+
+        rows = await info.context.loaders.order_returns.load(uuid.UUID(self.id))
+        return [Return.from_row(row) for row in rows]
 
     @classmethod
     def build(

@@ -32,6 +32,7 @@ class Product(relay.Node):
     image_url: str | None
     category: str | None
     active: bool = strawberry.field(description="False when the shop no longer sells it.")
+    returnable: bool = strawberry.field(description="False: this product cannot be returned.")
 
     @classmethod
     def from_row(cls, row: ProductRow) -> "Product":
@@ -43,6 +44,7 @@ class Product(relay.Node):
             image_url=row.image_url,
             category=row.category,
             active=row.active,
+            returnable=row.returnable,
         )
 
     @classmethod
@@ -144,6 +146,7 @@ class ProductInput:
     image_url: str | None = None
     category: str | None = None
     active: bool = True
+    returnable: bool = strawberry.field(default=True, description="False: excluded from returns.")
 
 
 @strawberry.input

@@ -283,6 +283,23 @@ PERMISSION_MATRIX = [
     ),
     ('mutation { updateHelpArticle(input: {articleId: "x", title: "t"}) { userErrors { code } } }', {}, "staff"),
     ('mutation { deleteHelpArticle(input: {articleId: "x"}) { userErrors { code } } }', {}, "staff"),
+    ("{ returnReasons { code } }", {}, "anonymous"),
+    (
+        'query { returnCalculate(input: {orderId: "x", resolution: REFUND, lines: []}) { userErrors { code } } }',
+        {},
+        "customer",
+    ),
+    (
+        'mutation { requestReturn(input: {orderId: "x", resolution: REFUND, lines: []}) { userErrors { code } } }',
+        {},
+        "customer",
+    ),
+    ("{ returns { edges { cursor } } }", {}, "staff"),
+    ('mutation { approveReturn(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { rejectReturn(input: {returnId: "x", reason: "r"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { markReturnReceived(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { retryReturnRefund(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
+    ('mutation { closeReturn(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 

@@ -1,0 +1,769 @@
+"""Returns (RMA): customers ask to send back lines of delivered orders; rules or staff decide; the refund
+runs when the goods arrive.
+
+States move along TRANSITIONS only. A request is approved at once when every automated rule passes
+(worth at most the auto-approve limit, customer in good standing, few returns lately), otherwise it
+waits for staff with the rule that stopped it as `decision_reason`. Receiving the goods pays the refund:
+store credit at once (a ledger entry), cards through the gateway after the receiving transaction has
+committed (one `ReturnRefund` per payment, its id the gateway's idempotency key, so a retry never
+refunds twice). Every writer locks customer, then order, then the return, then money rows.
+"""
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.documents.model import format_money
+from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
+from app.outbox import enqueue_email
+from app.pagination import Page, build_page, newest_first, page_size
+from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
+from app.principal import Principal
+from app.runtime import Runtime
+from app.security.signed_links import LinkError
+from app.services import invoices, store_credit
+from app.services.customer_queries import display_name, lock_customer
+from app.services.errors import NotAuthenticatedError, PermissionDeniedError
+from app.services.return_quotes import (
+    CUSTOMER_REASONS,
+    REASON_LABELS,
+    Quote,
+    ReturnError,
+    ReturnErrorCode,
+    ReturnRequestData,
+    quote,
+    refundable_payments,
+)
+from models.base import utcnow
+from models.credit import CreditTransactionReason
+from models.customer import Customer, CustomerStatus
+from models.order import Order, OrderStatus, OrderStatusChange
+from models.payment import Payment, PaymentSource
+from models.returns import (
+    ReturnDecisionReason,
+    ReturnLine,
+    ReturnReason,
+    ReturnRefund,
+    ReturnRefundDestination,
+    ReturnRefundStatus,
+    ReturnRequest,
+    ReturnResolution,
+    ReturnStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+S = ReturnStatus
+TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
+    S.REQUESTED: frozenset({S.APPROVED, S.REJECTED}),
+    S.APPROVED: frozenset({S.RECEIVED}),
+    S.RECEIVED: frozenset({S.REFUNDED, S.CLOSED}),  # CLOSED straight away only when no money is due
+    S.REFUNDED: frozenset({S.CLOSED}),
+    S.REJECTED: frozenset(),
+    S.CLOSED: frozenset(),
+}
+RETURNS_SCOPE = "returns:write"  # integrations (the warehouse) that report goods received
+MAX_REASON = 1000
+MAX_STAFF_NOTE = 1000
+MAX_REFUND_ATTEMPTS = 10
+RETRY_BATCH = 50
+DESTINATION_LABELS = {
+    ReturnRefundDestination.ORIGINAL_PAYMENT: "to your original payment method",
+    ReturnRefundDestination.STORE_CREDIT: "as store credit",
+    ReturnRefundDestination.NONE: "no refund: an exchange",
+}
+
+
+@dataclass(frozen=True)
+class ReturnFilter:
+    status: ReturnStatus | None = None
+    customer_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+
+
+def _require_customer(principal: Principal) -> uuid.UUID:
+    if principal.customer_id is None:
+        raise NotAuthenticatedError()
+    return principal.customer_id
+
+
+def _require_staff(principal: Principal) -> uuid.UUID:
+    if not principal.is_authenticated or principal.customer_id is None:
+        raise NotAuthenticatedError()
+    if not principal.is_staff:
+        raise PermissionDeniedError()
+    return principal.customer_id
+
+
+def _require_warehouse(principal: Principal) -> None:
+    """Staff, or an integration whose API key carries returns:write."""
+    if principal.service_account_id is not None:
+        if RETURNS_SCOPE not in principal.scopes:
+            raise PermissionDeniedError()
+        return
+    _require_staff(principal)
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise ReturnError.one(ReturnErrorCode.REQUIRED, "This is required.", field)
+    if len(text) > limit:
+        raise ReturnError.one(ReturnErrorCode.TOO_LONG, f"Use at most {limit} characters.", field)
+    return text or None
+
+
+def _new_number() -> str:
+    return f"R-{secrets.randbelow(10**8):08d}"
+
+
+# --- customer side ---------------------------------------------------------------------------------
+
+
+async def calculate(rt: Runtime, principal: Principal, data: ReturnRequestData) -> Quote:
+    """The refund a request would pay, checked exactly as requestReturn checks it (nothing is stored)."""
+    customer_id = _require_customer(principal)
+    async with rt.db.read() as session:
+        return await quote(session, rt, customer_id, data, utcnow())
+
+
+async def _decision(
+    session: AsyncSession, rt: Runtime, customer: Customer, found: Quote, now: datetime
+) -> ReturnDecisionReason:
+    """The first automated rule the request fails, or AUTO_APPROVED."""
+    since = now - timedelta(days=rt.settings.return_recent_days)
+    recent = (
+        await session.execute(
+            select(col(ReturnRequest.status), func.count())
+            .where(col(ReturnRequest.customer_id) == customer.id, col(ReturnRequest.created_at) >= since)
+            .group_by(col(ReturnRequest.status))
+        )
+    ).all()
+    by_status = {status: int(count) for status, count in recent}
+    if customer.status is not CustomerStatus.ACTIVE or by_status.get(ReturnStatus.REJECTED, 0) > 0:
+        return ReturnDecisionReason.NOT_IN_GOOD_STANDING
+    if sum(by_status.values()) >= rt.settings.return_recent_limit:
+        return ReturnDecisionReason.TOO_MANY_RECENT_RETURNS
+    if found.subtotal > rt.settings.return_auto_approve_limit:
+        return ReturnDecisionReason.ABOVE_AUTO_APPROVE_LIMIT
+    return ReturnDecisionReason.AUTO_APPROVED
+
+
+async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestData) -> ReturnRequest:
+    """Record the request (under the order's lock: quantities are checked against every other return)
+    and decide it by the rules, or leave it to staff."""
+    customer_id = _require_customer(principal)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        customer = await lock_customer(session, customer_id)
+        assert customer is not None
+        found = await quote(session, rt, customer_id, data, now, lock=True)
+        decision = await _decision(session, rt, customer, found, now)
+        approved = decision is ReturnDecisionReason.AUTO_APPROVED
+        request = ReturnRequest(
+            number=_new_number(),
+            customer_id=customer_id,
+            order_id=found.order.id,
+            status=ReturnStatus.APPROVED if approved else ReturnStatus.REQUESTED,
+            resolution=data.resolution,
+            decision_reason=decision,
+            refund_destination=found.destination,
+            currency=found.currency,
+            subtotal=found.subtotal,
+            tax_total=found.tax_total,
+            restocking_fee=found.restocking_fee,
+            shipping_deduction=found.shipping_deduction,
+            refund_total=found.refund_total,
+            note=data.note,
+            created_at=now,
+            updated_at=now,
+            approved_at=now if approved else None,
+        )
+        for attempt in range(5):
+            try:
+                async with session.begin_nested():
+                    session.add(request)
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                request.number = _new_number()  # a random number already taken: draw another
+        session.add_all(
+            ReturnLine(
+                return_id=request.id,
+                order_line_id=line.order_line.id,
+                position=index,
+                sku=line.order_line.sku,
+                name=line.order_line.name,
+                quantity=line.quantity,
+                reason=line.reason,
+                amount=line.amount,
+                tax_amount=line.tax_amount,
+            )
+            for index, line in enumerate(found.lines)
+        )
+        items = _items(found)
+        if approved:
+            _notify(session, rt, request, found.order, customer, "return_approved", "was approved automatically", items)
+        else:
+            _notify(
+                session,
+                rt,
+                request,
+                found.order,
+                customer,
+                "return_requested",
+                "needs a decision",
+                items,
+                detail=f"Routed to staff: {decision.value}.",
+            )
+    return request
+
+
+def _items(found: Quote) -> str:
+    return ", ".join(f"{line.quantity} x {line.order_line.name}" for line in found.lines)
+
+
+def _values(rt: Runtime, request: ReturnRequest, order: Order, customer: Customer, items: str) -> dict[str, str]:
+    refund = format_money(request.refund_total, request.currency)
+    destination = DESTINATION_LABELS[request.refund_destination]
+    return {
+        "name": display_name(customer),
+        "number": request.number,
+        "order_number": order.number,
+        "items": items,
+        "customer_email": customer.email,
+        "value": format_money(request.subtotal, request.currency),
+        "refund": refund,
+        "destination": destination,
+        "money_line": (
+            "Nothing is refunded: we send you a replacement."
+            if request.resolution is ReturnResolution.EXCHANGE
+            else f"Once the goods arrive we refund {refund} {destination}."
+        ),
+        "reason": request.rejection_reason or "",
+        "link": f"{rt.settings.storefront_url}/account/returns",
+    }
+
+
+def _notify(
+    session: AsyncSession,
+    rt: Runtime,
+    request: ReturnRequest,
+    order: Order,
+    customer: Customer,
+    template: str,
+    event: str,
+    items: str = "",
+    *,
+    detail: str = "",
+    **extra: str,
+) -> None:
+    """Mail the customer (`template`) and the support address (what happened, and a detail line)."""
+    values = {**_values(rt, request, order, customer, items), **extra}
+    if customer.status is not CustomerStatus.DELETED:
+        enqueue_email(session, rt.keyring, template, customer.email, values)
+    staff = {**values, "name": "support team", "event": event, "detail": detail or f"Status: {request.status.value}."}
+    enqueue_email(session, rt.keyring, "return_staff_notice", rt.settings.support_email, staff)
+
+
+# --- staff and warehouse side ----------------------------------------------------------------------
+
+
+@dataclass
+class Locked:
+    request: ReturnRequest
+    order: Order
+    customer: Customer
+
+
+async def _locked(session: AsyncSession, return_id: uuid.UUID | None) -> Locked:
+    """The return with its order and customer, locked in the order every writer keeps."""
+    found = await session.get(ReturnRequest, return_id) if return_id is not None else None
+    if found is None:
+        raise ReturnError.one(ReturnErrorCode.NOT_FOUND, "No such return.", "returnId")
+    customer = await lock_customer(session, found.customer_id)
+    order = await session.get(Order, found.order_id, with_for_update=True, populate_existing=True)
+    request = await session.get(ReturnRequest, found.id, with_for_update=True, populate_existing=True)
+    assert customer is not None
+    assert order is not None
+    assert request is not None
+    return Locked(request, order, customer)
+
+
+def _move(request: ReturnRequest, to: ReturnStatus, now: datetime) -> None:
+    if to not in TRANSITIONS[request.status]:
+        raise ReturnError.one(
+            ReturnErrorCode.INVALID_TRANSITION, f"Return {request.number} is {request.status.value}.", "returnId"
+        )
+    request.status, request.updated_at = to, now
+
+
+async def _lines_text(session: AsyncSession, request: ReturnRequest) -> str:
+    lines = (
+        await session.execute(
+            select(ReturnLine).where(col(ReturnLine.return_id) == request.id).order_by(col(ReturnLine.position))
+        )
+    ).scalars()
+    return ", ".join(f"{line.quantity} x {line.name}" for line in lines)
+
+
+async def approve_return(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None
+) -> ReturnRequest:
+    staff_id = _require_staff(principal)
+    staff_note = _text(note, "note", MAX_STAFF_NOTE, required=False)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, return_id)
+        request = locked.request
+        _move(request, ReturnStatus.APPROVED, now)
+        request.approved_at, request.decided_by_id = now, staff_id
+        request.decision_reason = ReturnDecisionReason.STAFF_APPROVED
+        request.staff_note = staff_note or request.staff_note
+        session.add(request)
+        items = await _lines_text(session, request)
+        _notify(session, rt, request, locked.order, locked.customer, "return_approved", "was approved", items)
+    return request
+
+
+async def reject_return(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, reason: str | None
+) -> ReturnRequest:
+    staff_id = _require_staff(principal)
+    text = _text(reason, "reason", MAX_REASON, required=True)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, return_id)
+        request = locked.request
+        _move(request, ReturnStatus.REJECTED, now)
+        request.rejected_at, request.decided_by_id, request.rejection_reason = now, staff_id, text
+        request.decision_reason = ReturnDecisionReason.STAFF_REJECTED
+        session.add(request)
+        _notify(
+            session,
+            rt,
+            request,
+            locked.order,
+            locked.customer,
+            "return_rejected",
+            "was declined",
+            detail=f"Reason: {text}",
+        )
+    return request
+
+
+async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+    """Close a refunded return, or a received one that moves no money (an exchange)."""
+    _require_staff(principal)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, return_id)
+        request = locked.request
+        if request.status is ReturnStatus.RECEIVED and request.refund_destination is not ReturnRefundDestination.NONE:
+            raise ReturnError.one(
+                ReturnErrorCode.INVALID_TRANSITION,
+                f"Return {request.number} waits for its refund; it closes once refunded.",
+                "returnId",
+            )
+        _move(request, ReturnStatus.CLOSED, now)
+        request.closed_at = now
+        session.add(request)
+        _notify(session, rt, request, locked.order, locked.customer, "return_closed", "was closed")
+    return request
+
+
+@dataclass(frozen=True)
+class CardRefund:
+    refund_id: uuid.UUID
+    return_id: uuid.UUID
+    charge_id: str
+    amount: int
+
+
+async def mark_received(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None
+) -> ReturnRequest:
+    """The goods arrived: pay the refund (store credit now, cards right after this commits)."""
+    _require_warehouse(principal)
+    staff_note = _text(note, "note", MAX_STAFF_NOTE, required=False)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, return_id)
+        request = locked.request
+        _move(request, ReturnStatus.RECEIVED, now)
+        request.received_at = now
+        request.staff_note = staff_note or request.staff_note
+        cards = await _plan_refunds(session, locked, now)
+        if request.refund_destination is not ReturnRefundDestination.NONE and not cards:
+            _refunded(session, rt, locked, now)
+        else:
+            next_step = (
+                "Your replacement is on its way."
+                if request.refund_destination is ReturnRefundDestination.NONE
+                else f"We are refunding {format_money(request.refund_total, request.currency)} to your card now."
+            )
+            _notify(
+                session,
+                rt,
+                request,
+                locked.order,
+                locked.customer,
+                "return_received",
+                "was received",
+                next_step=next_step,
+            )
+        session.add(request)
+    if cards:
+        await run_card_refunds(rt, cards)
+        async with rt.db.read() as session:
+            refreshed = await session.get(ReturnRequest, request.id)
+            assert refreshed is not None
+            return refreshed
+    return request
+
+
+async def _plan_refunds(session: AsyncSession, locked: Locked, now: datetime) -> list[CardRefund]:
+    """Write the refund rows: parts of the order's payments (store credit ones paid at once), and store
+    credit for whatever the payments cannot take back. Returns the card parts to send to the gateway."""
+    request, order = locked.request, locked.order
+    due = request.refund_total
+    if request.refund_destination is ReturnRefundDestination.NONE or due <= 0:
+        return []
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+        # The whole order has been given back already (by the order system): nothing more is owed.
+        request.refund_failure_code, request.refund_failure_message = (
+            "ORDER_REFUNDED",
+            "The order was refunded in full.",
+        )
+        request.refund_total = 0
+        return []
+    cards: list[CardRefund] = []
+    if request.refund_destination is ReturnRefundDestination.ORIGINAL_PAYMENT:
+        for payment, left in await refundable_payments(session, order.id, lock=True):
+            part = min(left, due)
+            if part <= 0:
+                continue
+            due -= part
+            row = _refund_row(request, part, ReturnRefundDestination.ORIGINAL_PAYMENT, payment, now)
+            session.add(row)
+            if payment.source is PaymentSource.STORE_CREDIT:
+                await _credit(session, request, order, part, row, now)
+            elif payment.gateway_charge_id:
+                cards.append(CardRefund(row.id, request.id, payment.gateway_charge_id, part))
+            if due == 0:
+                break
+    if due > 0:  # store credit asked for, or more than the payments made here can take back
+        row = _refund_row(request, due, ReturnRefundDestination.STORE_CREDIT, None, now)
+        session.add(row)
+        await _credit(session, request, order, due, row, now)
+    return cards
+
+
+def _refund_row(
+    request: ReturnRequest,
+    amount: int,
+    destination: ReturnRefundDestination,
+    payment: Payment | None,
+    now: datetime,
+) -> ReturnRefund:
+    return ReturnRefund(
+        return_id=request.id,
+        customer_id=request.customer_id,
+        payment_id=payment.id if payment else None,
+        destination=destination,
+        status=ReturnRefundStatus.PENDING,
+        amount=amount,
+        currency=request.currency,
+        method_label=payment.method_label if payment else "Store credit",
+        created_at=now,
+    )
+
+
+async def _credit(
+    session: AsyncSession, request: ReturnRequest, order: Order, amount: int, row: ReturnRefund, now: datetime
+) -> None:
+    account = await store_credit.locked_account(session, request.customer_id, request.currency)
+    store_credit.post(
+        session,
+        account,
+        amount,
+        CreditTransactionReason.REFUND,
+        reference=f"return {request.number}",
+        note=f"returned goods of order {order.number}",
+    )
+    row.status, row.completed_at, row.attempts = ReturnRefundStatus.SUCCEEDED, now, 1
+    request.refunded_amount += amount
+
+
+def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: datetime) -> None:
+    """Everything due is paid back: REFUNDED, a line in the order's timeline, mail."""
+    request, order = locked.request, locked.order
+    _move(request, ReturnStatus.REFUNDED, now)
+    request.refunded_at = now
+    if request.refund_total:  # paid in full: an earlier failure is history (ORDER_REFUNDED stays, it explains the 0)
+        request.refund_failure_code = request.refund_failure_message = None
+    session.add(request)
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            note=(
+                f"Return {request.number}: {format_money(request.refunded_amount, request.currency)} refunded "
+                f"({', '.join(sorted(_where(request)))})"
+            ),
+            created_at=now,
+        )
+    )
+    _notify(session, rt, request, order, locked.customer, "return_refunded", "was refunded")
+
+
+def _where(request: ReturnRequest) -> set[str]:
+    return {
+        "original payment" if request.refund_destination is ReturnRefundDestination.ORIGINAL_PAYMENT else "store credit"
+    }
+
+
+def _failure_code(error: Exception) -> tuple[str, str]:
+    if isinstance(error, PaymentDeclinedError):
+        return error.reason_code, "The gateway declined the refund."
+    if isinstance(error, GatewayUnavailableError):
+        return "GATEWAY_UNAVAILABLE", "The gateway did not answer; the refund is retried."
+    if isinstance(error, ChargeNotFoundError):
+        return "CHARGE_NOT_FOUND", "The gateway does not know the original charge."
+    return "GATEWAY_ERROR", "The gateway did not refund it."
+
+
+async def run_card_refunds(rt: Runtime, refunds: list[CardRefund]) -> None:
+    """Send card refunds to the gateway (each under its row's own idempotency key) and record each
+    outcome; the return is REFUNDED once none is left. A failure stays FAILED for a retry."""
+    for refund in refunds:
+        failure: tuple[str, str] | None = None
+        gateway_id = None
+        if rt.gateway is None:
+            failure = ("GATEWAY_NOT_CONFIGURED", "Card refunds are off on this server.")
+        else:
+            try:
+                done = await rt.gateway.refund(
+                    refund.charge_id, refund.amount, idempotency_key=f"return-refund-{refund.refund_id}"
+                )
+                gateway_id = done.refund_id
+            except Exception as error:  # any gateway failure is recorded on the row and retried later
+                logger.warning(
+                    "return refund failed", extra={"refund_id": str(refund.refund_id), "error": type(error).__name__}
+                )
+                failure = _failure_code(error)
+        await _record_card_outcome(rt, refund, gateway_id, failure)
+
+
+async def _record_card_outcome(
+    rt: Runtime, refund: CardRefund, gateway_id: str | None, failure: tuple[str, str] | None
+) -> None:
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, refund.return_id)
+        request = locked.request
+        row = await session.get(ReturnRefund, refund.refund_id, with_for_update=True, populate_existing=True)
+        if row is None or row.status is ReturnRefundStatus.SUCCEEDED:
+            return
+        row.attempts += 1
+        if failure is None:
+            row.status, row.completed_at, row.gateway_refund_id, row.failure_code = (
+                ReturnRefundStatus.SUCCEEDED,
+                now,
+                gateway_id,
+                None,
+            )
+            request.refunded_amount += row.amount
+        else:
+            row.status, row.failure_code = ReturnRefundStatus.FAILED, failure[0]
+            request.refund_failure_code, request.refund_failure_message = failure
+            request.refund_attempts += 1
+        session.add(row)
+        request.updated_at = now
+        session.add(request)
+        await session.flush()
+        open_rows = (
+            await session.execute(
+                select(func.count()).where(
+                    col(ReturnRefund.return_id) == request.id, col(ReturnRefund.status) != ReturnRefundStatus.SUCCEEDED
+                )
+            )
+        ).scalar_one()
+        if open_rows == 0 and request.status is ReturnStatus.RECEIVED:
+            _refunded(session, rt, locked, now)
+        elif failure is not None and row.attempts == 1:
+            values = _values(rt, request, locked.order, locked.customer, "")
+            detail = f"A card refund failed ({failure[0]}); it is retried automatically, or retry it by hand."
+            staff = {**values, "name": "support team", "event": "could not be refunded", "detail": detail}
+            enqueue_email(session, rt.keyring, "return_staff_notice", rt.settings.support_email, staff)
+
+
+async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[CardRefund]:
+    async with rt.db.read() as session:
+        statement = (
+            select(ReturnRefund, col(Payment.gateway_charge_id))
+            .join(Payment, col(Payment.id) == col(ReturnRefund.payment_id))
+            .where(col(ReturnRefund.status).in_((ReturnRefundStatus.PENDING, ReturnRefundStatus.FAILED)))
+        )
+        if return_ids is not None:
+            statement = statement.where(col(ReturnRefund.return_id).in_(return_ids))
+        else:
+            statement = statement.where(col(ReturnRefund.attempts) < MAX_REFUND_ATTEMPTS).limit(RETRY_BATCH)
+        rows = (await session.execute(statement)).all()
+    return [CardRefund(row.id, row.return_id, charge, row.amount) for row, charge in rows if charge]
+
+
+async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+    """Staff: send a return's failed card refunds again (the same keys: nothing is refunded twice)."""
+    _require_staff(principal)
+    found = None
+    if return_id is not None:
+        async with rt.db.read() as session:
+            found = await session.get(ReturnRequest, return_id)
+    if found is None:
+        raise ReturnError.one(ReturnErrorCode.NOT_FOUND, "No such return.", "returnId")
+    refunds = await _unfinished(rt, [found.id])
+    if found.status is not ReturnStatus.RECEIVED or not refunds:
+        raise ReturnError.one(
+            ReturnErrorCode.NOTHING_TO_RETRY, f"Return {found.number} has no refund to retry.", "returnId"
+        )
+    await run_card_refunds(rt, refunds)
+    async with rt.db.read() as session:
+        refreshed = await session.get(ReturnRequest, found.id)
+        assert refreshed is not None
+        return refreshed
+
+
+async def retry_failed_refunds(rt: Runtime) -> int:
+    """The background job: retry card refunds of returns that failed or never got an answer."""
+    refunds = await _unfinished(rt, None)
+    await run_card_refunds(rt, refunds)
+    return len(refunds)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _matching(filter: ReturnFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filter.status is not None:
+        conditions.append(col(ReturnRequest.status) == filter.status)
+    if filter.customer_id is not None:
+        conditions.append(col(ReturnRequest.customer_id) == filter.customer_id)
+    if filter.order_id is not None:
+        conditions.append(col(ReturnRequest.order_id) == filter.order_id)
+    return conditions
+
+
+async def _page(
+    rt: Runtime, conditions: list[ColumnElement[bool]], first: int | None, after: str | None
+) -> Page[ReturnRequest]:
+    limit = page_size(first)
+    statement = newest_first(
+        select(ReturnRequest).where(*conditions), col(ReturnRequest.created_at), col(ReturnRequest.id), after, limit
+    )
+    async with rt.db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return build_page(rows, limit, lambda row: (row.created_at, row.id), after)
+
+
+def empty_page(first: int | None, after: str | None) -> Page[ReturnRequest]:
+    return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)
+
+
+async def list_returns(
+    rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: ReturnFilter
+) -> Page[ReturnRequest]:
+    """Every return, newest first (staff)."""
+    _require_staff(principal)
+    return await _page(rt, _matching(filter), first, after)
+
+
+async def customer_returns(
+    rt: Runtime,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    status: ReturnStatus | None,
+) -> Page[ReturnRequest]:
+    """A customer's returns, newest first, for the customer or staff (nobody else sees any)."""
+    if not principal.is_authenticated:
+        raise NotAuthenticatedError()
+    if not principal.can_see_customer(customer_id):
+        return empty_page(first, after)
+    return await _page(rt, _matching(ReturnFilter(status=status, customer_id=customer_id)), first, after)
+
+
+def reasons() -> list[tuple[ReturnReason, str, bool]]:
+    """Every reason code, its label, and whether deductions apply to it."""
+    return [(reason, label, reason in CUSTOMER_REASONS) for reason, label in REASON_LABELS.items()]
+
+
+async def erase_customer_notes(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Account deletion: returns stay (they moved money), without the customer's own words."""
+    await session.execute(update(ReturnRequest).where(col(ReturnRequest.customer_id) == customer_id).values(note=None))
+
+
+# --- the return slip -------------------------------------------------------------------------------
+
+SLIP_LINK = "return-slip"
+SLIP_STATUSES = frozenset({S.APPROVED, S.RECEIVED, S.REFUNDED, S.CLOSED})
+
+
+def slip_url(rt: Runtime, request: ReturnRequest) -> str | None:
+    """A signed link to the slip, once the goods may be sent (approved or later)."""
+    if request.status not in SLIP_STATUSES:
+        return None
+    signed = invoices.links(rt)
+    return signed.url(SLIP_LINK, str(request.id), signed.expiry(rt.settings.document_link_minutes))
+
+
+async def slip_pdf(rt: Runtime, object_id: str, expires: str | None, signature: str | None) -> invoices.Pdf:
+    invoices.links(rt).verify(SLIP_LINK, object_id, expires, signature, utcnow())
+    try:
+        return_id = uuid.UUID(object_id)
+    except ValueError as exc:
+        raise LinkError("malformed") from exc
+    async with rt.db.read() as session:
+        request = await session.get(ReturnRequest, return_id)
+        order = await session.get(Order, request.order_id) if request else None
+        customer = await session.get(Customer, request.customer_id) if request else None
+        if request is None or order is None or customer is None or request.status not in SLIP_STATUSES:
+            raise invoices.DocumentUnavailableError()
+        lines = list(
+            (
+                await session.execute(
+                    select(ReturnLine).where(col(ReturnLine.return_id) == request.id).order_by(col(ReturnLine.position))
+                )
+            ).scalars()
+        )
+    seller = invoices.seller_details(rt)
+    buyer = invoices.buyer_details(order, customer)
+    document = ReturnSlipDocument(
+        number=request.number,
+        order_number=order.number,
+        requested_at=request.created_at,
+        status=request.status.value,
+        resolution=request.resolution.value,
+        currency=request.currency,
+        ship_to=invoices.party(seller),
+        sender=invoices.party(buyer),
+        lines=tuple(
+            ReturnSlipLine(line.sku, line.name, line.quantity, line.reason.value, line.amount) for line in lines
+        ),
+        refund_total=request.refund_total,
+    )
+    content = await anyio.to_thread.run_sync(render_return_slip, document)
+    return invoices.Pdf(f"return-{request.number}.pdf", content)
