@@ -116,6 +116,7 @@ class ReturnRefundStatus(enum.Enum):
     PENDING = "PENDING"  # planned; a card refund waits for the gateway
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"  # the gateway refused or did not answer; retried under the same key
+    CANCELLED = "CANCELLED"  # a refused card refund staff paid as store credit instead
 
 
 class ReturnRefund(SQLModel, table=True):

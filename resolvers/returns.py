@@ -16,6 +16,7 @@ from schema.types.returns import (
     MarkReturnReceivedInput,
     RejectReturnInput,
     RequestReturnInput,
+    RetryReturnRefundInput,
     Return,
     ReturnCalculation,
     ReturnCalculationPayload,
@@ -127,11 +128,14 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        description="Send a received return's failed card refunds again; never refunds twice (staff).",
+        description="Send a received return's failed card refunds again, never refunding twice; or pay refused "
+        "ones as store credit (staff).",
         extensions=requires(IsStaff),
     )
-    async def retry_return_refund(self, info: Info, input: ReturnIdInput) -> ReturnPayload:
+    async def retry_return_refund(self, info: Info, input: RetryReturnRefundInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
+        if input.to_store_credit:
+            return await _answer(lambda: returns.credit_instead(info.context.rt, info.context.principal, return_id))
         return await _answer(lambda: returns.retry_refund(info.context.rt, info.context.principal, return_id))
 
     @strawberry.mutation(

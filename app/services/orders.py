@@ -30,7 +30,7 @@ from app.services.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from app.services.return_quotes import covered_quantities
+from app.services.return_quotes import covered_quantities, referenced_lines
 from app.services.validation import clean_email, email_key
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -310,15 +310,17 @@ async def _replace_lines(session: AsyncSession, order: Order, data: OrderData) -
     """The order's lines as now pushed. Lines that returns name keep their rows (updated in place), so a
     re-push must keep them at their position with their SKU and at least the quantity returned."""
     old = list((await session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id))).scalars())
-    covered = await covered_quantities(session, [line.id for line in old])
+    ids = [line.id for line in old]
+    referenced, covered = await referenced_lines(session, ids), await covered_quantities(session, ids)
     kept: dict[int, OrderLine] = {}
     errors: list[ErrorDetail] = []
     for line in old:
-        if line.id not in covered:
+        if line.id not in referenced:
             continue
         new = data.lines[line.position] if line.position < len(data.lines) else None
-        if new is None or new.sku != line.sku or new.quantity < covered[line.id]:
-            message = f"Line {line.position + 1} ({line.sku}): {covered[line.id]} are being returned; keep it."
+        returned = covered.get(line.id, 0)
+        if new is None or new.sku != line.sku or new.quantity < returned:
+            message = f"Line {line.position + 1} ({line.sku}) is named by a return ({returned} returned); keep it."
             errors.append(ErrorDetail(OrderErrorCode.LINE_RETURNED, message, ("lines", str(line.position))))
         kept[line.position] = line
     if errors:

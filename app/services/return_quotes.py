@@ -52,7 +52,7 @@ REASON_LABELS = {
 }
 # Statuses of a request that no longer covers its lines (so they can be asked for again).
 NOT_COVERING = (ReturnStatus.REJECTED,)
-# Refund rows that count against a payment: done or under way.
+# Refund rows that count against a payment: done or under way (CANCELLED ones were paid another way).
 COUNTING = (ReturnRefundStatus.PENDING, ReturnRefundStatus.SUCCEEDED, ReturnRefundStatus.FAILED)
 
 
@@ -71,6 +71,7 @@ class ReturnErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     NOTHING_TO_RETRY = "NOTHING_TO_RETRY"
+    REFUND_OUTCOME_UNKNOWN = "REFUND_OUTCOME_UNKNOWN"
 
 
 class ReturnError(DomainError):
@@ -180,6 +181,16 @@ async def covered_quantities(
     return {line_id: int(total) for line_id, total in (await session.execute(statement)).all()}
 
 
+async def referenced_lines(session: AsyncSession, line_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The order lines any return names (rejected ones too: their rows point at the line)."""
+    if not line_ids:
+        return set()
+    found = await session.execute(
+        select(col(ReturnLine.order_line_id)).where(col(ReturnLine.order_line_id).in_(line_ids)).distinct()
+    )
+    return set(found.scalars())
+
+
 async def refundable_payments(
     session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False
 ) -> list[tuple[Payment, int]]:
@@ -214,9 +225,15 @@ def _share(value: int, units: int, of: int) -> int:
 
 
 def _discount_shares(lines: list[OrderLine], discount: int) -> dict[uuid.UUID, int]:
+    """The order discount spread over the lines by value; the cents rounding leaves go to the largest line,
+    so the shares add up to the discount exactly."""
     gross = {line.id: line.total + line.tax_amount for line in lines}
     whole = sum(gross.values())
-    return {line_id: _share(discount, value, whole) for line_id, value in gross.items()}
+    shares = {line_id: _share(discount, value, whole) for line_id, value in gross.items()}
+    if shares and whole:
+        largest = max(gross, key=lambda line_id: gross[line_id])
+        shares[largest] += min(discount, whole) - sum(shares.values())
+    return shares
 
 
 async def quote(
@@ -309,11 +326,12 @@ async def quote(
     refund_total = 0
     destination = ReturnRefundDestination.NONE
     if data.resolution is not ReturnResolution.EXCHANGE:
+        # Deductions come out of the lines returned for the customer's own reasons, never out of the others.
         own_reasons = sum(line.amount for line in quoted if line.reason in CUSTOMER_REASONS)
-        restocking = (own_reasons * rt.settings.return_restocking_fee_bp + 5_000) // 10_000
+        restocking = min((own_reasons * rt.settings.return_restocking_fee_bp + 5_000) // 10_000, own_reasons)
         if own_reasons:
-            shipping = rt.settings.return_shipping_fee
-        refund_total = max(subtotal - restocking - shipping, 0)
+            shipping = min(rt.settings.return_shipping_fee, own_reasons - restocking)
+        refund_total = subtotal - restocking - shipping
         destination = ReturnRefundDestination.STORE_CREDIT
         if data.resolution is ReturnResolution.REFUND:
             payments = await refundable_payments(session, order.id)
@@ -324,8 +342,8 @@ async def quote(
         lines=tuple(quoted),
         subtotal=subtotal,
         tax_total=tax_total,
-        restocking_fee=min(restocking, subtotal),
-        shipping_deduction=min(shipping, max(subtotal - restocking, 0)),
+        restocking_fee=restocking,
+        shipping_deduction=shipping,
         refund_total=refund_total,
         destination=destination,
         delivered_at=delivered,

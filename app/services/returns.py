@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.documents.model import format_money
+from app.documents.model import clip, format_money
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
 from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
@@ -74,6 +74,10 @@ RETURNS_SCOPE = "returns:write"  # integrations (the warehouse) that report good
 MAX_REASON = 1000
 MAX_STAFF_NOTE = 1000
 MAX_REFUND_ATTEMPTS = 10
+STALE_PENDING = timedelta(minutes=5)
+# Failures after which the gateway certainly did not refund (it answered no, or was never asked): only
+# then may staff pay the amount as store credit instead.
+UNCERTAIN_FAILURES = frozenset({"GATEWAY_UNAVAILABLE", "GATEWAY_ERROR"})
 RETRY_BATCH = 50
 DESTINATION_LABELS = {
     ReturnRefundDestination.ORIGINAL_PAYMENT: "to your original payment method",
@@ -404,7 +408,7 @@ async def mark_received(
         request.staff_note = staff_note or request.staff_note
         cards = await _plan_refunds(session, locked, now)
         if request.refund_destination is not ReturnRefundDestination.NONE and not cards:
-            _refunded(session, rt, locked, now)
+            await _refunded(session, rt, locked, now)
         else:
             next_step = (
                 "Your replacement is on its way."
@@ -447,21 +451,24 @@ async def _plan_refunds(session: AsyncSession, locked: Locked, now: datetime) ->
         request.refund_total = 0
         return []
     cards: list[CardRefund] = []
-    if request.refund_destination is ReturnRefundDestination.ORIGINAL_PAYMENT:
-        for payment, left in await refundable_payments(session, order.id, lock=True):
-            part = min(left, due)
-            if part <= 0:
-                continue
-            due -= part
-            row = _refund_row(request, part, ReturnRefundDestination.ORIGINAL_PAYMENT, payment, now)
-            session.add(row)
-            if payment.source is PaymentSource.STORE_CREDIT:
-                await _credit(session, request, order, part, row, now)
-            elif payment.gateway_charge_id:
-                cards.append(CardRefund(row.id, request.id, payment.gateway_charge_id, part))
-            if due == 0:
-                break
-    if due > 0:  # store credit asked for, or more than the payments made here can take back
+    to_payment = request.refund_destination is ReturnRefundDestination.ORIGINAL_PAYMENT
+    destination = request.refund_destination
+    # Store credit given for a return still comes out of a payment's share: a later cancellation of the
+    # whole order must not give the same value back again.
+    for payment, left in await refundable_payments(session, order.id, lock=True):
+        part = min(left, due)
+        if part <= 0:
+            continue
+        due -= part
+        row = _refund_row(request, part, destination, payment, now)
+        session.add(row)
+        if to_payment and payment.source is PaymentSource.CARD and payment.gateway_charge_id:
+            cards.append(CardRefund(row.id, request.id, payment.gateway_charge_id, part))
+        else:
+            await _credit(session, request, order, part, row, now)
+        if due == 0:
+            break
+    if due > 0:  # paid outside this server, or more than the payments made here can take back
         row = _refund_row(request, due, ReturnRefundDestination.STORE_CREDIT, None, now)
         session.add(row)
         await _credit(session, request, order, due, row, now)
@@ -504,7 +511,7 @@ async def _credit(
     request.refunded_amount += amount
 
 
-def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: datetime) -> None:
+async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: datetime) -> None:
     """Everything due is paid back: REFUNDED, a line in the order's timeline, mail."""
     request, order = locked.request, locked.order
     _move(request, ReturnStatus.REFUNDED, now)
@@ -512,25 +519,29 @@ def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: datetime)
     if request.refund_total:  # paid in full: an earlier failure is history (ORDER_REFUNDED stays, it explains the 0)
         request.refund_failure_code = request.refund_failure_message = None
     session.add(request)
+    paid = (
+        await session.execute(
+            select(ReturnRefund)
+            .where(col(ReturnRefund.return_id) == request.id, col(ReturnRefund.status) == ReturnRefundStatus.SUCCEEDED)
+            .order_by(col(ReturnRefund.created_at), col(ReturnRefund.id))
+        )
+    ).scalars()
+    where = ", ".join(
+        f"{format_money(row.amount, row.currency)} "
+        + ("as store credit" if row.destination is ReturnRefundDestination.STORE_CREDIT else f"to {row.method_label}")
+        for row in paid
+    )
+    note = f"Return {request.number}: {format_money(request.refunded_amount, request.currency)} refunded"
     session.add(
         OrderStatusChange(
             order_id=order.id,
             from_status=order.status,
             to_status=order.status,
-            note=(
-                f"Return {request.number}: {format_money(request.refunded_amount, request.currency)} refunded "
-                f"({', '.join(sorted(_where(request)))})"
-            ),
+            note=clip(f"{note} ({where})" if where else note, 500),
             created_at=now,
         )
     )
     _notify(session, rt, request, order, locked.customer, "return_refunded", "was refunded")
-
-
-def _where(request: ReturnRequest) -> set[str]:
-    return {
-        "original payment" if request.refund_destination is ReturnRefundDestination.ORIGINAL_PAYMENT else "store credit"
-    }
 
 
 def _failure_code(error: Exception) -> tuple[str, str]:
@@ -600,7 +611,7 @@ async def _record_card_outcome(
             )
         ).scalar_one()
         if open_rows == 0 and request.status is ReturnStatus.RECEIVED:
-            _refunded(session, rt, locked, now)
+            await _refunded(session, rt, locked, now)
         elif failure is not None and row.attempts == 1:
             values = _values(rt, request, locked.order, locked.customer, "")
             detail = f"A card refund failed ({failure[0]}); it is retried automatically, or retry it by hand."
@@ -618,7 +629,12 @@ async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[C
         if return_ids is not None:
             statement = statement.where(col(ReturnRefund.return_id).in_(return_ids))
         else:
-            statement = statement.where(col(ReturnRefund.attempts) < MAX_REFUND_ATTEMPTS).limit(RETRY_BATCH)
+            # A PENDING row younger than that may be at the gateway right now (markReturnReceived sends it).
+            stale = utcnow() - STALE_PENDING
+            statement = statement.where(
+                col(ReturnRefund.attempts) < MAX_REFUND_ATTEMPTS,
+                (col(ReturnRefund.status) == ReturnRefundStatus.FAILED) | (col(ReturnRefund.created_at) < stale),
+            ).limit(RETRY_BATCH)
         rows = (await session.execute(statement)).all()
     return [CardRefund(row.id, row.return_id, charge, row.amount) for row, charge in rows if charge]
 
@@ -642,6 +658,48 @@ async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         refreshed = await session.get(ReturnRequest, found.id)
         assert refreshed is not None
         return refreshed
+
+
+async def credit_instead(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+    """Staff: pay a return's card refunds that the gateway refused as store credit instead (only refusals
+    that certainly moved no money; a timeout may have, so it is retried, never replaced)."""
+    _require_staff(principal)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        locked = await _locked(session, return_id)
+        request = locked.request
+        failed = list(
+            (
+                await session.execute(
+                    select(ReturnRefund)
+                    .where(
+                        col(ReturnRefund.return_id) == request.id, col(ReturnRefund.status) == ReturnRefundStatus.FAILED
+                    )
+                    .with_for_update()
+                )
+            ).scalars()
+        )
+        if request.status is not ReturnStatus.RECEIVED or not failed:
+            raise ReturnError.one(
+                ReturnErrorCode.NOTHING_TO_RETRY, f"Return {request.number} has no failed refund.", "returnId"
+            )
+        if any(row.failure_code in UNCERTAIN_FAILURES for row in failed):
+            raise ReturnError.one(
+                ReturnErrorCode.REFUND_OUTCOME_UNKNOWN,
+                "The gateway may have refunded it: retry it instead (the same key never pays twice).",
+                "returnId",
+            )
+        for row in failed:
+            row.status = ReturnRefundStatus.CANCELLED
+            session.add(row)
+            credit = _refund_row(request, row.amount, ReturnRefundDestination.STORE_CREDIT, None, now)
+            credit.payment_id = row.payment_id  # still this payment's share (see _plan_refunds)
+            session.add(credit)
+            await _credit(session, request, locked.order, row.amount, credit, now)
+        request.refund_destination = ReturnRefundDestination.STORE_CREDIT
+        await session.flush()
+        await _refunded(session, rt, locked, now)
+    return request
 
 
 async def retry_failed_refunds(rt: Runtime) -> int:

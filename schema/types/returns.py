@@ -120,7 +120,6 @@ class Return(relay.Node):
     shipping_deduction: Money
     refund_total: Money = strawberry.field(description="What is paid back: the subtotal less the deductions.")
     refunded_amount: Money = strawberry.field(description="What has been paid back so far.")
-    note: str | None
     rejection_reason: str | None
     created_at: datetime
     updated_at: datetime
@@ -147,7 +146,6 @@ class Return(relay.Node):
             shipping_deduction=Money.of(row.shipping_deduction, currency),
             refund_total=Money.of(row.refund_total, currency),
             refunded_amount=Money.of(row.refunded_amount, currency),
-            note=row.note,
             rejection_reason=row.rejection_reason,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -194,8 +192,17 @@ class Return(relay.Node):
     async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
         return await visible_customer(info, self.row.customer_id)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="The return slip PDF (a signed link valid for a few minutes), once approved.")
+    @strawberry.field(description="The customer's note (the customer and staff only).")
+    def note(self, info: Info) -> str | None:
+        return self.row.note if info.context.principal.can_see_customer(self.row.customer_id) else None
+
+    @strawberry.field(
+        description="The return slip PDF (a signed link valid for a few minutes), once approved (the customer "
+        "and staff only: it carries the customer's address)."
+    )
     def slip_url(self, info: Info) -> str | None:
+        if not info.context.principal.can_see_customer(self.row.customer_id):
+            return None
         return returns.slip_url(info.context.rt, self.row)
 
     @classmethod
@@ -310,6 +317,16 @@ class MarkReturnReceivedInput:
 @strawberry.input
 class ReturnIdInput:
     return_id: strawberry.ID
+
+
+@strawberry.input
+class RetryReturnRefundInput:
+    return_id: strawberry.ID
+    to_store_credit: bool = strawberry.field(
+        default=False,
+        description="Pay refused card refunds as store credit instead (only when the gateway certainly refunded "
+        "nothing: REFUND_OUTCOME_UNKNOWN otherwise).",
+    )
 
 
 @strawberry.input

@@ -31,7 +31,7 @@ CALCULATE = f"""query($i: RequestReturnInput!) {{ returnCalculate(input: $i) {{ 
 APPROVE = f"mutation($i: ApproveReturnInput!) {{ approveReturn(input: $i) {{ {PAYLOAD} }} }}"
 REJECT = f"mutation($i: RejectReturnInput!) {{ rejectReturn(input: $i) {{ {PAYLOAD} }} }}"
 RECEIVE = f"mutation($i: MarkReturnReceivedInput!) {{ markReturnReceived(input: $i) {{ {PAYLOAD} }} }}"
-RETRY = f"mutation($i: ReturnIdInput!) {{ retryReturnRefund(input: $i) {{ {PAYLOAD} }} }}"
+RETRY = f"mutation($i: RetryReturnRefundInput!) {{ retryReturnRefund(input: $i) {{ {PAYLOAD} }} }}"
 CLOSE = f"mutation($i: ReturnIdInput!) {{ closeReturn(input: $i) {{ {PAYLOAD} }} }}"
 MY_RETURNS = """query($filter: CustomerReturnFilter) { me { returns(filter: $filter) {
   edges { node { id number status lines { sku quantity } } } } } }"""

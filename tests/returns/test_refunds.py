@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.payments.gateway import GatewayUnavailableError, Refund
+from app.payments.gateway import GatewayUnavailableError, PaymentDeclinedError, Refund
 from app.runtime import Runtime
 from app.services import returns
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
@@ -16,6 +16,7 @@ from tests.returns.helpers import (
     CLOSE,
     ORDER_NODE,
     RECEIVE,
+    REJECT,
     RETRY,
     RETURN_NODE,
     act,
@@ -61,25 +62,26 @@ async def test_card_refund_through_the_gateway_in_parts(
     key = await warehouse_key(rt)
     received = (await act(api, key, RECEIVE, returnId=first["id"], note="Box dented"))["return"]
     assert received["status"] == "REFUNDED"
-    assert received["refundedAmount"]["amount"] == "16.47"
+    assert received["refundedAmount"]["amount"] == "16.46"
     assert received["refunds"] == [
         {
             "destination": "ORIGINAL_PAYMENT",
             "status": "SUCCEEDED",
-            "amount": {"amount": "16.47"},
+            "amount": {"amount": "16.46"},
             "method": "Visa •••• 4242",
             "failureCode": None,
         }
     ]
-    assert refunded_at_gateway(rt) == 1647
+    assert refunded_at_gateway(rt) == 1646
     mail = await mailbox.wait_for(customer.customer.email, f"Return {first['number']} refunded")
-    assert "16.47 EUR" in text_body(mail)
+    assert "16.46 EUR" in text_body(mail)
     node = (await api.ok(ORDER_NODE, {"id": order["id"]}, token=customer.token))["node"]
     # A partial refund: the order and its payment stay as they were; the timeline tells of the refund.
     assert node["status"] == "DELIVERED"
     assert [p["status"] for p in node["payments"]] == ["SUCCEEDED"]
     assert any(
-        e["note"].startswith(f"Return {first['number']}: 16.47 EUR refunded") and e["fromStatus"] == "DELIVERED"
+        e["note"] == f"Return {first['number']}: 16.46 EUR refunded (16.46 EUR to Visa •••• 4242)"
+        and e["fromStatus"] == "DELIVERED"
         for e in node["timeline"]
         if e["note"]
     )
@@ -87,7 +89,7 @@ async def test_card_refund_through_the_gateway_in_parts(
     assert codes(await act(api, key, RECEIVE, returnId=first["id"])) == ["INVALID_TRANSITION"]
     second = await requested(api, customer, request_input(order, 1, 1))
     assert (await act(api, key, RECEIVE, returnId=second["id"]))["return"]["status"] == "REFUNDED"
-    assert refunded_at_gateway(rt) == 1647 + 1647 + 2961
+    assert refunded_at_gateway(rt) == 1646 + 1647 + 2961
     # The order system now refunds the whole order: only what the returns left is given back.
     orders = await order_key(rt, "orders again")
     moved = await api.ok(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": "REFUNDED"}}, token=orders)
@@ -120,6 +122,13 @@ async def test_refund_to_store_credit_lands_in_the_ledger(
     assert closed["status"] == "CLOSED"
     assert closed["closedAt"] is not None
     assert codes(await act(api, staff.token, CLOSE, returnId=chosen["id"])) == ["INVALID_TRANSITION"]
+    # The whole order is refunded later: the card gets back what the store credit did not already cover.
+    orders = await order_key(rt, "orders later")
+    moved = await api.ok(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": "REFUNDED"}}, token=orders)
+    assert moved["updateOrderStatus"]["userErrors"] == []
+    node = (await api.ok(ORDER_NODE, {"id": order["id"]}, token=customer.token))["node"]
+    charged = int(Decimal(node["payments"][0]["amount"]["amount"]) * 100)
+    assert refunded_at_gateway(rt) == charged - 2961
 
 
 async def test_an_order_paid_on_store_credit_is_refunded_to_it(
@@ -138,9 +147,9 @@ async def test_an_order_paid_on_store_credit_is_refunded_to_it(
     assert back["refundDestination"] == "ORIGINAL_PAYMENT"
     done = (await act(api, admin.token, RECEIVE, returnId=back["id"]))["return"]
     assert done["status"] == "REFUNDED"
-    assert [(r["method"], r["amount"]["amount"]) for r in done["refunds"]] == [("Store credit", "62.55")]
+    assert [(r["method"], r["amount"]["amount"]) for r in done["refunds"]] == [("Store credit", "62.54")]
     data = await me(api, customer)
-    assert assert_consistent(data) == before + Decimal("62.55")
+    assert assert_consistent(data) == before + Decimal("62.54")
     assert ledger(data)[0]["reference"] == f"return {back['number']}"
 
 
@@ -166,9 +175,44 @@ async def test_a_failed_card_refund_waits_and_is_retried_once(
     assert retried["refundFailure"] is None
     assert [r["status"] for r in retried["refunds"]] == ["SUCCEEDED"]
     assert flaky.calls == 3
-    assert refunded_at_gateway(rt) == 1647
+    assert refunded_at_gateway(rt) == 1646
     assert codes(await act(api, staff.token, RETRY, returnId=back["id"])) == ["NOTHING_TO_RETRY"]
     assert await returns.retry_failed_refunds(rt) == 0
+
+
+class RefusingRefunds(FlakyRefunds):
+    """Every refund is declined for good."""
+
+    async def refund(self, charge_id: str, amount: int, *, idempotency_key: str) -> Refund:
+        self.calls += 1
+        raise PaymentDeclinedError("refund_exceeds_charge", "no")
+
+
+async def test_a_refused_card_refund_can_be_paid_as_store_credit(
+    api: Api, rt: Runtime, customer: Caller, staff: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await card_paid_order(api, rt, customer)
+    monkeypatch.setattr(rt, "gateway", FlakyRefunds(rt.gateway, failures=1))
+    unsure = await requested(api, customer, request_input(order, 1))
+    assert (await act(api, staff.token, RECEIVE, returnId=unsure["id"]))["return"]["status"] == "RECEIVED"
+    # A timeout may have refunded it: it can only be retried, not paid a second way.
+    assert codes(await act(api, staff.token, RETRY, returnId=unsure["id"], toStoreCredit=True)) == [
+        "REFUND_OUTCOME_UNKNOWN"
+    ]
+    monkeypatch.setattr(rt, "gateway", RefusingRefunds(rt.gateway, failures=0))
+    refused = await requested(api, customer, request_input(order, 0, 1))
+    received = (await act(api, staff.token, RECEIVE, returnId=refused["id"]))["return"]
+    assert received["refundFailure"]["code"] == "refund_exceeds_charge"
+    credited = (await act(api, staff.token, RETRY, returnId=refused["id"], toStoreCredit=True))["return"]
+    assert (credited["status"], credited["refundDestination"]) == ("REFUNDED", "STORE_CREDIT")
+    assert [(r["destination"], r["status"]) for r in credited["refunds"]] == [
+        ("ORIGINAL_PAYMENT", "CANCELLED"),
+        ("STORE_CREDIT", "SUCCEEDED"),
+    ]
+    data = await me(api, customer)
+    assert assert_consistent(data) == Decimal("29.61")
+    assert ledger(data)[0]["reference"] == f"return {refused['number']}"
+    assert codes(await act(api, staff.token, RETRY, returnId=refused["id"], toStoreCredit=True)) == ["NOTHING_TO_RETRY"]
 
 
 async def test_an_exchange_moves_no_money(api: Api, rt: Runtime, customer: Caller, staff: Caller) -> None:
@@ -196,7 +240,9 @@ async def test_transitions_out_of_order_are_refused(
     assert node["status"] == "REQUESTED"
 
 
-async def test_re_pushing_the_order_keeps_returned_lines(api: Api, rt: Runtime, customer: Caller) -> None:
+async def test_re_pushing_the_order_keeps_returned_lines(
+    api: Api, rt: Runtime, customer: Caller, staff: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = await order_key(rt, "orders")
     external = uuid.uuid4().hex[:8]
     value = order_input(external, customer.customer.email, status="DELIVERED")
@@ -213,6 +259,15 @@ async def test_re_pushing_the_order_keeps_returned_lines(api: Api, rt: Runtime, 
     assert [e["code"] for e in dropped["userErrors"]] == ["LINE_RETURNED"]
     fewer = [{**value["lines"][0], "quantity": 1}, value["lines"][1]]
     assert [e["code"] for e in (await push(api, key, {**value, "lines": fewer}))["userErrors"]] == ["LINE_RETURNED"]
+    # A rejected return still names its line: re-sending keeps the row (and the rejected quantity is free).
+    monkeypatch.setattr(rt.settings, "return_auto_approve_limit", 0)
+    order = (await api.ok(ORDER_NODE, {"id": order_id}, token=customer.token))["node"]
+    shirt = await requested(api, customer, request_input(order, 0, 1))
+    assert (await act(api, staff.token, REJECT, returnId=shirt["id"], reason="Worn"))["return"]["status"] == "REJECTED"
+    assert (await push(api, key, value))["userErrors"] == []
+    assert (await api.ok(ORDER_NODE, {"id": order_id}, token=customer.token))["node"]["lines"][1]["id"] == order[
+        "lines"
+    ][1]["id"]
     after = (await api.ok(RETURN_NODE, {"id": back["id"]}, token=customer.token))["node"]
     assert after["lines"][0]["orderLineId"] == order["lines"][0]["id"]
     assert [

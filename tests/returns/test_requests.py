@@ -42,15 +42,16 @@ async def test_preview_prices_a_partial_return_with_the_discount_share(api: Api,
     preview = await calculate(api, customer, request_input(order, 1, 1))
     assert preview["userErrors"] == []
     calc = preview["calculation"]
-    # Mugs: 2 x 14.50 + 5.51 tax = 34.51, less 1.57 of the 3.00 discount = 32.94: one of two is 16.47.
+    # Mugs: 2 x 14.50 + 5.51 tax = 34.51, less 1.58 of the 3.00 discount = 32.93 (the largest line takes
+    # the rounding cent): one of two is 16.46, the other 16.47.
     # T-shirt: 29.00 + 2.03 = 31.03, less 1.42 of the discount = 29.61.
-    assert [line["amount"]["amount"] for line in calc["lines"]] == ["16.47", "29.61"]
+    assert [line["amount"]["amount"] for line in calc["lines"]] == ["16.46", "29.61"]
     assert [line["taxAmount"]["amount"] for line in calc["lines"]] == ["2.75", "2.03"]
     assert [line["returnableQuantity"] for line in calc["lines"]] == [2, 1]
-    assert calc["subtotal"]["amount"] == "46.08"
+    assert calc["subtotal"]["amount"] == "46.07"
     assert calc["taxTotal"]["amount"] == "4.78"
     assert calc["restockingFee"]["amount"] == calc["shippingDeduction"]["amount"] == "0.00"
-    assert calc["refundTotal"] == {"amount": "46.08", "currencyCode": "EUR"}
+    assert calc["refundTotal"] == {"amount": "46.07", "currencyCode": "EUR"}
     # Paid outside this server: a refund can only go to store credit, and the preview says so.
     assert calc["refundDestination"] == "STORE_CREDIT"
     # Nothing was stored.
@@ -64,13 +65,27 @@ async def test_deductions_apply_to_the_customers_own_reasons_only(
     monkeypatch.setattr(rt.settings, "return_shipping_fee", 495)
     order = await delivered_order(api, rt, customer)
     mind = (await calculate(api, customer, request_input(order, 1, 1, reason="NO_LONGER_NEEDED")))["calculation"]
-    assert mind["subtotal"]["amount"] == "46.08"
-    assert mind["restockingFee"]["amount"] == "4.61"  # 10 % of 46.08, rounded half up
+    assert mind["subtotal"]["amount"] == "46.07"
+    assert mind["restockingFee"]["amount"] == "4.61"  # 10 % of 46.07, rounded half up
     assert mind["shippingDeduction"]["amount"] == "4.95"
-    assert mind["refundTotal"]["amount"] == "36.52"
+    assert mind["refundTotal"]["amount"] == "36.51"
+    # Mixed reasons: deductions come out of the own-reason line only, never out of the defective one.
+    monkeypatch.setattr(rt.settings, "return_shipping_fee", 5000)
+    mixed = {
+        **request_input(order, 1),
+        "lines": [
+            {"orderLineId": order["lines"][0]["id"], "quantity": 1, "reason": "NO_LONGER_NEEDED"},
+            {"orderLineId": order["lines"][1]["id"], "quantity": 1, "reason": "DEFECTIVE"},
+        ],
+    }
+    both = (await calculate(api, customer, mixed))["calculation"]
+    assert both["restockingFee"]["amount"] == "1.65"  # 10 % of the mug's 16.46
+    assert both["shippingDeduction"]["amount"] == "14.81"  # capped: what is left of the mug's value
+    assert both["refundTotal"]["amount"] == "29.61"  # the defective T-shirt, in full
+    monkeypatch.setattr(rt.settings, "return_shipping_fee", 495)
     faulty = (await calculate(api, customer, request_input(order, 1, 1, reason="DEFECTIVE")))["calculation"]
     assert faulty["restockingFee"]["amount"] == faulty["shippingDeduction"]["amount"] == "0.00"
-    assert faulty["refundTotal"]["amount"] == "46.08"
+    assert faulty["refundTotal"]["amount"] == "46.07"
     exchange = (await calculate(api, customer, request_input(order, 1, reason="SIZE_OR_FIT", resolution="EXCHANGE")))[
         "calculation"
     ]
@@ -83,7 +98,7 @@ async def test_partial_returns_add_up_and_over_return_is_refused(api: Api, rt: R
     first = await requested(api, customer, request_input(order, 1))
     assert first["number"].startswith("R-")
     assert first["status"] == "APPROVED"
-    assert first["lines"][0]["amount"]["amount"] == "16.47"
+    assert first["lines"][0]["amount"]["amount"] == "16.46"
     # The second mug on a second return: the two halves add up to the line's whole value.
     second = await requested(api, customer, request_input(order, 1))
     assert second["lines"][0]["amount"]["amount"] == "16.47"
