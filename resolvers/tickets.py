@@ -86,7 +86,7 @@ class TicketMutations:
             category=input.category,
             order_id=decode_global_id(input.order_id, "Order"),
             order_id_sent=input.order_id is not None,
-            return_id=decode_global_id(input.return_id, "ReturnRequest"),
+            return_id=decode_global_id(input.return_id, "Return"),
             return_id_sent=input.return_id is not None,
         )
         try:

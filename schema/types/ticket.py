@@ -22,6 +22,7 @@ from schema.types.base import (
     visible_customer,
 )
 from schema.types.order import Order, build_orders
+from schema.types.returns import Return
 
 if TYPE_CHECKING:
     from schema.types.customer import Customer
@@ -120,6 +121,13 @@ class SupportTicket(relay.Node):
         if row is None:
             return None
         return (await build_orders(info, [row], selected_names(info)))[0]
+
+    @strawberry.field(name="return", description="The return the ticket is about.")
+    async def return_(self, info: Info) -> Return | None:
+        if self.row.return_id is None:
+            return None
+        row = await info.context.loaders.return_request.load(self.row.return_id)
+        return Return.from_row(row) if row else None
 
     @strawberry.field(description="Who opened it.")
     async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:

@@ -8,6 +8,7 @@ import pytest
 from app.runtime import Runtime
 from models.customer import Role
 from tests.orders.helpers import order_input, order_key, push
+from tests.returns.helpers import delivered_order, request_input, requested
 from tests.support import Api, Caller, Mailbox, count_statements, global_id, make_caller, text_body
 from tests.tickets.helpers import (
     ASSIGN,
@@ -70,48 +71,25 @@ async def test_a_ticket_about_an_order_must_name_the_callers_own(
     assert len((await api.ok(MY_TICKETS, token=customer.token))["me"]["tickets"]["edges"]) == 1
 
 
-async def _return_for(rt: Runtime, customer_id: uuid.UUID, order_id: str) -> str:
-    """A return request row for the order (the returns flow itself is tested with returns)."""
-    from strawberry import relay
-
-    from models.returns import (
-        ReturnDecisionReason,
-        ReturnRefundDestination,
-        ReturnRequest,
-        ReturnResolution,
-        ReturnStatus,
-    )
-
-    async with rt.db.unit_of_work() as session:
-        row = ReturnRequest(
-            number=f"R-{uuid.uuid4().hex[:8]}",
-            customer_id=customer_id,
-            order_id=uuid.UUID(relay.GlobalID.from_id(order_id).node_id),
-            status=ReturnStatus.REQUESTED,
-            resolution=ReturnResolution.REFUND,
-            decision_reason=ReturnDecisionReason.ABOVE_AUTO_APPROVE_LIMIT,
-            refund_destination=ReturnRefundDestination.ORIGINAL_PAYMENT,
-            currency="EUR",
-            subtotal=1000,
-            refund_total=1000,
-        )
-        session.add(row)
-    return global_id("ReturnRequest", row.id)
-
-
 async def test_a_ticket_about_a_return_must_name_the_callers_own(
     api: Api, rt: Runtime, customer: Caller, other_customer: Caller
 ) -> None:
-    key = await order_key(rt, "tickets returns")
-    mine = (await push(api, key, order_input("r-own", customer.customer.email, status="DELIVERED")))["order"]
-    theirs = (await push(api, key, order_input("r-theirs", other_customer.customer.email, status="DELIVERED")))["order"]
-    my_return = await _return_for(rt, customer.customer.id, mine["id"])
-    their_return = await _return_for(rt, other_customer.customer.id, theirs["id"])
+    mine = await delivered_order(api, rt, customer)
+    my_return = (await requested(api, customer, request_input(mine, 1)))["id"]
+    theirs = await delivered_order(api, rt, other_customer)
+    their_return = (await requested(api, other_customer, request_input(theirs, 1)))["id"]
 
     ticket = await open_ticket(api, customer.token, category="RETURN", returnId=my_return, orderId=mine["id"])
     assert ticket["category"] == "RETURN"
+    found = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on SupportTicket { return { id number } order { id } } } }",
+        {"id": ticket["id"]},
+        token=customer.token,
+    )
+    assert found["node"]["return"]["id"] == my_return
+    assert found["node"]["order"]["id"] == mine["id"]
     base = {"subject": "s", "body": "b", "category": "RETURN"}
-    for return_id in (their_return, global_id("ReturnRequest", uuid.uuid4()), "junk"):
+    for return_id in (their_return, global_id("Return", uuid.uuid4()), global_id("Order", uuid.uuid4()), "junk"):
         payload = await call(api, OPEN, customer.token, **base, returnId=return_id)
         assert codes(payload) == ["RETURN_NOT_FOUND"]
         assert payload["userErrors"][0]["field"] == ["input", "returnId"]
