@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from app.runtime import Runtime
 from app.services import anomalies, offers, payments, returns
@@ -42,10 +43,8 @@ async def run_payment_reconciliation(rt: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def run_offer_expiry(rt: Runtime, stop: asyncio.Event) -> None:
-    """Mark offers past their valid-until EXPIRED every EXPIRE_OFFERS_SECONDS (0: off). Accepting checks the
-    clock itself, so a late round only delays the EXPIRED state and its emails."""
-    interval = rt.settings.expire_offers_seconds
+async def _every(interval: int, stop: asyncio.Event, job: Callable[[], Awaitable[int]], done: str, failed: str) -> None:
+    """Run `job` every `interval` seconds until stopped (0: never); log what it did, or that it failed."""
     if interval <= 0:
         return
     while not stop.is_set():
@@ -54,27 +53,28 @@ async def run_offer_expiry(rt: Runtime, stop: asyncio.Event) -> None:
         if stop.is_set():
             return
         try:
-            expired = await offers.expire_due(rt)
-            if expired:
-                logger.info("offers expired", extra={"count": expired})
+            count = await job()
+            if count:
+                logger.info(done, extra={"count": count})
         except Exception:
-            logger.exception("offer expiry failed")
+            logger.exception(failed)
+
+
+async def run_offer_expiry(rt: Runtime, stop: asyncio.Event) -> None:
+    """Mark offers past their valid-until EXPIRED every EXPIRE_OFFERS_SECONDS (0: off). Accepting checks the
+    clock itself, so a late round only delays the EXPIRED state and its emails."""
+    await _every(
+        rt.settings.expire_offers_seconds, stop, lambda: offers.expire_due(rt), "offers expired", "offer expiry failed"
+    )
 
 
 async def run_return_refund_retries(rt: Runtime, stop: asyncio.Event) -> None:
     """Retry card refunds of returns that failed or got no answer, every RETRY_RETURN_REFUNDS_SECONDS
     (0: off). Each retry uses the refund's own idempotency key, so the gateway never pays twice."""
-    interval = rt.settings.retry_return_refunds_seconds
-    if interval <= 0:
-        return
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        if stop.is_set():
-            return
-        try:
-            retried = await returns.retry_failed_refunds(rt)
-            if retried:
-                logger.info("return refunds retried", extra={"count": retried})
-        except Exception:
-            logger.exception("return refund retries failed")
+    await _every(
+        rt.settings.retry_return_refunds_seconds,
+        stop,
+        lambda: returns.retry_failed_refunds(rt),
+        "return refunds retried",
+        "return refund retries failed",
+    )

@@ -6,11 +6,15 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, or_, select
+from sqlmodel import col
 
 from app.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -71,3 +75,19 @@ def build_page(rows: list[T], limit: int, key: Any, after: str | None) -> Page[T
         has_next_page=len(rows) > limit,
         has_previous_page=after is not None,
     )
+
+
+def empty_page(first: int | None, after: str | None) -> Page[Any]:
+    """No rows (a filter naming nobody, a caller who may see nothing), paged like any other answer."""
+    return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)
+
+
+async def newest_rows(
+    db: "Database", model: Any, conditions: list[Any], first: int | None, after: str | None
+) -> Page[Any]:
+    """A page of `model` rows matching `conditions`, newest first by created_at (the id breaking ties)."""
+    limit = page_size(first)
+    statement = newest_first(select(model).where(*conditions), col(model.created_at), col(model.id), after, limit)
+    async with db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return build_page(rows, limit, lambda row: (row.created_at, row.id), after)

@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from app.money import to_minor
+from app.pagination import empty_page
 from app.services import offers
 from app.services.errors import ErrorDetail
 from app.services.offers import OfferData, OfferError, OfferErrorCode, OfferFilter, OfferLineData
@@ -81,7 +82,7 @@ class OfferQueries:
         wanted = filter or OfferFilterInput()
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
         if wanted.customer_id and customer_id is None:
-            page = offers.empty_page(first, after)
+            page = empty_page(first, after)
         else:
             page = await offers.list_offers(
                 info.context.rt,

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from strawberry import relay
 
+from app.pagination import empty_page
 from app.services import returns
 from app.services.return_quotes import MAX_LINES, ReturnError, ReturnLineData, ReturnRequestData
 from app.services.returns import RETURNS_SCOPE, ReturnFilter
@@ -80,7 +81,7 @@ class ReturnQueries:
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
         order_id = decode_global_id(wanted.order_id, "Order") if wanted.order_id else None
         if (wanted.customer_id and customer_id is None) or (wanted.order_id and order_id is None):
-            page = returns.empty_page(first, after)
+            page = empty_page(first, after)
         else:
             page = await returns.list_returns(
                 info.context.rt,

@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry import relay
 
+from app.pagination import empty_page
 from app.services import tickets
 from app.services.errors import NotAuthenticatedError
 from app.services.tickets import OpenTicketData, TicketError, TicketWithMessages
@@ -55,7 +56,7 @@ class TicketQueries:
         assignee_id = decode_global_id(wanted.assignee_id, "Customer") if wanted.assignee_id else None
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
         if (wanted.assignee_id and assignee_id is None) or (wanted.customer_id and customer_id is None):
-            return tickets_connection(tickets.empty_page(first, after))  # type: ignore[no-any-return]
+            return tickets_connection(empty_page(first, after))  # type: ignore[no-any-return]
         page = await tickets.list_tickets(
             info.context.rt,
             info.context.principal,

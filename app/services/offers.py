@@ -23,13 +23,14 @@ from app.documents.model import DocumentLine, Party, format_money, utc
 from app.documents.offer import OfferDocument, render_offer
 from app.money import is_currency
 from app.outbox import enqueue_email
-from app.pagination import Page, build_page, newest_first, page_size
+from app.pagination import Page, empty_page, newest_rows
 from app.principal import Principal
 from app.runtime import Runtime
 from app.security.signed_links import LinkError
 from app.services import invoices
+from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
-from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
+from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.orders import record_status
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -215,23 +216,9 @@ def _notify(
     enqueue_email(session, rt.keyring, "offer_staff_notice", rt.settings.support_email, staff_values)
 
 
-def _require_staff(principal: Principal) -> uuid.UUID:
-    if not principal.is_authenticated or principal.customer_id is None:
-        raise NotAuthenticatedError()
-    if not principal.is_staff:
-        raise PermissionDeniedError()
-    return principal.customer_id
-
-
-def _require_customer(principal: Principal) -> uuid.UUID:
-    if principal.customer_id is None:
-        raise NotAuthenticatedError()
-    return principal.customer_id
-
-
 async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Offer:
     """A new offer for a customer (staff only), emailed to them at once."""
-    staff_id = _require_staff(principal)
+    staff_id = require_staff_member(principal)
     now = utcnow()
     _validate(data, now)
     assert data.customer_id is not None
@@ -320,7 +307,7 @@ async def _order_number(session: AsyncSession, order: Order, offer: Offer) -> No
 
 async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | None) -> Offer:
     """The customer accepts: the offer becomes an order waiting for payment, with its invoice."""
-    customer_id = _require_customer(principal)
+    customer_id = require_person(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         offer = await _locked_own_offer(session, customer_id, offer_id)
@@ -385,7 +372,7 @@ async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
 
 async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | None, reason: str | None) -> Offer:
     """The customer declines, saying why."""
-    customer_id = _require_customer(principal)
+    customer_id = require_person(principal)
     errors: list[ErrorDetail] = []
     reason = _text(reason, ("reason",), MAX_REASON, errors)
     if errors:
@@ -406,7 +393,7 @@ async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
 async def order_to_pay(rt: Runtime, principal: Principal, offer_id: uuid.UUID | None) -> uuid.UUID:
     """The order to pay for the caller's offer (payOffer pays it exactly as payOrder would). A NEW offer
     must be accepted first; an expired or rejected one cannot be paid at all."""
-    customer_id = _require_customer(principal)
+    customer_id = require_person(principal)
     offer = None
     if offer_id is not None:
         async with rt.db.read() as session:
@@ -514,22 +501,12 @@ def _matching(filter: OfferFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def _page(
-    rt: Runtime, conditions: list[ColumnElement[bool]], first: int | None, after: str | None
-) -> Page[Offer]:
-    limit = page_size(first)
-    statement = newest_first(select(Offer).where(*conditions), col(Offer.created_at), col(Offer.id), after, limit)
-    async with rt.db.read() as session:
-        rows = list((await session.execute(statement)).scalars())
-    return build_page(rows, limit, lambda row: (row.created_at, row.id), after)
-
-
 async def list_offers(
     rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: OfferFilter
 ) -> Page[Offer]:
     """Every offer, newest first (staff)."""
-    _require_staff(principal)
-    return await _page(rt, _matching(filter), first, after)
+    require_staff_member(principal)
+    return await newest_rows(rt.db, Offer, _matching(filter), first, after)
 
 
 async def customer_offers(
@@ -545,8 +522,8 @@ async def customer_offers(
     if not principal.is_authenticated:
         raise NotAuthenticatedError()
     if not principal.can_see_customer(customer_id):
-        return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)
-    return await _page(rt, _matching(OfferFilter(state=state, customer_id=customer_id)), first, after)
+        return empty_page(first, after)
+    return await newest_rows(rt.db, Offer, _matching(OfferFilter(state=state, customer_id=customer_id)), first, after)
 
 
 def offer_url(rt: Runtime, offer_id: uuid.UUID) -> str:
@@ -606,8 +583,3 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
     )
     content = await anyio.to_thread.run_sync(render_offer, document)
     return invoices.Pdf(f"offer-{offer.number}.pdf", content)
-
-
-def empty_page(first: int | None, after: str | None) -> Page[Offer]:
-    """No offers (e.g. filtered by a customer id that names nobody)."""
-    return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)

@@ -12,6 +12,7 @@ refunds twice). Every writer locks customer, then order, then the return, then m
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,12 +25,13 @@ from sqlmodel import col
 from app.documents.model import clip, format_money
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
 from app.outbox import enqueue_email
-from app.pagination import Page, build_page, newest_first, page_size
+from app.pagination import Page, empty_page, newest_rows
 from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
 from app.principal import Principal
 from app.runtime import Runtime
 from app.security.signed_links import LinkError
 from app.services import invoices, store_credit
+from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import NotAuthenticatedError, PermissionDeniedError
 from app.services.return_quotes import (
@@ -93,27 +95,13 @@ class ReturnFilter:
     order_id: uuid.UUID | None = None
 
 
-def _require_customer(principal: Principal) -> uuid.UUID:
-    if principal.customer_id is None:
-        raise NotAuthenticatedError()
-    return principal.customer_id
-
-
-def _require_staff(principal: Principal) -> uuid.UUID:
-    if not principal.is_authenticated or principal.customer_id is None:
-        raise NotAuthenticatedError()
-    if not principal.is_staff:
-        raise PermissionDeniedError()
-    return principal.customer_id
-
-
 def _require_warehouse(principal: Principal) -> None:
     """Staff, or an integration whose API key carries returns:write."""
     if principal.service_account_id is not None:
         if RETURNS_SCOPE not in principal.scopes:
             raise PermissionDeniedError()
         return
-    _require_staff(principal)
+    require_staff_member(principal)
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
@@ -134,7 +122,7 @@ def _new_number() -> str:
 
 async def calculate(rt: Runtime, principal: Principal, data: ReturnRequestData) -> Quote:
     """The refund a request would pay, checked exactly as requestReturn checks it (nothing is stored)."""
-    customer_id = _require_customer(principal)
+    customer_id = require_person(principal)
     async with rt.db.read() as session:
         return await quote(session, rt, customer_id, data, utcnow())
 
@@ -164,7 +152,7 @@ async def _decision(
 async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestData) -> ReturnRequest:
     """Record the request (under the order's lock: quantities are checked against every other return)
     and decide it by the rules, or leave it to staff."""
-    customer_id = _require_customer(principal)
+    customer_id = require_person(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         customer = await lock_customer(session, customer_id)
@@ -232,8 +220,13 @@ async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestD
     return request
 
 
+def _describe(lines: Iterable[tuple[int, str]]) -> str:
+    """'1 x Mug, 2 x T-shirt': the returned lines as the emails name them."""
+    return ", ".join(f"{quantity} x {name}" for quantity, name in lines)
+
+
 def _items(found: Quote) -> str:
-    return ", ".join(f"{line.quantity} x {line.order_line.name}" for line in found.lines)
+    return _describe((line.quantity, line.order_line.name) for line in found.lines)
 
 
 def _values(rt: Runtime, request: ReturnRequest, order: Order, customer: Customer, items: str) -> dict[str, str]:
@@ -264,16 +257,17 @@ def _notify(
     request: ReturnRequest,
     order: Order,
     customer: Customer,
-    template: str,
+    template: str | None,
     event: str,
     items: str = "",
     *,
     detail: str = "",
     **extra: str,
 ) -> None:
-    """Mail the customer (`template`) and the support address (what happened, and a detail line)."""
+    """Mail the customer (`template`; None: staff only) and the support address (what happened, and a
+    detail line)."""
     values = {**_values(rt, request, order, customer, items), **extra}
-    if customer.status is not CustomerStatus.DELETED:
+    if template is not None and customer.status is not CustomerStatus.DELETED:
         enqueue_email(session, rt.keyring, template, customer.email, values)
     staff = {**values, "name": "support team", "event": event, "detail": detail or f"Status: {request.status.value}."}
     enqueue_email(session, rt.keyring, "return_staff_notice", rt.settings.support_email, staff)
@@ -317,13 +311,13 @@ async def _lines_text(session: AsyncSession, request: ReturnRequest) -> str:
             select(ReturnLine).where(col(ReturnLine.return_id) == request.id).order_by(col(ReturnLine.position))
         )
     ).scalars()
-    return ", ".join(f"{line.quantity} x {line.name}" for line in lines)
+    return _describe((line.quantity, line.name) for line in lines)
 
 
 async def approve_return(
     rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None
 ) -> ReturnRequest:
-    staff_id = _require_staff(principal)
+    staff_id = require_staff_member(principal)
     staff_note = _text(note, "note", MAX_STAFF_NOTE, required=False)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
@@ -342,7 +336,7 @@ async def approve_return(
 async def reject_return(
     rt: Runtime, principal: Principal, return_id: uuid.UUID | None, reason: str | None
 ) -> ReturnRequest:
-    staff_id = _require_staff(principal)
+    staff_id = require_staff_member(principal)
     text = _text(reason, "reason", MAX_REASON, required=True)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
@@ -367,7 +361,7 @@ async def reject_return(
 
 async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
     """Close a refunded return, or a received one that moves no money (an exchange)."""
-    _require_staff(principal)
+    require_staff_member(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         locked = await _locked(session, return_id)
@@ -613,10 +607,8 @@ async def _record_card_outcome(
         if open_rows == 0 and request.status is ReturnStatus.RECEIVED:
             await _refunded(session, rt, locked, now)
         elif failure is not None and row.attempts == 1:
-            values = _values(rt, request, locked.order, locked.customer, "")
             detail = f"A card refund failed ({failure[0]}); it is retried automatically, or retry it by hand."
-            staff = {**values, "name": "support team", "event": "could not be refunded", "detail": detail}
-            enqueue_email(session, rt.keyring, "return_staff_notice", rt.settings.support_email, staff)
+            _notify(session, rt, request, locked.order, locked.customer, None, "could not be refunded", detail=detail)
 
 
 async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[CardRefund]:
@@ -641,7 +633,7 @@ async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[C
 
 async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
     """Staff: send a return's failed card refunds again (the same keys: nothing is refunded twice)."""
-    _require_staff(principal)
+    require_staff_member(principal)
     found = None
     if return_id is not None:
         async with rt.db.read() as session:
@@ -663,7 +655,7 @@ async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID |
 async def credit_instead(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
     """Staff: pay a return's card refunds that the gateway refused as store credit instead (only refusals
     that certainly moved no money; a timeout may have, so it is retried, never replaced)."""
-    _require_staff(principal)
+    require_staff_member(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         locked = await _locked(session, return_id)
@@ -723,28 +715,12 @@ def _matching(filter: ReturnFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def _page(
-    rt: Runtime, conditions: list[ColumnElement[bool]], first: int | None, after: str | None
-) -> Page[ReturnRequest]:
-    limit = page_size(first)
-    statement = newest_first(
-        select(ReturnRequest).where(*conditions), col(ReturnRequest.created_at), col(ReturnRequest.id), after, limit
-    )
-    async with rt.db.read() as session:
-        rows = list((await session.execute(statement)).scalars())
-    return build_page(rows, limit, lambda row: (row.created_at, row.id), after)
-
-
-def empty_page(first: int | None, after: str | None) -> Page[ReturnRequest]:
-    return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)
-
-
 async def list_returns(
     rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: ReturnFilter
 ) -> Page[ReturnRequest]:
     """Every return, newest first (staff)."""
-    _require_staff(principal)
-    return await _page(rt, _matching(filter), first, after)
+    require_staff_member(principal)
+    return await newest_rows(rt.db, ReturnRequest, _matching(filter), first, after)
 
 
 async def customer_returns(
@@ -761,7 +737,9 @@ async def customer_returns(
         raise NotAuthenticatedError()
     if not principal.can_see_customer(customer_id):
         return empty_page(first, after)
-    return await _page(rt, _matching(ReturnFilter(status=status, customer_id=customer_id)), first, after)
+    return await newest_rows(
+        rt.db, ReturnRequest, _matching(ReturnFilter(status=status, customer_id=customer_id)), first, after
+    )
 
 
 def reasons() -> list[tuple[ReturnReason, str, bool]]:

@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.outbox import enqueue_email, enqueue_event
-from app.pagination import Page, build_page, newest_first, page_size
+from app.pagination import Page, empty_page, newest_rows
 from app.principal import STAFF_ROLES, Principal
 from app.runtime import Runtime
+from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, roles_of
-from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError, PermissionDeniedError
+from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order
@@ -105,19 +106,6 @@ class TicketWithMessages:
 
     ticket: SupportTicket
     messages: list[TicketMessage] = field(default_factory=list)
-
-
-def _require_person(principal: Principal) -> uuid.UUID:
-    if principal.customer_id is None:
-        raise NotAuthenticatedError()
-    return principal.customer_id
-
-
-def _require_staff(principal: Principal) -> uuid.UUID:
-    caller = _require_person(principal)
-    if not principal.is_staff:
-        raise PermissionDeniedError()
-    return caller
 
 
 def _text(value: str | None, limit: int, errors: list[ErrorDetail], *path: str) -> str:
@@ -245,7 +233,7 @@ async def _own_return(session: AsyncSession, customer_id: uuid.UUID, return_id: 
 
 async def open_ticket(rt: Runtime, principal: Principal, data: OpenTicketData) -> TicketWithMessages:
     """A new OPEN ticket with its first message, mailed to the support address."""
-    customer_id = _require_person(principal)
+    customer_id = require_person(principal)
     errors: list[ErrorDetail] = []
     subject = _text(data.subject, MAX_SUBJECT, errors, "subject")
     body = _text(data.body, MAX_BODY, errors, "body")
@@ -323,7 +311,7 @@ async def reply(
     rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, body: str | None, pending_customer: bool | None
 ) -> TicketWithMessages:
     """Add a message: the owner writes as the customer, other staff as staff (see the module notes)."""
-    caller = _require_person(principal)
+    caller = require_person(principal)
     text = _body(body, "body")
     now = utcnow()
     async with rt.db.unit_of_work() as session:
@@ -402,13 +390,13 @@ async def set_state(
     rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, state: TicketState
 ) -> TicketWithMessages:
     """Move a ticket along TRANSITIONS (staff); the customer is told when someone else moved it."""
-    _require_staff(principal)
+    require_staff_member(principal)
     return await _change_state(rt, principal, ticket_id, state, "state")
 
 
 async def close(rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None) -> TicketWithMessages:
     """The owner (or staff) closes a ticket that is not closed yet."""
-    _require_person(principal)
+    require_person(principal)
     return await _change_state(rt, principal, ticket_id, TicketState.CLOSED, "ticketId")
 
 
@@ -416,7 +404,7 @@ async def assign(
     rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, staff_id: uuid.UUID | None, staff_id_sent: bool
 ) -> TicketWithMessages:
     """Give the ticket to a SUPPORT or ADMIN account (staff); without staffId nobody has it."""
-    _require_staff(principal)
+    require_staff_member(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         ticket = await _locked_ticket(session, principal, ticket_id)
@@ -452,7 +440,7 @@ async def rate(
     rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, rating: int, comment: str | None
 ) -> TicketWithMessages:
     """The owner rates a RESOLVED or CLOSED ticket, once; a later reopening keeps the rating."""
-    caller = _require_person(principal)
+    caller = require_person(principal)
     errors: list[ErrorDetail] = []
     if not 1 <= rating <= 5:
         errors.append(ErrorDetail(TicketErrorCode.INVALID_RATING, "Rate from 1 to 5.", ("rating",)))
@@ -533,29 +521,12 @@ def _matching(filter: TicketFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def _page(
-    rt: Runtime, conditions: list[ColumnElement[bool]], first: int | None, after: str | None
-) -> Page[SupportTicket]:
-    limit = page_size(first)
-    statement = newest_first(
-        select(SupportTicket).where(*conditions), col(SupportTicket.created_at), col(SupportTicket.id), after, limit
-    )
-    async with rt.db.read() as session:
-        rows = list((await session.execute(statement)).scalars())
-    return build_page(rows, limit, lambda row: (row.created_at, row.id), after)
-
-
-def empty_page(first: int | None, after: str | None) -> Page[SupportTicket]:
-    """No tickets (e.g. filtered by an id that names nobody)."""
-    return build_page([], page_size(first), lambda row: (row.created_at, row.id), after)
-
-
 async def list_tickets(
     rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: TicketFilter
 ) -> Page[SupportTicket]:
     """Every ticket, newest first (staff)."""
-    _require_staff(principal)
-    return await _page(rt, _matching(filter), first, after)
+    require_staff_member(principal)
+    return await newest_rows(rt.db, SupportTicket, _matching(filter), first, after)
 
 
 async def customer_tickets(
@@ -572,7 +543,9 @@ async def customer_tickets(
         raise NotAuthenticatedError()
     if not principal.can_see_customer(customer_id):
         return empty_page(first, after)
-    return await _page(rt, _matching(TicketFilter(state=state, customer_id=customer_id)), first, after)
+    return await newest_rows(
+        rt.db, SupportTicket, _matching(TicketFilter(state=state, customer_id=customer_id)), first, after
+    )
 
 
 @dataclass(frozen=True)
