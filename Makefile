@@ -38,8 +38,10 @@ migrations-check: $(STAMP)
 	DATABASE_URL=sqlite+aiosqlite:///.migrations-check.db $(BIN)/alembic check
 	@rm -f .migrations-check.db .migrations-check.db-wal .migrations-check.db-shm
 
+# In parallel (pytest-xdist): most tests wait on the database, SMTP or argon2, so more workers than cores pay.
+PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Rewrite schema.graphql from the code
 schema: $(STAMP)

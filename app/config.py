@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5000, ge=100)
     max_query_cost: int = Field(default=5000, ge=10)
+    # Bodies (every route) and WebSocket messages over this many bytes are refused (413 / close 1009).
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # JSON (bodies, variables, WebSocket messages) nested deeper than this is BAD_USER_INPUT.
+    max_json_depth: int = Field(default=32, ge=4, le=512)
     # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
     cors_allowed_origins: str = ""
 

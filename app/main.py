@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -30,8 +32,10 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.config import Settings
 from app.downloads import download_routes
+from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, error_body, request_id_of
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
+from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
@@ -74,6 +78,13 @@ def _bearer_token(headers: Any) -> str | None:
     return token.strip() or None
 
 
+class _BadInputError(HTTPException):
+    """A request refused for what its input holds (BAD_USER_INPUT), not for how it was sent."""
+
+
+_HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_ASSETS_URL = "/graphiql-assets/"
 
@@ -99,7 +110,10 @@ class GraphQLApp(GraphQL):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                await self._http(scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
         finally:
             session_id = scope.get("state", {}).pop("ws_session_id", None)
             if session_id is not None:
@@ -126,6 +140,34 @@ class GraphQLApp(GraphQL):
         context.websocket_token = token
         context.reset_loaders()
         return cast(UnsetType, UNSET)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Strawberry answers a malformed request (bad JSON, wrong method or content type) in plain text; ours
+        # are GraphQL errors like every other, with a code and the request id.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            if isinstance(error, _BadInputError):
+                code = "BAD_USER_INPUT"
+            response = Response(
+                error_body(code, error.reason, request_id_of(scope)),
+                status_code=error.status_code,
+                media_type="application/json",
+                headers={"allow": "GET, POST"} if error.status_code == 405 else None,
+            )
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data, self._state.settings.max_json_depth)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except JsonTooDeepError as error:
+            raise _BadInputError(400, error.msg) from error
+        except ValueError as error:  # JSONDecodeError, and bytes that are not UTF-8
+            raise HTTPException(400, "The request body is not valid JSON.") from error
 
     def encode_json(self, data: object) -> str:
         # Answers are plain JSON already (scalars serialised); orjson writes a 45 kB order page ~10x faster.
@@ -158,6 +200,18 @@ class GraphQLApp(GraphQL):
         return Context(
             rt=rt, principal=principal, meta=meta, auth_session=auth_session, request=request, response=response
         )
+
+
+async def _http_error_as_json(request: Request, error: Exception) -> Response:
+    """The router's own refusals (unknown path, wrong method) in the same JSON shape as every other error."""
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+    return Response(
+        error_body(code, str(error.detail), request_id_of(request.scope)),
+        status_code=error.status_code,
+        media_type="application/json",
+        headers=error.headers,
+    )
 
 
 def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
@@ -247,6 +301,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, trusted_proxies=TrustedProxies.parse(settings.trusted_proxies)),
+            Middleware(JsonErrorMiddleware),
+            Middleware(SizeLimitMiddleware, max_bytes=settings.max_request_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -258,6 +314,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             ),
         ],
         lifespan=lifespan,
+        exception_handlers={StarletteHTTPException: _http_error_as_json},
     )
     app.state.app_state = state
     return app

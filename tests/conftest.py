@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
@@ -39,6 +40,39 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL ' + make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if TEST_DATABASE_URL else 'SQLite'}"
+
+
+def _raw_server_error(response: httpx.Response) -> str | None:
+    if response.status_code < 500:
+        return None
+    if "json" not in response.headers.get("content-type", "") or "x-request-id" not in response.headers:
+        return f"{response.request.method} {response.request.url} -> {response.status_code} {response.headers}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def no_raw_server_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails any test that received a 5xx that is not a JSON error with a request id, from any httpx client
+    (the ASGI transport, a real socket, Starlette's TestClient)."""
+    raw: list[str] = []
+    async_send, sync_send = httpx.AsyncClient.send, httpx.Client.send
+
+    async def checked_async_send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await async_send(self, request, **kwargs)
+        if (found := _raw_server_error(response)) is not None:
+            raw.append(found)
+        return response
+
+    def checked_sync_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = sync_send(self, request, **kwargs)
+        if (found := _raw_server_error(response)) is not None:
+            raw.append(found)
+        return response
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", checked_async_send)
+    monkeypatch.setattr(httpx.Client, "send", checked_sync_send)
+    yield
+    assert not raw, f"raw server errors: {raw}"
 
 
 class PostgresDatabases:

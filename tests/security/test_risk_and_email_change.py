@@ -1,6 +1,7 @@
 """Risk checks on sensitive changes, through the email change flow and password change."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 
@@ -107,7 +108,7 @@ async def reset_then_sign_in(api: Api, rt: Runtime, mailbox: Mailbox) -> tuple[s
 
 
 async def test_a_risky_change_is_held_until_the_current_address_approves(
-    api: Api, rt: Runtime, mailbox: Mailbox
+    api: Api, rt: Runtime, mailbox: Mailbox, app_factory: Any
 ) -> None:
     email, session = await reset_then_sign_in(api, rt, mailbox)
     held = await api.ok(REQUEST, {"input": {"newEmail": "elsewhere@example.com"}}, token=session)
@@ -118,9 +119,13 @@ async def test_a_risky_change_is_held_until_the_current_address_approves(
     assert approved["confirmEmailChange"]["status"] == "AWAITING_NEW_ADDRESS"
     confirm = link_token(await mailbox.wait_for("elsewhere@example.com", "Confirm"), "/confirm-email")
     assert (await api.ok(CONFIRM, {"input": {"token": confirm}}))["confirmEmailChange"]["status"] == "COMPLETED"
-    # The same risk holds a password change: it has to go through the emailed reset link instead.
-    session = await login(api, "elsewhere@example.com", "a brand new passphrase")
-    change = await api.ok(
+    # The same risk holds a password change: it has to go through the emailed reset link instead. Signed in
+    # from another address and browser, so the signals do not hang on how fast the test ran.
+    _, proxied = await app_factory(trusted_proxies="1")
+    session = await login(
+        proxied, "elsewhere@example.com", "a brand new passphrase", x_forwarded_for="203.0.113.7", user_agent="Other"
+    )
+    change = await proxied.ok(
         CHANGE_PASSWORD,
         {"input": {"currentPassword": "a brand new passphrase", "newPassword": "yet another passphrase"}},
         token=session,
