@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types imports migrations-check pytest schema clean
+.PHONY: run test lint types imports migrations-check pytest schema audit-http clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ pytest: $(STAMP)
 ## Rewrite schema.graphql from the code
 schema: $(STAMP)
 	$(BIN)/customer-accounts export-schema -o schema.graphql
+
+## GraphQL-over-HTTP audit (npm graphql-http; needs Node.js): serve on a free port, audit /graphql, stop
+audit-http: $(STAMP)
+	PYTHON=$(BIN)/python .ci/graphql-http-audit/run.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,8 @@ from app.services import data_export, invoices, offers, returns
 
 logger = logging.getLogger(__name__)
 
-NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
+# Said here too, not only by the middleware's default: a signed link's answer must never be cached.
+NO_STORE = {"cache-control": "no-store"}
 
 
 def _refusal(status: int, code: str, message: str) -> Response:

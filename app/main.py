@@ -27,13 +27,16 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.config import Settings
 from app.downloads import download_routes
 from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, error_body, request_id_of
-from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.http import GRAPHQL_RESPONSE_JSON, RequestIdMiddleware, SecurityHeadersMiddleware, graphql_media_type
 from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
 from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
@@ -85,6 +88,36 @@ class _BadInputError(HTTPException):
 _HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
+class InvalidCredentialsError(Exception):
+    """A bearer token or API key was sent and does not authenticate: the answer is 401, never anonymous."""
+
+    MESSAGES = {
+        "AUTH_TOKEN_INVALID": "Your session has ended or the token is not valid: sign in again.",
+        "API_KEY_INVALID": "This API key is not valid.",
+    }
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No field was resolved: the document did not parse or validate, or the variables were refused."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(not error.path for error in result.errors or [])
+
+
+def _request_error_status(errors: Any) -> int:
+    """400 for a request the client got wrong; 500 when it failed on our side before execution."""
+    codes = {error.get("extensions", {}).get("code") for error in errors or [] if isinstance(error, dict)}
+    return 500 if "INTERNAL_SERVER_ERROR" in codes else 400
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
+
+
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_ASSETS_URL = "/graphiql-assets/"
 
@@ -125,8 +158,10 @@ class GraphQLApp(GraphQL):
         """Authenticate a WebSocket in connection_init: {"Authorization": "Bearer <token>"} (or {"token": …})."""
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization") or params.get("token")
-        if raw is None:
-            return cast(UnsetType, UNSET)  # an anonymous connection: public operations only
+        if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "bearer")):
+            # No credentials: an anonymous connection, which may run public operations only (every
+            # subscription needs a signed-in caller). Credentials that do not authenticate close it (4403).
+            return cast(UnsetType, UNSET)
         token = _bearer_token({"authorization": raw}) if str(raw).lower().startswith("bearer ") else str(raw)
         authenticated = await authenticate(self._state.rt, token or "")
         if authenticated is None:
@@ -144,18 +179,17 @@ class GraphQLApp(GraphQL):
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Strawberry answers a malformed request (bad JSON, wrong method or content type) in plain text; ours
         # are GraphQL errors like every other, with a code and the request id.
+        request = Request(scope=scope, receive=receive)
+        response: Response
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = cast(Response, await self.run(request))
         except HTTPException as error:
             code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             if isinstance(error, _BadInputError):
                 code = "BAD_USER_INPUT"
-            response = Response(
-                error_body(code, error.reason, request_id_of(scope)),
-                status_code=error.status_code,
-                media_type="application/json",
-                headers={"allow": "GET, POST"} if error.status_code == 405 else None,
-            )
+            response = self._error_response(request, error.status_code, code, error.reason)
+            if error.status_code == 405:
+                response.headers["allow"] = "GET, POST"
         await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -179,6 +213,47 @@ class GraphQLApp(GraphQL):
         # GraphiQL's page loads its scripts from a CDN; serve our vendored copies so it works offline.
         return str(super().graphql_ide_html).replace("https://unpkg.com/", GRAPHIQL_ASSETS_URL)
 
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)
+        except InvalidCredentialsError as refused:
+            # RFC 6750: the client sent credentials that do not work; it must sign in again.
+            response = self._error_response(request, 401, refused.code, refused.MESSAGES[refused.code])
+            response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
+            return response
+
+    def _error_response(self, request: Request | WebSocket, status: int, code: str, message: str) -> Response:
+        """A GraphQL error answer (no `data`) to a request that never reached execution."""
+        return Response(
+            error_body(code, message, request_id_of(request.scope)),
+            status_code=status,
+            headers={"content-type": _content_type(graphql_media_type(request.headers.get("accept")))},
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = graphql_media_type(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if _is_request_error(result) and graphql_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON:
+            # GraphQL over HTTP: a request that never executed has no `data` (and a 4xx/5xx status).
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type:
+            response.headers["content-type"] = _content_type(sub_response.media_type)
+        if isinstance(response_data, dict) and "data" not in response_data:
+            response.status_code = _request_error_status(response_data.get("errors"))
+        return response
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         rt = self._state.rt
         peer = request.client.host if request.client else None
@@ -192,11 +267,15 @@ class GraphQLApp(GraphQL):
         # WebSockets authenticate in connection_init (browsers cannot set headers on them), never by header.
         token = _bearer_token(request.headers) if isinstance(request, Request) else None
         if token and is_api_key(token):
-            principal = await authenticate_api_key(rt, token) or principal
+            service_account = await authenticate_api_key(rt, token)
+            if service_account is None:
+                raise InvalidCredentialsError("API_KEY_INVALID")
+            principal = service_account
         elif token:
             authenticated = await authenticate(rt, token)
-            if authenticated is not None:
-                principal, auth_session = authenticated.principal, authenticated.session
+            if authenticated is None:
+                raise InvalidCredentialsError("AUTH_TOKEN_INVALID")
+            principal, auth_session = authenticated.principal, authenticated.session
         return Context(
             rt=rt, principal=principal, meta=meta, auth_session=auth_session, request=request, response=response
         )

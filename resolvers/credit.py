@@ -105,7 +105,7 @@ class CreditQueries:
         status: CreditLimitRequestStatus | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> relay.Connection[CreditLimitRequest]:
+    ) -> relay.Connection[CreditLimitRequest] | None:
         page = await store_credit.requests(
             info.context.rt, info.context.principal, status=status, first=first, after=after
         )

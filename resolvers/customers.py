@@ -44,7 +44,7 @@ class CustomerQueries:
     @strawberry.field(description="Customers, newest first (staff).", extensions=requires(IsStaff))
     async def customers(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerFilterInput | None = None
-    ) -> relay.Connection[Customer]:
+    ) -> relay.Connection[Customer] | None:
         criteria = customers.CustomerFilter(
             status=filter.status if filter else None, query=filter.query if filter else None
         )
@@ -61,7 +61,7 @@ class CustomerQueries:
     @strawberry.field(description="Affiliate requests, newest first (staff).", extensions=requires(IsStaff))
     async def affiliate_requests(
         self, info: Info, first: int | None = 20, after: str | None = None, status: AffiliateRequestStatus | None = None
-    ) -> relay.Connection[AffiliateRequest]:
+    ) -> relay.Connection[AffiliateRequest] | None:
         page = await customers.list_affiliate_requests(
             info.context.rt, info.context.principal, first=first, after=after, status=status
         )

@@ -41,7 +41,7 @@ class HelpQueries:
         include_unpublished: bool = False,
         first: int | None = 20,
         after: str | None = None,
-    ) -> relay.Connection[HelpArticle]:
+    ) -> relay.Connection[HelpArticle] | None:
         page = await help_centre.search_articles(
             info.context.rt,
             info.context.principal,

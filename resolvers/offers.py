@@ -78,7 +78,7 @@ class OfferQueries:
     )
     async def offers(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: OfferFilterInput | None = None
-    ) -> relay.Connection[Offer]:
+    ) -> relay.Connection[Offer] | None:
         wanted = filter or OfferFilterInput()
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
         if wanted.customer_id and customer_id is None:

@@ -76,7 +76,7 @@ class ReturnQueries:
     )
     async def returns(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: ReturnFilterInput | None = None
-    ) -> relay.Connection[Return]:
+    ) -> relay.Connection[Return] | None:
         wanted = filter or ReturnFilterInput()
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
         order_id = decode_global_id(wanted.order_id, "Order") if wanted.order_id else None

@@ -28,7 +28,7 @@ class SecurityQueries:
         first: int | None = 20,
         after: str | None = None,
         filter: SecurityEventFilterInput | None = None,
-    ) -> relay.Connection[SecurityEvent]:
+    ) -> relay.Connection[SecurityEvent] | None:
         criteria = security_events.SecurityEventFilter()
         if filter is not None:
             customer_id = decode_global_id(filter.customer_id, "Customer") if filter.customer_id else None
@@ -52,7 +52,7 @@ class SecurityQueries:
     )
     async def security_alerts(
         self, info: Info, first: int | None = 20, after: str | None = None, acknowledged: bool | None = None
-    ) -> relay.Connection[SecurityAlert]:
+    ) -> relay.Connection[SecurityAlert] | None:
         page = await anomalies.list_alerts(
             info.context.rt, info.context.principal, first=first, after=after, acknowledged=acknowledged
         )

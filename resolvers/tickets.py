@@ -51,7 +51,7 @@ class TicketQueries:
     )
     async def tickets(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: TicketFilter | None = None
-    ) -> relay.Connection[SupportTicket]:
+    ) -> relay.Connection[SupportTicket] | None:
         wanted = filter or TicketFilter()
         assignee_id = decode_global_id(wanted.assignee_id, "Customer") if wanted.assignee_id else None
         customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None

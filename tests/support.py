@@ -135,15 +135,21 @@ class Api:
         self.client = client
 
     async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
+        status: int = 200,
+        **headers: str,
     ) -> Result:
+        """POST the operation; `status` is the HTTP status expected (401 for a token that no longer works)."""
         send_headers = {key.replace("_", "-"): value for key, value in headers.items()}
         if token:
             send_headers["authorization"] = f"Bearer {token}"
         response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=send_headers
         )
-        assert response.status_code == 200, response.text
+        assert response.status_code == status, response.text
         body = response.json()
         return Result(data=body.get("data"), errors=body.get("errors"), response=response)
 
@@ -151,6 +157,15 @@ class Api:
         result = await self(query, variables, token)
         assert result.errors is None, result.errors
         return result.data
+
+
+async def assert_token_refused(api: Api, token: str, code: str = "AUTH_TOKEN_INVALID") -> None:
+    """The token signs no one in any more: HTTP 401 with RFC 6750's challenge and a GraphQL error (no data),
+    never an anonymous answer."""
+    result = await api("{ me { id } }", token=token, status=401)
+    assert result.response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert "data" not in result.response.json()
+    assert result.error_codes == [code]
 
 
 @dataclass
@@ -178,7 +193,7 @@ mutation Login($input: LoginInput!) {
 
 
 async def login(api: Api, email_address: str, password: str, **headers: str) -> str:
-    result = await api(LOGIN, {"input": {"email": email_address, "password": password}}, **headers)
+    result = await api(LOGIN, {"input": {"email": email_address, "password": password}}, None, 200, **headers)
     payload = result.data["login"]
     assert payload["userErrors"] == [], payload
     token: str = payload["token"]

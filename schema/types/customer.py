@@ -256,18 +256,18 @@ class Customer(relay.Node):
     @strawberry.field(description="Security activity on this account (sign-ins, password changes …), newest first.")
     async def security_events(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[SecurityEvent]:
+    ) -> relay.Connection[SecurityEvent] | None:
         loader = info.context.loaders.security_event_page
         return await _newest_page(loader, self.row.id, first, after, SecurityEvent.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Products on the wishlist, most recently added first.")
     async def wishlist(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[WishlistItem]:
+    ) -> relay.Connection[WishlistItem] | None:
         return await _newest_page(info.context.loaders.wishlist_page, self.row.id, first, after, WishlistItem.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Products looked at lately, newest first (a bounded list).")
-    async def recently_viewed(self, info: Info, first: int | None = None) -> list[RecentlyViewedProduct]:
+    async def recently_viewed(self, info: Info, first: int | None = None) -> list[RecentlyViewedProduct] | None:
         rows = await info.context.loaders.recent_views.load(self.row.id)
         limit = page_size(first) if first is not None else len(rows)
         return [RecentlyViewedProduct(viewed_at=row.viewed_at, row=row) for row in rows[:limit]]
@@ -275,7 +275,7 @@ class Customer(relay.Node):
     @strawberry.field(description="Orders, newest first; online and POS alike.")
     async def orders(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: OrderFilter | None = None
-    ) -> relay.Connection[Order]:
+    ) -> relay.Connection[Order] | None:
         wanted = filter or OrderFilter()
         page = await customer_orders(
             info.context.rt,
@@ -295,7 +295,7 @@ class Customer(relay.Node):
     @strawberry.field(description="Offers (quotes) written for this customer, newest first.")
     async def offers(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerOfferFilter | None = None
-    ) -> relay.Connection[Offer]:
+    ) -> relay.Connection[Offer] | None:
         page = await offers.customer_offers(
             info.context.rt,
             info.context.principal,
@@ -309,7 +309,7 @@ class Customer(relay.Node):
     @strawberry.field(description="Returns (RMAs) this customer requested, newest first.")
     async def returns(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerReturnFilter | None = None
-    ) -> relay.Connection[Return]:
+    ) -> relay.Connection[Return] | None:
         page = await returns.customer_returns(
             info.context.rt,
             info.context.principal,
@@ -323,7 +323,7 @@ class Customer(relay.Node):
     @strawberry.field(description="Support tickets this customer opened, newest first.")
     async def tickets(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: CustomerTicketFilter | None = None
-    ) -> relay.Connection[SupportTicket]:
+    ) -> relay.Connection[SupportTicket] | None:
         page = await customer_tickets(
             info.context.rt,
             info.context.principal,
@@ -356,7 +356,7 @@ class Customer(relay.Node):
         first: int | None = 20,
         after: str | None = None,
         currency_code: CurrencyCode | None = None,  # type: ignore[valid-type]
-    ) -> relay.Connection[CreditTransaction]:
+    ) -> relay.Connection[CreditTransaction] | None:
         page = await store_credit.transactions(
             info.context.rt,
             info.context.principal,

@@ -10,7 +10,7 @@ from models.auth import AuthSession
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from tests.accounts.queries import LOGIN, LOGOUT, ME, REVOKE_SESSION, SESSIONS
-from tests.support import Api, Caller, global_id, login, make_customer
+from tests.support import Api, Caller, assert_token_refused, global_id, login, make_customer
 
 PASSWORD = "a perfectly fine passphrase"
 
@@ -77,7 +77,7 @@ async def test_sessions_list_devices_and_mark_the_current_one(api: Api, customer
 
     revoked = await api.ok(REVOKE_SESSION, {"input": {"sessionId": other["id"]}}, token=customer.token)
     assert revoked["revokeSession"] == {"revokedSessionId": other["id"], "userErrors": []}
-    assert (await api.ok(ME, token=second))["me"] is None
+    await assert_token_refused(api, second)
     assert len((await api.ok(SESSIONS, token=customer.token))["sessions"]) == 1
     again = await api.ok(REVOKE_SESSION, {"input": {"sessionId": other["id"]}}, token=customer.token)
     assert [e["code"] for e in again["revokeSession"]["userErrors"]] == ["NOT_FOUND"]
@@ -103,13 +103,13 @@ async def test_session_ends_after_idle_timeout(api: Api, rt: Runtime, customer: 
     idle = timedelta(minutes=rt.settings.session_idle_timeout_minutes)
     async with rt.db.unit_of_work() as session:
         await session.execute(update(AuthSession).values(last_seen_at=utcnow() - idle - timedelta(seconds=5)))
-    assert (await api.ok(ME, token=customer.token))["me"] is None
+    await assert_token_refused(api, customer.token)
 
 
 async def test_session_ends_at_absolute_expiry_even_when_used(api: Api, rt: Runtime, customer: Caller) -> None:
     async with rt.db.unit_of_work() as session:
         await session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
-    assert (await api.ok(ME, token=customer.token))["me"] is None
+    await assert_token_refused(api, customer.token)
 
 
 async def test_use_refreshes_last_seen(api: Api, rt: Runtime, customer: Caller) -> None:
@@ -122,11 +122,13 @@ async def test_use_refreshes_last_seen(api: Api, rt: Runtime, customer: Caller) 
     assert seen > an_hour_ago + timedelta(minutes=59)
 
 
-async def test_garbage_tokens_are_anonymous(api: Api) -> None:
-    for token in ("cas_nope", "x" * 1000, "two words", '"quoted"'):
-        result = await api(ME, authorization=f"Bearer {token}")
-        assert result.data == {"me": None}
-    assert (await api(ME, authorization="Basic abc")).data == {"me": None}
+async def test_garbage_tokens_are_refused_not_anonymous(api: Api) -> None:
+    for token in ("cas_nope", "x" * 1000, "two words", '"quoted"', "undefined", "null"):
+        await assert_token_refused(api, token)
+    # No credentials at all is anonymous: no header, an empty one, a bearer without a token, another scheme
+    # (RFC 6750: a request in another scheme carries no bearer credentials).
+    for header in ("", "Bearer", "Bearer   ", "Basic abc"):
+        assert (await api(ME, authorization=header)).data == {"me": None}
 
 
 async def test_tokens_are_stored_hashed(api: Api, rt: Runtime, customer: Caller) -> None:

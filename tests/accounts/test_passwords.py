@@ -10,7 +10,17 @@ from models.auth import VerificationToken
 from models.base import utcnow
 from models.customer import CustomerStatus
 from tests.accounts.queries import CHANGE_PASSWORD, LOGIN, ME, REQUEST_RESET, RESET
-from tests.support import Api, Caller, Mailbox, link_token, login, make_customer, text_body, wait_for_sms_code
+from tests.support import (
+    Api,
+    Caller,
+    Mailbox,
+    assert_token_refused,
+    link_token,
+    login,
+    make_customer,
+    text_body,
+    wait_for_sms_code,
+)
 
 NEW_PASSWORD = "an even better passphrase"
 
@@ -26,7 +36,7 @@ async def test_change_password_signs_out_other_sessions_and_tells_the_owner(
     )
     assert result["changePassword"]["userErrors"] == []
     assert (await api.ok(ME, token=customer.token))["me"] is not None
-    assert (await api.ok(ME, token=elsewhere))["me"] is None
+    await assert_token_refused(api, elsewhere)
     await login(api, customer.customer.email, NEW_PASSWORD)
     old = await api.ok(LOGIN, {"input": {"email": customer.customer.email, "password": customer.password}})
     assert old["login"]["token"] is None
@@ -84,8 +94,8 @@ async def test_reset_by_email_link(api: Api, customer: Caller, mailbox: Mailbox)
     done = await api.ok(RESET, {"input": {"token": token, "newPassword": NEW_PASSWORD}})
     assert done["resetPassword"]["userErrors"] == []
     # Every session is signed out, the old password is dead, the new one works.
-    assert (await api.ok(ME, token=customer.token))["me"] is None
-    assert (await api.ok(ME, token=other_session))["me"] is None
+    await assert_token_refused(api, customer.token)
+    await assert_token_refused(api, other_session)
     await login(api, customer.customer.email, NEW_PASSWORD)
     await mailbox.wait_for(customer.customer.email, "Your password was changed")
 

@@ -12,7 +12,16 @@ from models.base import utcnow
 from models.customer import ActivationMode, Customer
 from models.security import ThrottleCounter
 from tests.accounts.queries import ACTIVATE, LOGIN, LOGOUT, ME, REGISTER, RESEND
-from tests.support import Api, Mailbox, html_body, link_token, make_group, text_body, wait_for_sms_code
+from tests.support import (
+    Api,
+    Mailbox,
+    assert_token_refused,
+    html_body,
+    link_token,
+    make_group,
+    text_body,
+    wait_for_sms_code,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -60,7 +69,10 @@ async def test_register_activate_login_me_logout_through_real_mail(api: Api, mai
     assert me["me"]["group"] == {"code": "shop"}
 
     assert (await api.ok(LOGOUT, token=session_token))["logout"]["userErrors"] == []
-    assert (await api.ok(ME, token=session_token))["me"] is None
+    await assert_token_refused(api, session_token)
+    # Signing out again with the dead token is refused like any other use of it.
+    await assert_token_refused(api, session_token)
+    assert (await api(LOGOUT, token=session_token, status=401)).error_codes == ["AUTH_TOKEN_INVALID"]
 
 
 async def test_activation_link_is_single_use(api: Api, mailbox: Mailbox) -> None:

@@ -1,14 +1,19 @@
 """WebSockets: graphql-transport-ws only, authentication in connection_init, caps, revocation at once."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.config import Settings
 from app.main import create_app
+from app.services.service_accounts import create_service_account
+from models.auth import AuthSession
+from models.base import utcnow
 from tests.support import make_customer
 
 PROTOCOL = "graphql-transport-ws"
@@ -117,3 +122,90 @@ def test_a_revoked_session_stops_at_once(client: TestClient) -> None:
         )
         after = run(ws, "{ me { id } }", "2")
         assert after["payload"]["data"] == {"me": None}
+
+
+# The rule: no credentials in connection_init is an anonymous connection (public operations only, every
+# subscription refused); credentials that do not sign anyone in close the connection with 4403.
+
+ANONYMOUS_INITS: list[dict[str, Any]] = [
+    {"type": "connection_init"},
+    {"type": "connection_init", "payload": {}},
+    {"type": "connection_init", "payload": {"Authorization": None}},
+    {"type": "connection_init", "payload": {"Authorization": ""}},
+    {"type": "connection_init", "payload": {"Authorization": "Bearer"}},
+    {"type": "connection_init", "payload": {"Authorization": "Bearer   "}},
+    {"type": "connection_init", "payload": {"token": ""}},
+]
+
+
+@pytest.mark.parametrize("init", ANONYMOUS_INITS)
+def test_an_anonymous_connection_is_accepted_and_each_subscription_refused(
+    client: TestClient, init: dict[str, Any]
+) -> None:
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        ws.send_json(init)
+        assert ws.receive_json()["type"] == "connection_ack"
+        for op_id, query in [
+            ("1", "subscription { orderStatusChanged { status } }"),
+            ("2", 'subscription { ticketUpdated(ticketId: "VGlja2V0OjE=") { __typename } }'),
+        ]:
+            # graphql-transport-ws "error": the operation ends there, the connection does not.
+            refused = run(ws, query, op_id)
+            assert (refused["id"], refused["type"]) == (op_id, "error"), refused
+            assert [e["extensions"]["code"] for e in refused["payload"]] == ["UNAUTHENTICATED"]
+        # The connection stays open for public operations.
+        answer = run(ws, "{ me { id } }", "3")
+        assert answer["payload"] == {"data": {"me": None}}
+
+
+def _expired_token(client: TestClient) -> str:
+    token = sign_in(client)
+    rt = client.app.state.app_state.rt  # type: ignore[attr-defined]
+
+    async def expire() -> None:
+        async with rt.db.unit_of_work() as session:
+            await session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+    client.portal.call(expire)  # type: ignore[union-attr]
+    return token
+
+
+def _revoked_token(client: TestClient) -> str:
+    token = sign_in(client)
+    client.post(
+        "/graphql",
+        json={"query": "mutation { logout { userErrors { code } } }"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    return token
+
+
+def _api_key(client: TestClient) -> str:
+    rt = client.app.state.app_state.rt  # type: ignore[attr-defined]
+    created = client.portal.call(lambda: create_service_account(rt, "erp", ["orders:write"]))  # type: ignore[union-attr]
+    return str(created.api_key)
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        lambda client: {"Authorization": "Bearer cas_forged"},
+        lambda client: {"Authorization": "cas_forged"},
+        lambda client: {"token": "cas_forged"},
+        lambda client: {"authorization": "Bearer " + "x" * 5000},
+        lambda client: {"Authorization": 12345},
+        lambda client: {"Authorization": ["Bearer", "cas_forged"]},
+        lambda client: {"Authorization": f"Bearer {_expired_token(client)}"},
+        lambda client: {"Authorization": f"Bearer {_revoked_token(client)}"},
+        # API keys are for the integration API over HTTP; they sign no one in to a WebSocket.
+        lambda client: {"Authorization": f"Bearer {_api_key(client)}"},
+    ],
+    ids=["forged", "forged-no-scheme", "forged-token-key", "huge", "number", "list", "expired", "revoked", "api-key"],
+)
+def test_credentials_that_sign_no_one_in_close_the_connection(client: TestClient, credentials: Any) -> None:
+    payload = credentials(client)
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        ws.send_json({"type": "connection_init", "payload": payload})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4403
