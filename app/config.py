@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5000, ge=100)
     max_query_cost: int = Field(default=5000, ge=10)
+    # Directives written in one document (each unknown one would be an error and a log entry).
+    max_directives: int = Field(default=50, ge=1)
     # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
     cors_allowed_origins: str = ""
 
