@@ -290,3 +290,52 @@ async def test_fan_out_over_a_real_socket_leaves_the_server_answering(settings: 
     assert len(work.walks) == 10
     assert all(walk.visited <= selections_written(bomb) for walk in work.walks)
     assert work.validations == []
+
+
+OVERLAPS = {
+    "one field 2,400 times": "{ me { " + "id " * 2400 + "} }",
+    "conflicting arguments": "{ me { "
+    + " ".join(f"orders(first: {1 + i % 2}) {{ edges {{ cursor }} }}" for i in range(400))
+    + " } }",
+    "350 fragments side by side": "{ me { "
+    + " ".join(f"...F{i}" for i in range(350))
+    + " } } "
+    + " ".join(f"fragment F{i} on Customer {{ id }}" for i in range(350)),
+    "conflicting inline fragments": "{ me { "
+    + " ".join(f"... {{ orders(first: {1 + i % 2}) {{ edges {{ cursor }} }} }}" for i in range(300))
+    + " } }",
+}
+
+
+@pytest.mark.parametrize("name", list(OVERLAPS))
+async def test_pairwise_field_comparisons_stop_at_a_budget(
+    api: Api, work: Work, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Cheap by cost, but graphql-core's OverlappingFieldsCanBeMerged compares their fields in pairs."""
+    from graphql.validation.rules import overlapping_fields_can_be_merged as rule
+
+    spent: list[int] = []
+    spend = rule.spend_complexity_budget
+
+    def counted(context: Any, units: int) -> None:
+        spent.append(units)
+        spend(context, units)
+
+    monkeypatch.setattr(rule, "spend_complexity_budget", counted)
+    result = await api(OVERLAPS[name])
+    assert result.error_codes == ["QUERY_TOO_EXPENSIVE"]
+    assert len(work.validations) == 1
+    assert schema.validation.OVERLAP_BUDGET < sum(spent) <= schema.validation.OVERLAP_BUDGET + 2
+
+
+async def test_a_wide_realistic_query_is_far_below_the_comparison_budget(api: Api, customer: Caller) -> None:
+    fields = "id email firstName lastName status emailVerified phoneVerified createdAt phone roles company"
+    wide = (
+        "query { me { ...A ...B ...C orders(first: 20) { edges { node { id } } } } } "
+        f"fragment A on Customer {{ {fields} addresses {{ id }} }} "
+        f"fragment B on Customer {{ {fields} defaultBillingAddress {{ id }} }} "
+        f"fragment C on Customer {{ {fields} ...A ...B }}"
+    )
+    result = await api(wide, token=customer.token)
+    assert result.errors is None
+    assert result.data["me"]["email"] == customer.customer.email
