@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # JSON (bodies, variables, WebSocket messages) nested deeper than this is BAD_USER_INPUT.
     max_json_depth: int = Field(default=32, ge=4, le=512)
+    # Directives written in one document (each unknown one would be an error and a log entry).
+    max_directives: int = Field(default=50, ge=1)
     # Browser origins allowed to call the API (CORS), e.g. "https://shop.example.com,https://admin.example.com".
     cors_allowed_origins: str = ""
 

@@ -6,15 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types import ExecutionContext
@@ -41,7 +33,7 @@ from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.fast_execution import FastLeafExecutionContext, mark_plain_fields
 from schema.input_guard import RejectCardNumbers, RejectNulCharacters
-from schema.query_cost import cost_limit
+from schema.query_cost import Limits
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
 from schema.types.help import HelpArticle
@@ -53,6 +45,7 @@ from schema.types.returns import Return
 from schema.types.security import SecurityAlert, SecurityEvent
 from schema.types.session import SessionType
 from schema.types.ticket import SupportTicket
+from schema.validation import checked_validation
 from schema.websocket_auth import RecheckWebSocketSession
 
 
@@ -149,32 +142,29 @@ class CachedParse(ParserCache):
         yield
 
 
-def _rules_built_once(limiter: AddValidationRules) -> Any:
-    """The limiter's validation rules as one set of classes for every request: strawberry's limiters build
-    new rule classes per instance, which would make every cached validation miss."""
-    rules = list(limiter.validation_rules)
-    return lambda: AddValidationRules(rules)
-
-
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (defaults when None: what export-schema prints)."""
     settings = settings or Settings()
+    production = settings.is_production
+    limits = Limits(
+        max_cost=settings.max_query_cost,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+    )
     extensions: list[Any] = [
-        ShapeErrors,
+        lambda: ShapeErrors(production=production),
         RejectNulCharacters,
         RejectCardNumbers,
         RecheckWebSocketSession,
-        _rules_built_once(QueryDepthLimiter(max_depth=settings.max_query_depth)),
-        _rules_built_once(MaxAliasesLimiter(max_alias_count=settings.max_aliases)),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         # Parsed and validated documents are reused: clients send the same few operations over and over.
         lambda: CachedParse(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        cost_limit(settings.max_query_cost),
+        # Depth, aliases, directives and cost in one linear pass, before graphql-core's rules (cached).
+        checked_validation(limits),
     ]
-    if settings.is_production:
+    if production:
         extensions.append(DisableIntrospection)
-    production = settings.is_production
     return Schema(
         query=Query,
         mutation=Mutation,

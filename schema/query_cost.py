@@ -1,14 +1,21 @@
-"""A cost limit for queries: list fields multiply the cost of what they select by their page size.
+"""Limits on a GraphQL document, checked in one pass before any validation rule or resolver sees it.
 
-`customers(first: 100) { edges { node { securityEvents(first: 100) { … } } } }` costs about 10,000 and
-is refused before it runs, where depth and alias limits alone would let it through.
+Cost: list fields multiply the cost of what they select by their page size, so
+`customers(first: 100) { edges { node { securityEvents(first: 100) { … } } } }` costs about 10,000 and is
+refused, where depth and alias limits alone would let it through. Depth and aliases count as strawberry's
+limiters did (fragments expanded), and directives are counted as written.
+
+The walk measures each fragment once and reuses the result wherever it is spread, so a document whose
+fragments each spread the next one twice (2^30 expanded selections in 1 KB) costs as many steps as it has
+selections. It keeps its own stack (no recursion limit to hit) and stops at the first limit passed.
 """
 
-from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    ExecutionResult,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -16,13 +23,40 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
-    SelectionSetNode,
+    SelectionNode,
     VariableNode,
 )
-from strawberry.extensions import SchemaExtension
 
 # Page size assumed for list fields that take `first` but were not given one (our connections default to 20).
 DEFAULT_PAGE = 20
+# A page size written with more digits than this is as good as infinite (and int() refuses 4,300+ digits).
+_MAX_PAGE_DIGITS = 12
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_cost: int
+    max_depth: int
+    max_aliases: int
+    max_directives: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What one selection set adds up to, with every fragment in it expanded."""
+
+    cost: int = 0
+    levels: int = 0  # fields on the longest path down, the leaf included
+    aliases: int = 0
+
+
+_NOTHING = Measure()
+
+
+class LimitExceeded(Exception):
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -31,7 +65,8 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             continue
         value = argument.value
         if isinstance(value, IntValueNode):
-            return max(int(value.value), 1)
+            digits = value.value.lstrip("-")
+            return 10**_MAX_PAGE_DIGITS if len(digits) > _MAX_PAGE_DIGITS else max(int(value.value), 1)
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
             return max(int(given), 1) if isinstance(given, int) else DEFAULT_PAGE
@@ -39,53 +74,153 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
     return 1
 
 
-def selection_cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    seen: frozenset[str] = frozenset(),
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
+class _Frame:
+    """One selection set being measured: how far through its selections, and what they add up to so far."""
+
+    __slots__ = ("aliases", "cost", "fragment", "index", "levels", "selections", "waiting")
+
+    def __init__(self, selections: Sequence[SelectionNode], fragment: str | None = None) -> None:
+        self.selections = selections
+        self.fragment = fragment  # the fragment whose measure this is, remembered when done
+        self.index = 0
+        self.cost = 0
+        self.levels = 0
+        self.aliases = 0
+        self.waiting: SelectionNode | None = None  # the selection whose own selection set is on the stack
+
+    def absorb(self, selection: SelectionNode, inner: Measure, variables: dict[str, Any]) -> None:
         if isinstance(selection, FieldNode):
-            total += 1 + _page_size(selection, variables) * selection_cost(
-                selection.selection_set, fragments, variables, seen
+            self.cost += 1 + _page_size(selection, variables) * inner.cost
+            self.aliases += inner.aliases + (1 if selection.alias else 0)
+            # Introspection fields do not count towards depth (strawberry's limiter skipped them too).
+            below = 0 if selection.name.value.startswith("__") else inner.levels
+            self.levels = max(self.levels, 1 + below)
+        else:
+            self.cost += inner.cost
+            self.aliases += inner.aliases
+            self.levels = max(self.levels, inner.levels)
+        self.index += 1
+
+
+class DocumentWalk:
+    """Measures every operation and fragment of one document against `limits`; `visited` counts the
+    selections looked at (the work done), which never exceeds the selections written in the document."""
+
+    def __init__(self, document: DocumentNode, variables: dict[str, Any] | None, limits: Limits) -> None:
+        self.document = document
+        self.variables = variables if isinstance(variables, dict) else {}
+        self.limits = limits
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.measured: dict[str, Measure] = {}
+        self.in_progress: set[str] = set()
+        self.visited = 0
+        self.directives = 0
+        self.aliases = 0
+
+    def check(self) -> None:
+        """Raises LimitExceeded with the error to answer, at the first limit passed."""
+        for definition in self.document.definitions:
+            if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
+                self._count_directives(len(definition.directives or ()))
+            if isinstance(definition, OperationDefinitionNode):
+                for variable in definition.variable_definitions or ():
+                    self._count_directives(len(variable.directives or ()))
+                measure = self._measure(definition.selection_set.selections, None)
+                self.aliases += measure.aliases  # summed over operations, as strawberry's limiter did
+                self._check_aliases(self.aliases)
+            elif isinstance(definition, FragmentDefinitionNode):
+                name = definition.name.value
+                if self.fragments[name] is not definition:  # a duplicate name (refused by validation)
+                    self._measure(definition.selection_set.selections, None)
+                elif name not in self.measured:
+                    self.in_progress.add(name)
+                    self._measure(definition.selection_set.selections, name)
+
+    def _measure(self, selections: Sequence[SelectionNode], fragment: str | None) -> Measure:
+        stack = [_Frame(selections, fragment)]
+        while True:
+            frame = stack[-1]
+            if frame.index == len(frame.selections):
+                stack.pop()
+                measure = Measure(frame.cost, frame.levels, frame.aliases)
+                if frame.fragment is not None:
+                    self.measured[frame.fragment] = measure
+                    self.in_progress.discard(frame.fragment)
+                if not stack:
+                    return measure
+                parent = stack[-1]
+                assert parent.waiting is not None
+                parent.absorb(parent.waiting, measure, self.variables)
+                parent.waiting = None
+                self._check(parent)
+                continue
+            selection = frame.selections[frame.index]
+            self.visited += 1
+            self._count_directives(len(selection.directives or ()))
+            if isinstance(selection, (FieldNode, InlineFragmentNode)):
+                if selection.selection_set is None:
+                    frame.absorb(selection, _NOTHING, self.variables)
+                    self._check(frame)
+                else:
+                    frame.waiting = selection
+                    stack.append(_Frame(selection.selection_set.selections))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                known = self.measured.get(name)
+                definition = self.fragments.get(name)
+                if known is not None or definition is None or name in self.in_progress:
+                    # Unknown fragments and cycles count nothing here: validation refuses both.
+                    frame.absorb(selection, known or _NOTHING, self.variables)
+                    self._check(frame)
+                else:
+                    self.in_progress.add(name)
+                    frame.waiting = selection
+                    stack.append(_Frame(definition.selection_set.selections, name))
+
+    def _check(self, frame: _Frame) -> None:
+        # A part over a limit puts the whole over it: stop at once.
+        if frame.cost > self.limits.max_cost:
+            raise LimitExceeded(
+                GraphQLError(
+                    f"Query is too expensive: cost {frame.cost} or more, limit {self.limits.max_cost}. "
+                    "Ask for smaller pages.",
+                    extensions={"code": "QUERY_TOO_EXPENSIVE", "cost": frame.cost, "maxCost": self.limits.max_cost},
+                )
             )
-        elif isinstance(selection, InlineFragmentNode):
-            total += selection_cost(selection.selection_set, fragments, variables, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:  # cycles are refused by validation anyway
-                total += selection_cost(fragment.selection_set, fragments, variables, seen | {name})
-    return total
+        self._check_aliases(frame.aliases)
+        # A top-level field is at depth 0, so `levels` fields on a path reach depth `levels - 1`.
+        if frame.levels - 1 > self.limits.max_depth:
+            raise LimitExceeded(
+                GraphQLError(
+                    f"The document is nested deeper than the maximum depth of {self.limits.max_depth}.",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED", "maxDepth": self.limits.max_depth},
+                )
+            )
+
+    def _check_aliases(self, aliases: int) -> None:
+        if aliases > self.limits.max_aliases:
+            raise LimitExceeded(
+                GraphQLError(
+                    f"The document has more than {self.limits.max_aliases} aliases.",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED", "maxAliases": self.limits.max_aliases},
+                )
+            )
+
+    def _count_directives(self, count: int) -> None:
+        self.directives += count
+        if self.directives > self.limits.max_directives:
+            raise LimitExceeded(
+                GraphQLError(
+                    f"The document has more than {self.limits.max_directives} directives.",
+                    extensions={"code": "TOO_MANY_DIRECTIVES", "maxDirectives": self.limits.max_directives},
+                )
+            )
 
 
-def query_cost(document: Any, variables: dict[str, Any] | None, operation_name: str | None) -> int:
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    return max((selection_cost(o.selection_set, fragments, variables or {}) for o in chosen), default=0)
-
-
-def cost_limit(max_cost: int) -> type[SchemaExtension]:
-    class QueryCostLimit(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            if context.graphql_document is not None and context.result is None:
-                cost = query_cost(context.graphql_document, context.variables, context.operation_name)
-                if cost > max_cost:
-                    context.result = ExecutionResult(
-                        data=None,
-                        errors=[
-                            GraphQLError(
-                                f"Query is too expensive: cost {cost}, limit {max_cost}. Ask for smaller pages.",
-                                extensions={"code": "QUERY_TOO_EXPENSIVE", "cost": cost, "maxCost": max_cost},
-                            )
-                        ],
-                    )
-            yield
-
-    return QueryCostLimit
+def check_document(document: DocumentNode, variables: dict[str, Any] | None, limits: Limits) -> GraphQLError | None:
+    """The error that refuses `document`, or None when it is within every limit."""
+    try:
+        DocumentWalk(document, variables, limits).check()
+    except LimitExceeded as exceeded:
+        return exceeded.error
+    return None
