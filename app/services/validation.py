@@ -26,8 +26,7 @@ PASSWORD_MESSAGES = {
     ),
     PasswordProblem.TOO_PREDICTABLE: (
         AccountErrorCode.PASSWORD_TOO_PREDICTABLE,
-        "This password is mostly repeated or sequential characters (like aaaa, abab, 1234 or qwerty); "
-        "choose another.",
+        "This password is mostly repeated or sequential characters (like aaaa, abab, 1234 or qwerty); choose another.",
     ),
 }
 
