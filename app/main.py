@@ -31,7 +31,13 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.config import Settings
 from app.downloads import download_routes
 from app.http import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
+from app.jobs import (
+    outbox_jobs,
+    run_anomaly_scans,
+    run_offer_expiry,
+    run_payment_reconciliation,
+    run_return_refund_retries,
+)
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
@@ -196,6 +202,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 sms_provider_from_settings(settings),
                 rt.broker,
                 channels=channels,
+                jobs=outbox_jobs(rt),
             )
             rt.db.on_outbox_commit = dispatcher.wake.set
             state.dispatcher = dispatcher
