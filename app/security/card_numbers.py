@@ -26,8 +26,8 @@ MAX_PHONE_DIGITS = 15  # E.164
 MAX_SEPARATORS = 5  # between two groups: "4242    4242" still joins, a paragraph of punctuation does not
 _IGNORED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 # Default-ignorable code points outside those categories: rendered as nothing, so they hide nothing either.
-_IGNORED_RANGES = ((0x115F, 0x1160), (0x2065, 0x2065), (0x3164, 0x3164), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8))
-_IGNORED_PLANE_14 = (0xE0000, 0xE0FFF)
+_IGNORED_CHARACTERS = frozenset("\u115f\u1160\u2065\u3164\uffa0" + "".join(map(chr, range(0xFFF0, 0xFFF9))))
+_IGNORED_PLANE_14 = ("\U000e0000", "\U000e0fff")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -39,11 +39,10 @@ def luhn_valid(digits: str) -> bool:
 
 def is_invisible(char: str) -> bool:
     """Whether a character renders as nothing (or only changes its neighbour): skipped by the scan."""
-    if unicodedata.category(char) in _IGNORED_CATEGORIES:
-        return True
-    code = ord(char)
+    if char < "\x80":
+        return False
     low, high = _IGNORED_PLANE_14
-    return low <= code <= high or any(start <= code <= end for start, end in _IGNORED_RANGES)
+    return unicodedata.category(char) in _IGNORED_CATEGORIES or char in _IGNORED_CHARACTERS or low <= char <= high
 
 
 def looks_like_card_number(text: str) -> bool:
@@ -62,20 +61,23 @@ def looks_like_card_number(text: str) -> bool:
                 run.append(unicodedata.digit(char))
             count += 1
             separators = 0
-        elif is_invisible(char):
+            previous = char
+            continue
+        if char >= "\x80" and is_invisible(char):
             continue  # as if absent: neither a separator, nor a letter, nor "previous"
-        elif char.isalpha():
-            # A letter right after the last digit blocks the run; after a separator it does not.
-            ends_in_letter = not separators and _is_ascii_letter(char)
-            if not ends_in_letter and _qualifies(run, count, blocked, after_plus):
-                return True
-            run, count, separators = [], 0, 0
-        elif count and separators < MAX_SEPARATORS:
-            separators += 1
-        else:
-            if _qualifies(run, count, blocked, after_plus):
-                return True
-            run, count, separators = [], 0, 0
+        if count:
+            if char.isalpha():
+                # A letter right after the last digit blocks the run; after a separator it does not.
+                ends_in_letter = not separators and _is_ascii_letter(char)
+                if not ends_in_letter and _qualifies(run, count, blocked, after_plus):
+                    return True
+                run, count, separators = [], 0, 0
+            elif separators < MAX_SEPARATORS:
+                separators += 1
+            else:
+                if _qualifies(run, count, blocked, after_plus):
+                    return True
+                run, count, separators = [], 0, 0
         previous = char
     return _qualifies(run, count, blocked, after_plus)
 
