@@ -73,7 +73,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
+    from app.jobs import (
+        outbox_jobs,
+        run_anomaly_scans,
+        run_offer_expiry,
+        run_payment_reconciliation,
+        run_return_refund_retries,
+    )
     from app.mail import mail_sender_from_settings
     from app.outbox import MAIL_AND_SMS, OutboxDispatcher
     from app.sms import sms_provider_from_settings
@@ -89,6 +95,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             rt.broker,
             # Without Redis this process could publish events to nobody: the servers deliver those.
             channels=None if rt.broker.reaches_other_processes else MAIL_AND_SMS,
+            jobs=outbox_jobs(rt),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -4,11 +4,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
+from app.outbox import OutboxJob
 from app.runtime import Runtime
-from app.services import anomalies, offers, payments, returns
+from app.services import account_messages, anomalies, offers, passwords, payments, registration, returns
 
 logger = logging.getLogger(__name__)
+
+
+def outbox_jobs(rt: Runtime) -> dict[str, OutboxJob]:
+    """What the outbox dispatcher runs for JOB rows, by name."""
+    return {
+        account_messages.PASSWORD_RESET: partial(passwords.send_reset, rt),
+        account_messages.ACTIVATION_RESEND: partial(registration.send_activation_again, rt),
+    }
 
 
 async def run_anomaly_scans(rt: Runtime, stop: asyncio.Event) -> None:

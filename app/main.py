@@ -37,7 +37,13 @@ from app.config import Settings
 from app.downloads import download_routes
 from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, error_body, request_id_of
 from app.http import GRAPHQL_RESPONSE_JSON, RequestIdMiddleware, SecurityHeadersMiddleware, graphql_media_type
-from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconciliation, run_return_refund_retries
+from app.jobs import (
+    outbox_jobs,
+    run_anomaly_scans,
+    run_offer_expiry,
+    run_payment_reconciliation,
+    run_return_refund_retries,
+)
 from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
@@ -329,6 +335,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 sms_provider_from_settings(settings),
                 rt.broker,
                 channels=channels,
+                jobs=outbox_jobs(rt),
             )
             rt.db.on_outbox_commit = dispatcher.wake.set
             state.dispatcher = dispatcher

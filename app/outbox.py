@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +35,11 @@ LEASE = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 3600
 BATCH_SIZE = 20
 PRUNE_EVERY = timedelta(hours=1)
-MAIL_AND_SMS = frozenset({OutboxChannel.EMAIL, OutboxChannel.SMS})
+# With the jobs that decide whether to send some of them (password resets, activation resends).
+MAIL_AND_SMS = frozenset({OutboxChannel.EMAIL, OutboxChannel.SMS, OutboxChannel.JOB})
 EVENTS_ONLY = frozenset({OutboxChannel.EVENT})
+# A job's handler gets the job's payload; it runs its own unit of work and may enqueue messages.
+OutboxJob = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def _payload_context(message_id: uuid.UUID) -> str:
@@ -84,6 +88,11 @@ def enqueue_event(
     _add(session, keyring, OutboxChannel.EVENT, name, name, {"topics": topics, "message": message})
 
 
+def enqueue_job(session: AsyncSession, keyring: Keyring, name: str, payload: dict[str, Any]) -> None:
+    """Work for the worker once this commits (the payload is encrypted like a message's)."""
+    _add(session, keyring, OutboxChannel.JOB, name, name, payload)
+
+
 def backoff_seconds(attempts: int) -> float:
     base = min(2**attempts, MAX_BACKOFF_SECONDS)
     return float(base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not a secret)
@@ -99,12 +108,16 @@ class OutboxDispatcher:
         sms: SmsProvider,
         broker: Broker,
         channels: frozenset[OutboxChannel] | None = None,
+        jobs: Mapping[str, OutboxJob] | None = None,
     ) -> None:
         self._settings = settings
         self._broker = broker
         # Which messages this dispatcher delivers: a worker without Redis leaves events to the servers,
         # whose subscribers only an in-process publish can reach.
         self._channels = channels or frozenset(OutboxChannel)
+        self._jobs = dict(jobs or {})
+        if not self._jobs:  # jobs wait for a dispatcher that knows them
+            self._channels -= {OutboxChannel.JOB}
         self._pruned_at: datetime | None = None
         self._db = db
         self._keyring = keyring
@@ -193,6 +206,8 @@ class OutboxDispatcher:
             await self._mailer.send(build_message(self._settings.mail_from, message.recipient, email))
         elif message.channel is OutboxChannel.EVENT:
             await self._broker.publish(payload["topics"], payload["message"])
+        elif message.channel is OutboxChannel.JOB:
+            await self._jobs[message.template](payload)
         else:
             await self._sms.send(message.recipient, payload["text"])
 

@@ -15,6 +15,8 @@ class OutboxChannel(enum.Enum):
     SMS = "SMS"
     # An event for subscribers, published to the broker; `recipient` holds the event name.
     EVENT = "EVENT"
+    # Work a service does after the request, by the worker; `template` names it (see app/jobs.py).
+    JOB = "JOB"
 
 
 class OutboxStatus(enum.Enum):

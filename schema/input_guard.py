@@ -1,7 +1,9 @@
-"""Refuse text containing NUL characters, or card numbers, before any resolver runs.
+"""Refuse text that can never be stored, before any resolver runs: NUL characters, unpaired surrogates
+and card numbers.
 
-PostgreSQL cannot store U+0000 in text, and no legitimate input needs it; without this guard a NUL in
-any string argument would surface as a database error deep inside a service.
+PostgreSQL cannot store U+0000 in text, and no legitimate input needs it; a lone surrogate (JSON allows
+"\\ud800" on its own) cannot even be encoded as UTF-8. Without this guard either would surface as a
+database error deep inside a service.
 """
 
 import re
@@ -26,26 +28,37 @@ from strawberry.extensions import SchemaExtension
 from app.security.card_numbers import looks_like_card_number
 
 MESSAGE = "Text must not contain NUL (U+0000) characters."
+SURROGATE_MESSAGE = "Text must not contain unpaired surrogates (U+D800-U+DFFF): send well-formed UTF-8."
 
 
-def _contains_nul(value: Any) -> bool:
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return MESSAGE
+    try:
+        text.encode("utf-8")  # in C: fails exactly on a surrogate without its pair
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _value_problem(value: Any) -> str | None:
     if isinstance(value, str):
-        return "\x00" in value
+        return _text_problem(value)
     if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+        items = (_value_problem(key) or _value_problem(item) for key, item in value.items())
+        return next((problem for problem in items if problem), None)
     if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
+        return next((problem for problem in map(_value_problem, value) if problem), None)
+    return None
 
 
 class _LiteralScan(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.found = False
+        self.problem: str | None = None
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        if "\x00" in node.value:
-            self.found = True
+        self.problem = self.problem or _text_problem(node.value)
 
 
 class RejectNulCharacters(SchemaExtension):
@@ -54,9 +67,10 @@ class RejectNulCharacters(SchemaExtension):
         scan = _LiteralScan()
         if context.graphql_document is not None:
             visit(context.graphql_document, scan)
-        if scan.found or _contains_nul(context.variables):
+        problem = scan.problem or _value_problem(context.variables)
+        if problem is not None:
             context.result = ExecutionResult(
-                data=None, errors=[GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
+                data=None, errors=[GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})]
             )
         yield
 

@@ -1,14 +1,19 @@
 """Spotting a payment card number (PAN) in free text, so that it is never stored.
 
-The text is NFKC-normalised first (fullwidth digits become ASCII ones, non-breaking spaces plain spaces);
-any Unicode decimal digit counts. A *run* is a maximal sequence of digits in which up to three
-separator characters (spaces, tabs, line breaks, dashes, dots, slashes, underscores) may separate
-groups, as people type "4242 4242 4242 4242", "4242-4242-4242-4242" or "4242.4242 / 4242.4242". The text
-looks like a card number when some run has 13 to 19 digits and passes the Luhn check, except that
+The text is NFKC-normalised first (fullwidth and mathematical digits become ASCII ones, "①" and "²" plain
+digits, non-breaking and ideographic spaces plain spaces); any Unicode digit counts ("٤", "४", "➀").
+Invisible characters are skipped as if absent: format characters (category Cf: zero-width space and
+joiners, soft hyphen, word joiner, BOM, bidi controls), combining marks (keycaps, variation selectors) and
+the other default-ignorable code points (Hangul fillers, unassigned tags).
+
+A *run* is a maximal sequence of digits in which up to five separator characters (anything that is not a
+digit nor a letter: spaces, line breaks, dashes, dots, commas, slashes, colons, brackets, symbols) may
+separate groups, as people type "4242 4242 4242 4242", "4242,4242,4242,4242" or "4242 - 4242 / 4242". The
+text looks like a card number when some run has 13 to 19 digits and passes the Luhn check, except that
 
 - a run of more than 19 digits is not one (order or account numbers, IBAN-like strings);
-- a run right after "+" is a phone number;
-- a run touching an ASCII letter is part of an identifier (hex hashes, UUIDs, SKUs).
+- a run right after "+" of at most 15 digits is a phone number (E.164 allows no more);
+- a run touching an ASCII letter is part of an identifier (hex hashes, UUIDs, SKUs, IBANs).
 
 One pass over the text, no regular expression: linear time on any input.
 """
@@ -17,10 +22,12 @@ import unicodedata
 
 MIN_DIGITS = 13
 MAX_DIGITS = 19
-# Hyphen-minus, hyphen (NFKC's form of the non-breaking hyphen), figure dash, en dash, minus sign.
-_DASHES = frozenset("-\u2010\u2012\u2013\u2212")
-_SEPARATORS = _DASHES | set(" \t\r\n./_")
-MAX_SEPARATORS = 3  # between two groups
+MAX_PHONE_DIGITS = 15  # E.164
+MAX_SEPARATORS = 5  # between two groups: "4242    4242" still joins, a paragraph of punctuation does not
+_IGNORED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+# Default-ignorable code points outside those categories: rendered as nothing, so they hide nothing either.
+_IGNORED_CHARACTERS = frozenset("\u115f\u1160\u2065\u3164\uffa0" + "".join(map(chr, range(0xFFF0, 0xFFF9))))
+_IGNORED_PLANE_14 = ("\U000e0000", "\U000e0fff")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -30,34 +37,55 @@ def luhn_valid(digits: str) -> bool:
     return _luhn([unicodedata.decimal(char) for char in digits])
 
 
+def is_invisible(char: str) -> bool:
+    """Whether a character renders as nothing (or only changes its neighbour): skipped by the scan."""
+    if char < "\x80":
+        return False
+    low, high = _IGNORED_PLANE_14
+    return unicodedata.category(char) in _IGNORED_CATEGORIES or char in _IGNORED_CHARACTERS or low <= char <= high
+
+
 def looks_like_card_number(text: str) -> bool:
     run: list[int] = []  # the current run's digits, up to MAX_DIGITS + 1 (beyond that it cannot qualify)
     count = 0
     separators = 0  # separator characters since the last digit
-    blocked = False  # the run started right after "+" or an ASCII letter
-    previous = ""
+    blocked = False  # the run started right after an ASCII letter
+    after_plus = False  # the run started right after "+"
+    previous = ""  # the last visible character
     for char in unicodedata.normalize("NFKC", text):
-        if char.isdecimal():
+        if char.isdigit():
             if count == 0:
-                blocked = previous == "+" or _is_ascii_letter(previous)
+                blocked = _is_ascii_letter(previous)
+                after_plus = previous == "+"
             if count <= MAX_DIGITS:
-                run.append(unicodedata.decimal(char))
+                run.append(unicodedata.digit(char))
             count += 1
             separators = 0
-        elif char in _SEPARATORS and count and separators < MAX_SEPARATORS:
-            separators += 1
-        else:
-            # A letter right after the last digit blocks the run; after a separator it does not.
-            ends_in_letter = not separators and _is_ascii_letter(char)
-            if count and not blocked and not ends_in_letter and _qualifies(run, count):
-                return True
-            run, count, separators = [], 0, 0
+            previous = char
+            continue
+        if char >= "\x80" and is_invisible(char):
+            continue  # as if absent: neither a separator, nor a letter, nor "previous"
+        if count:
+            if char.isalpha():
+                # A letter right after the last digit blocks the run; after a separator it does not.
+                ends_in_letter = not separators and _is_ascii_letter(char)
+                if not ends_in_letter and _qualifies(run, count, blocked, after_plus):
+                    return True
+                run, count, separators = [], 0, 0
+            elif separators < MAX_SEPARATORS:
+                separators += 1
+            else:
+                if _qualifies(run, count, blocked, after_plus):
+                    return True
+                run, count, separators = [], 0, 0
         previous = char
-    return bool(count) and not blocked and _qualifies(run, count)
+    return _qualifies(run, count, blocked, after_plus)
 
 
-def _qualifies(run: list[int], count: int) -> bool:
-    return MIN_DIGITS <= count <= MAX_DIGITS and _luhn(run)
+def _qualifies(run: list[int], count: int, blocked: bool, after_plus: bool) -> bool:
+    if blocked or not MIN_DIGITS <= count <= MAX_DIGITS:
+        return False
+    return (not after_plus or count > MAX_PHONE_DIGITS) and _luhn(run)
 
 
 def _is_ascii_letter(char: str) -> bool:

@@ -5,6 +5,7 @@ import unicodedata
 from enum import Enum
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 import anyio
 from argon2 import PasswordHasher as Argon2Hasher
@@ -15,6 +16,27 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 # A local part shorter than this is too generic to forbid ("al" would ban "always-…").
 MIN_LOCAL_PART_TO_CHECK = 3
+# Orders people walk along when they make up a password, in either direction: the alphabet, digits, and
+# keyboard rows (QWERTY, QWERTZ, AZERTY; digits with and without shift).
+SEQUENCES = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "1234567890",
+    "!@#$%^&*()",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "qwertzuiop",
+    "yxcvbnm",
+    "azertyuiop",
+    "qsdfghjklm",
+    "wxcvbn",
+)
+_SUCCESSORS = frozenset(pair for sequence in SEQUENCES for pair in pairwise(sequence))
+MIN_SEQUENCE_RUN = 3  # "ab" or "er" occur in any word; "abc" and "rty" are walked
+# Half or more of the characters predictable (repeated units, sequential runs) is refused: NIST SP
+# 800-63B's "repetitive or sequential characters". A passphrase with "123" or "ll" in it stays well below.
+MAX_PREDICTABLE_SHARE = 0.5
 
 
 class PasswordProblem(Enum):
@@ -22,6 +44,7 @@ class PasswordProblem(Enum):
     TOO_LONG = "TOO_LONG"
     TOO_COMMON = "TOO_COMMON"
     CONTAINS_EMAIL = "CONTAINS_EMAIL"
+    TOO_PREDICTABLE = "TOO_PREDICTABLE"
 
 
 @cache
@@ -47,11 +70,56 @@ def password_problems(password: str, email: str | None = None) -> list[PasswordP
     lowered = normalized.lower()
     if lowered in common_passwords():
         problems.append(PasswordProblem.TOO_COMMON)
+    elif not problems and predictable_share(lowered) >= MAX_PREDICTABLE_SHARE:
+        problems.append(PasswordProblem.TOO_PREDICTABLE)
     if email:
         local_part = email.split("@", 1)[0].lower()
         if len(local_part) >= MIN_LOCAL_PART_TO_CHECK and local_part in lowered:
             problems.append(PasswordProblem.CONTAINS_EMAIL)
     return problems
+
+
+def predictable_share(password: str) -> float:
+    """The share of characters that could be guessed from the ones before them: copies of a repeated unit
+    after its first ("aaaa", "abab", "wordword") and the characters of a run of at least three sequential
+    ones after its first ("abcd", "4321", "qwerty"). Quadratic in the length, which the policy caps at 128.
+    """
+    if not password:
+        return 0.0
+    marked = [False] * len(password)
+    _mark_repetitions(password, marked)
+    _mark_sequences(password, marked)
+    return sum(marked) / len(password)
+
+
+def _mark_repetitions(text: str, marked: list[bool]) -> None:
+    """Mark the copies after the first in every stretch of two or more copies of one unit (any length)."""
+    size = len(text)
+    for period in range(1, size // 2 + 1):
+        matches = 0  # how many characters in a row equal the one `period` places before
+        for index in range(period, size + 1):
+            if index < size and text[index] == text[index - period]:
+                matches += 1
+                continue
+            if matches >= period:  # [index - matches - period, index) repeats the unit it starts with
+                for position in range(index - matches, index):
+                    marked[position] = True
+            matches = 0
+
+
+def _mark_sequences(text: str, marked: list[bool]) -> None:
+    """Mark runs of MIN_SEQUENCE_RUN or more characters that step along one sequence, up or down (all but
+    the run's first character)."""
+    for step in (1, -1):
+        start = 0
+        for index in range(1, len(text) + 1):
+            pair = (text[index - 1], text[index]) if index < len(text) else None
+            if pair is not None and (pair if step == 1 else pair[::-1]) in _SUCCESSORS:
+                continue
+            if index - start >= MIN_SEQUENCE_RUN:
+                for position in range(start + 1, index):
+                    marked[position] = True
+            start = index
 
 
 class PasswordHasher:

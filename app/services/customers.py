@@ -22,7 +22,7 @@ from app.services.errors import (
     PermissionDeniedError,
 )
 from app.services.sessions import revoke_all_sessions
-from app.services.validation import MAX_TEXT_LENGTH, clean_phone, clean_text
+from app.services.validation import MAX_TEXT_LENGTH, clean_phone, clean_text, neutralize_text
 from models.base import utcnow
 from models.customer import (
     AffiliateRequest,
@@ -121,7 +121,9 @@ async def _load_target(session: AsyncSession, customer_id: uuid.UUID | None) -> 
 
 def _reason(reason: str | None, *, required: bool) -> str | None:
     errors: list[ErrorDetail] = []
-    value = clean_text(reason, ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=required, label="Reason")
+    value = clean_text(
+        neutralize_text(reason), ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=required, label="Reason"
+    )
     if errors:
         raise AccountError(*errors)
     return value
@@ -299,7 +301,7 @@ async def request_affiliate_status(rt: Runtime, principal: Principal, message: s
     if principal.customer_id is None:
         raise NotAuthenticatedError()
     errors: list[ErrorDetail] = []
-    text = clean_text(message, ("message",), errors, max_length=2000, label="Message")
+    text = clean_text(neutralize_text(message), ("message",), errors, max_length=2000, label="Message")
     if errors:
         raise AccountError(*errors)
     if Role.AFFILIATE in principal.roles:

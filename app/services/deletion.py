@@ -21,7 +21,7 @@ from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import require_customer
 from app.services.two_factor import guard_codes, is_enabled, password_matches, use_recovery_code, verify_totp
-from app.services.validation import MAX_TEXT_LENGTH, clean_text
+from app.services.validation import MAX_TEXT_LENGTH, clean_text, neutralize_text
 from models.address import Address
 from models.auth import AuthSession, VerificationToken
 from models.base import utcnow
@@ -177,7 +177,9 @@ async def delete_customer(
     """An administrator deletes an account on the customer's request (recorded with the reason)."""
     actor_id = require_admin(principal)
     errors: list[ErrorDetail] = []
-    why = clean_text(reason, ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=True, label="Reason")
+    why = clean_text(
+        neutralize_text(reason), ("reason",), errors, max_length=MAX_TEXT_LENGTH, required=True, label="Reason"
+    )
     if errors:
         raise AccountError(*errors)
     async with rt.db.unit_of_work() as session:

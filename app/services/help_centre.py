@@ -27,6 +27,7 @@ from app.pagination import Page, page_size
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.help import HelpArticle
 
@@ -89,7 +90,7 @@ def _require_staff(principal: Principal) -> uuid.UUID | None:
 def _text(
     value: str | None, limit: int, errors: list[ErrorDetail], field: str, *, multiline: bool = False
 ) -> str | None:
-    cleaned = unicodedata.normalize("NFC", (value or "").strip())
+    cleaned = unicodedata.normalize("NFC", neutralize_text(value or "").strip())
     if not cleaned:
         errors.append(ErrorDetail(HelpArticleErrorCode.REQUIRED, "This is required.", (field,)))
         return None

@@ -32,6 +32,7 @@ from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.orders import record_status
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.offer import Offer, OfferLine, OfferState
@@ -129,7 +130,7 @@ def _validate(data: OfferData, now: datetime) -> None:
     elif data.valid_until <= now:
         errors.append(ErrorDetail(OfferErrorCode.INVALID, "The offer must be valid in the future.", ("validUntil",)))
     if data.note is not None:
-        data.note = data.note.strip() or None
+        data.note = neutralize_text(data.note).strip() or None
         if data.note is not None and len(data.note) > MAX_NOTE:
             errors.append(ErrorDetail(OfferErrorCode.TOO_LONG, f"Use at most {MAX_NOTE} characters.", ("note",)))
     if not data.lines:
@@ -139,7 +140,7 @@ def _validate(data: OfferData, now: datetime) -> None:
     for index, line in enumerate(data.lines[:MAX_LINES]):
         path = ("lines", str(index))
         line.sku = _text(line.sku, (*path, "sku"), 64, errors)
-        line.name = _text(line.name, (*path, "name"), 200, errors)
+        line.name = _text(neutralize_text(line.name), (*path, "name"), 200, errors)
         if not 0 < line.quantity <= MAX_QUANTITY:
             errors.append(
                 ErrorDetail(
@@ -374,7 +375,7 @@ async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
     """The customer declines, saying why."""
     customer_id = require_person(principal)
     errors: list[ErrorDetail] = []
-    reason = _text(reason, ("reason",), MAX_REASON, errors)
+    reason = _text(neutralize_text(reason), ("reason",), MAX_REASON, errors)
     if errors:
         raise OfferError(*errors)
     now = utcnow()

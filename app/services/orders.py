@@ -31,7 +31,7 @@ from app.services.errors import (
     PermissionDeniedError,
 )
 from app.services.return_quotes import covered_quantities, referenced_lines
-from app.services.validation import clean_email, email_key
+from app.services.validation import clean_email, email_key, neutralize_text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange, Shipment, TrackingEvent
@@ -206,7 +206,7 @@ def _address(value: dict[str, Any] | None, path: tuple[str, ...], errors: list[E
             continue
         if len(str(item)) > 200:
             errors.append(ErrorDetail(OrderErrorCode.TOO_LONG, "Use at most 200 characters.", (*path, key)))
-        clean[key] = str(item).strip()
+        clean[key] = neutralize_text(str(item)).strip()
     return clean
 
 
@@ -233,7 +233,7 @@ def validate(data: OrderData) -> OrderData:
     for index, line in enumerate(data.lines[:MAX_LINES]):
         path = ("lines", str(index))
         line.sku = _text(line.sku, (*path, "sku"), 64, errors)
-        line.name = _text(line.name, (*path, "name"), 200, errors)
+        line.name = _text(neutralize_text(line.name), (*path, "name"), 200, errors)
         if not 0 < line.quantity <= MAX_QUANTITY:
             errors.append(ErrorDetail(OrderErrorCode.INVALID_QUANTITY, "A quantity of 1 or more.", (*path, "quantity")))
         _amount(line.unit_price, (*path, "unitPrice"), errors)
@@ -474,7 +474,9 @@ async def update_order_status(
                 f"An order that is {order.status.value} cannot become {status.value}.",
                 "status",
             )
-        record_status(session, rt, order, status, (note or "").strip() or None, service_account_id=service_id)
+        record_status(
+            session, rt, order, status, neutralize_text(note or "").strip() or None, service_account_id=service_id
+        )
         refunds = await invoices.follow_order(session, order)
     await invoices.refund_cards(rt, refunds)
     return await read_order(rt, order.id)

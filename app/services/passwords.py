@@ -1,6 +1,7 @@
 """Changing and resetting passwords."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +10,7 @@ from sqlmodel import col
 from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, audit, risk
+from app.services import abuse, account_messages, audit, risk
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_identifier,
@@ -116,7 +117,8 @@ def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Custo
 
 
 async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
-    """Send a reset link (email) or code (SMS). The answer is the same whether or not the account exists."""
+    """Send a reset link (email) or code (SMS). The answer is the same whether or not the account exists,
+    and so is the work: the request queues a job and the worker sends (send_reset)."""
     errors: list[ErrorDetail] = []
     if bool(email and email.strip()) == bool(phone and phone.strip()):
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
@@ -125,9 +127,23 @@ async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str |
         raise AccountError(*errors)
     tried = audit.identifier_hash(rt, clean)
     await abuse.guard_messages(rt, meta, tried)
+    await account_messages.queue(
+        rt, meta, account_messages.PASSWORD_RESET, email=clean if email else None, phone=None if email else clean
+    )
+
+
+async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
+    """The worker's half of requestPasswordReset: a link or code for an existing account, unless one went
+    out within the resend cool-down; nothing for an unknown one."""
+    email, phone = account_messages.identifier(payload)
+    meta = account_messages.request_meta(payload)
     settings = rt.settings
     async with rt.db.unit_of_work() as session:
-        customer = await (customer_by_email(session, clean) if email else customer_by_phone(session, rt.fields, clean))
+        if email:
+            customer = await customer_by_email(session, email)
+        else:
+            assert phone is not None
+            customer = await customer_by_phone(session, rt.fields, phone)
         if customer is None:
             return
         if await recently_issued(
@@ -145,12 +161,12 @@ async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str |
                 "valid_for": describe_minutes(settings.password_reset_ttl_minutes),
             }
             enqueue_email(session, rt.keyring, "password_reset", customer.email, values)
-        else:
+        elif phone:
             code = await issue_code(
                 session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.sms_code_ttl_minutes
             )
             values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
-            enqueue_sms(session, rt.keyring, "password_reset_code", clean, values)
+            enqueue_sms(session, rt.keyring, "password_reset_code", phone, values)
 
 
 async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> None:

@@ -15,6 +15,7 @@ from app.money import is_currency
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.customer import Customer
 from models.product import Product, ProductView, WishlistItem
@@ -189,7 +190,7 @@ class ProductData:
 def _validate(data: ProductData, index: int, errors: list[ErrorDetail]) -> ProductData | None:
     path = ("products", str(index))
     before = len(errors)
-    sku, name = (data.sku or "").strip(), (data.name or "").strip()
+    sku, name = (data.sku or "").strip(), neutralize_text(data.name or "").strip()
     for value, name_of, limit in ((sku, "sku", 64), (name, "name", 200)):
         if not value:
             errors.append(ErrorDetail(ProductErrorCode.REQUIRED, f"Enter the {name_of}.", (*path, name_of)))
@@ -209,7 +210,7 @@ def _validate(data: ProductData, index: int, errors: list[ErrorDetail]) -> Produ
             errors.append(
                 ErrorDetail(ProductErrorCode.INVALID_URL, "Use an http(s) URL for the image.", (*path, "imageUrl"))
             )
-    category = (data.category or "").strip() or None
+    category = neutralize_text(data.category or "").strip() or None
     if category is not None and len(category) > 100:
         errors.append(ErrorDetail(ProductErrorCode.TOO_LONG, "Use at most 100 characters.", (*path, "category")))
     if len(errors) > before:

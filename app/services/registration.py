@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.outbox import enqueue_email, enqueue_sms
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, audit
+from app.services import abuse, account_messages, audit
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_phone,
@@ -281,7 +282,8 @@ async def _customer_for_code(session: AsyncSession, rt: Runtime, data: Activatio
 
 
 async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
-    """Send a fresh activation link or code. Always answers the same, whether or not the account exists."""
+    """Send a fresh activation link or code. Always answers the same, whether or not the account exists,
+    with the same work: the request queues a job and the worker sends (send_activation_again)."""
     errors: list[ErrorDetail] = []
     if bool(email) == bool(phone):
         raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
@@ -289,12 +291,21 @@ async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None
     if errors or clean is None:
         raise AccountError(*errors)
     await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, clean))
+    await account_messages.queue(
+        rt, meta, account_messages.ACTIVATION_RESEND, email=clean if email else None, phone=None if email else clean
+    )
+
+
+async def send_activation_again(rt: Runtime, payload: dict[str, Any]) -> None:
+    """The worker's half of resendActivation: a new link or code for an account waiting for activation,
+    unless one went out within the resend cool-down."""
+    email, phone = account_messages.identifier(payload)
     async with rt.db.unit_of_work() as session:
-        customer = await (
-            customer_by_email(session, clean)
-            if email
-            else customer_by_phone(session, rt.fields, clean, verified_only=False)
-        )
+        if email:
+            customer = await customer_by_email(session, email)
+        else:
+            assert phone is not None
+            customer = await customer_by_phone(session, rt.fields, phone, verified_only=False)
         if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:
             return
         if await recently_issued(

@@ -20,6 +20,7 @@ from sqlmodel import col
 from app.documents.model import utc
 from app.runtime import Runtime
 from app.services.errors import DomainError, ErrorDetail
+from app.services.validation import neutralize_text
 from models.order import Order, OrderLine, OrderStatus, OrderStatusChange
 from models.payment import Payment, PaymentStatus
 from models.product import Product
@@ -128,7 +129,7 @@ def _check_input(data: ReturnRequestData) -> None:
     if data.order_id is None:
         errors.append(ErrorDetail(ReturnErrorCode.ORDER_NOT_FOUND, "No such order.", ("orderId",)))
     if data.note is not None:
-        data.note = data.note.strip() or None
+        data.note = neutralize_text(data.note).strip() or None
         if data.note is not None and len(data.note) > MAX_NOTE:
             errors.append(ErrorDetail(ReturnErrorCode.TOO_LONG, f"Use at most {MAX_NOTE} characters.", ("note",)))
     if not data.lines:

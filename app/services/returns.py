@@ -44,6 +44,7 @@ from app.services.return_quotes import (
     quote,
     refundable_payments,
 )
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer, CustomerStatus
@@ -105,7 +106,7 @@ def _require_warehouse(principal: Principal) -> None:
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
-    text = (value or "").strip()
+    text = neutralize_text(value or "").strip()
     if required and not text:
         raise ReturnError.one(ReturnErrorCode.REQUIRED, "This is required.", field)
     if len(text) > limit:

@@ -11,7 +11,7 @@ from app.services.customer_queries import customer_by_email, group_by_code
 from app.services.demo_orders import seed_demo_orders
 from app.services.errors import AccountError, ErrorDetail
 from app.services.products import ProductData, upsert_products
-from app.services.validation import check_new_password, clean_email, email_key
+from app.services.validation import check_new_password, clean_email, clean_text, email_key
 from models.base import utcnow
 from models.customer import (
     ActivationMode,
@@ -65,6 +65,8 @@ async def create_account(
     """An active account with the given roles; an existing account with that email gets the roles added."""
     errors: list[ErrorDetail] = []
     clean = clean_email(email, ("email",), errors)
+    first_name = clean_text(first_name, ("firstName",), errors, label="First name")
+    last_name = clean_text(last_name, ("lastName",), errors, label="Last name")
     check_new_password(password, clean, ("password",), errors)
     if errors or clean is None:
         raise AccountError(*errors)

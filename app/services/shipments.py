@@ -27,6 +27,7 @@ from app.services.orders import (
     record_status,
     require_scope,
 )
+from app.services.validation import neutralize_text
 from models.order import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus, TrackingEvent
 
 
@@ -47,7 +48,7 @@ def _move(
 
 def _validate(data: ShipmentData) -> None:
     errors: list[ErrorDetail] = []
-    data.carrier = (data.carrier or "").strip()
+    data.carrier = neutralize_text(data.carrier or "").strip()
     if not data.carrier or len(data.carrier) > 64:
         errors.append(ErrorDetail(OrderErrorCode.REQUIRED, "Name the carrier (at most 64 characters).", ("carrier",)))
     data.tracking_number = (data.tracking_number or "").strip() or None
@@ -139,8 +140,8 @@ async def add_tracking_event(
     description: str,
 ) -> OrderWithLines:
     service_id = require_scope(principal, "orders:write")
-    description = (description or "").strip()
-    location = (location or "").strip() or None
+    description = neutralize_text(description or "").strip()
+    location = neutralize_text(location or "").strip() or None
     if not description or len(description) > 500:
         raise OrderError.one(OrderErrorCode.REQUIRED, "Describe the event (at most 500 characters).", "description")
     if location and len(location) > 200:

@@ -22,6 +22,7 @@ from app.principal import Principal
 from app.runtime import Runtime
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.credit import (
     CreditLimitRequest,
@@ -73,7 +74,7 @@ def _currency(rt: Runtime, value: str | None) -> str:
 
 
 def _reason(value: str | None, field: str, *, required: bool, limit: int = MAX_REASON) -> str | None:
-    text = (value or "").strip()
+    text = neutralize_text(value or "").strip()
     if required and not text:
         raise CreditError.one(CreditErrorCode.REQUIRED, "Give a reason.", field)
     if len(text) > limit:

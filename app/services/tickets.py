@@ -32,6 +32,7 @@ from app.runtime import Runtime
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, roles_of
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
+from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order
@@ -109,7 +110,7 @@ class TicketWithMessages:
 
 
 def _text(value: str | None, limit: int, errors: list[ErrorDetail], *path: str) -> str:
-    cleaned = (value or "").strip()
+    cleaned = neutralize_text(value or "").strip()
     if not cleaned:
         errors.append(ErrorDetail(TicketErrorCode.REQUIRED, "This is required.", path))
     elif len(cleaned) > limit:
@@ -444,7 +445,7 @@ async def rate(
     errors: list[ErrorDetail] = []
     if not 1 <= rating <= 5:
         errors.append(ErrorDetail(TicketErrorCode.INVALID_RATING, "Rate from 1 to 5.", ("rating",)))
-    note = (comment or "").strip() or None
+    note = neutralize_text(comment or "").strip() or None
     if note is not None and len(note) > MAX_COMMENT:
         errors.append(ErrorDetail(TicketErrorCode.TOO_LONG, f"Use at most {MAX_COMMENT} characters.", ("comment",)))
     if errors:

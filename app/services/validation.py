@@ -1,6 +1,7 @@
 """Input rules shared by services: each returns a clean value or appends an ErrorDetail."""
 
 import unicodedata
+from typing import overload
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -23,7 +24,46 @@ PASSWORD_MESSAGES = {
         AccountErrorCode.PASSWORD_CONTAINS_EMAIL,
         "The password must not contain your email address.",
     ),
+    PasswordProblem.TOO_PREDICTABLE: (
+        AccountErrorCode.PASSWORD_TOO_PREDICTABLE,
+        "This password is mostly repeated or sequential characters (like aaaa, abab, 1234 or qwerty); choose another.",
+    ),
 }
+
+
+# Bidi embeddings, overrides and isolates reorder the text after them: a name holding U+202E turns the
+# rest of the line around in a mail or a staff view. The marks (U+200E, U+200F, U+061C) only nudge
+# neutral characters and stay allowed: right-to-left text needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def is_noncharacter(char: str) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane: reserved, never text."""
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def _unsafe(char: str) -> bool:
+    return char in BIDI_CONTROLS or is_noncharacter(char)
+
+
+def has_unsafe_characters(value: str) -> bool:
+    return any(_unsafe(char) for char in value)
+
+
+@overload
+def neutralize_text(value: str) -> str: ...
+@overload
+def neutralize_text(value: None) -> None: ...
+def neutralize_text(value: str | None) -> str | None:
+    """Free text as stored: bidi controls and noncharacters removed (names refuse them instead).
+
+    Every service that takes free text (messages, notes, reasons, descriptions, item names) passes it
+    through here before its own trimming and length checks.
+    """
+    if value is None or not has_unsafe_characters(value):
+        return value
+    return "".join(char for char in value if not _unsafe(char))
 
 
 def email_key(email: str) -> str:
@@ -78,7 +118,11 @@ def clean_text(
     required: bool = False,
     label: str = "This field",
 ) -> str | None:
-    """Trimmed text without control characters; empty becomes None."""
+    """Trimmed text without control characters; empty becomes None.
+
+    For names and other short identity text (address lines, company): bidi controls and noncharacters
+    are refused too. Free text is passed through neutralize_text first, which removes them.
+    """
     value = unicodedata.normalize("NFC", (value or "").strip())
     if not value:
         if required:
@@ -91,6 +135,15 @@ def clean_text(
         return None
     if any(unicodedata.category(char) == "Cc" for char in value):
         errors.append(ErrorDetail(AccountErrorCode.INVALID, f"{label} contains control characters.", field))
+        return None
+    if has_unsafe_characters(value):
+        errors.append(
+            ErrorDetail(
+                AccountErrorCode.INVALID,
+                f"{label} contains invisible characters that reverse the text or are not text at all.",
+                field,
+            )
+        )
         return None
     return value
 

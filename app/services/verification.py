@@ -135,14 +135,18 @@ async def consume_code(
     code: str,
     field: tuple[str, ...],
 ) -> ErrorDetail | None:
-    """None when the code is right (and now used); otherwise the error, with the wrong try counted."""
+    """None when the code is right (and now used); otherwise the error, with the wrong try counted.
+
+    An unknown account, or one without a live code, does what a wrong code does (one select, one hash,
+    one update that matches nothing): the answer is the same, so the work must be too, or its timing
+    would tell who has an account. Expiry is only told to whoever has the right code, for the same reason.
+    """
     invalid = ErrorDetail(AccountErrorCode.INVALID_CODE, "The code is not correct.", field)
-    if customer_id is None:
-        return invalid
+    owner = customer_id or uuid.uuid4()
     found = await session.execute(
         select(VerificationToken)
         .where(
-            col(VerificationToken.customer_id) == customer_id,
+            col(VerificationToken.customer_id) == owner,
             col(VerificationToken.purpose) == purpose,
             col(VerificationToken.channel) == VerificationChannel.SMS_CODE,
             col(VerificationToken.used_at).is_(None),
@@ -152,11 +156,10 @@ async def consume_code(
         .limit(1)
     )
     row = found.scalars().first()
-    if row is None:
-        return invalid
-    if row.expires_at <= utcnow():
-        return ErrorDetail(AccountErrorCode.TOKEN_EXPIRED, "The code has expired; ask for a new one.", field)
-    if constant_time_equal(row.secret_hash, _code_hash(rt, purpose, customer_id, code.strip())):
+    tried = _code_hash(rt, purpose, owner, code.strip())
+    if row is not None and constant_time_equal(row.secret_hash, tried):
+        if row.expires_at <= utcnow():
+            return ErrorDetail(AccountErrorCode.TOKEN_EXPIRED, "The code has expired; ask for a new one.", field)
         if await _mark_used(session, row.id):
             return None
         return invalid
@@ -165,7 +168,10 @@ async def consume_code(
     limit = rt.settings.code_max_attempts
     counted = await session.execute(
         update(VerificationToken)
-        .where(col(VerificationToken.id) == row.id, col(VerificationToken.revoked_at).is_(None))
+        .where(
+            col(VerificationToken.id) == (row.id if row is not None else uuid.uuid4()),
+            col(VerificationToken.revoked_at).is_(None),
+        )
         .values(
             attempts=col(VerificationToken.attempts) + 1,
             revoked_at=case((col(VerificationToken.attempts) + 1 >= limit, utcnow()), else_=None),
@@ -173,6 +179,8 @@ async def consume_code(
         .returning(col(VerificationToken.attempts))
     )
     attempts = counted.scalar_one_or_none()
+    if row is None:
+        return invalid
     exhausted = attempts is None or attempts >= limit
     if exhausted:
         return ErrorDetail(AccountErrorCode.TOO_MANY_ATTEMPTS, "Too many wrong codes; ask for a new code.", field)

@@ -1,4 +1,5 @@
-"""The card-number detector: card numbers as people type them, and digit strings that are not cards."""
+"""The card-number detector: card numbers as people type them (or as an adversary hides them), and digit
+strings that are not cards."""
 
 import pytest
 
@@ -44,6 +45,78 @@ def test_card_numbers_are_found(text: str) -> None:
     assert looks_like_card_number(text)
 
 
+VISA = "4242424242424242"
+
+
+def spaced(separator: str, groups: tuple[str, ...] = ("4242", "4242", "4242", "4242")) -> str:
+    return separator.join(groups)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Invisible (format) characters, between groups or between every digit: skipped as if absent.
+        spaced("\u200b"),  # zero-width space
+        "\u200b".join(VISA),
+        spaced("\u200c"),  # zero-width non-joiner
+        spaced("\u200d"),  # zero-width joiner
+        spaced("\u00ad"),  # soft hyphen
+        "\u00ad".join(VISA),
+        spaced("\u2060"),  # word joiner
+        spaced("\ufeff"),  # byte order mark
+        spaced("\u200e"),  # left-to-right mark
+        spaced("\u202e"),  # right-to-left override
+        spaced("\u2066") + "\u2069",  # isolates
+        spaced("\u180e"),  # Mongolian vowel separator
+        spaced("\U000e0020"),  # tag space
+        spaced("\u3164"),  # Hangul filler (a "letter" that renders as nothing)
+        spaced("\u200b" * 40),  # any number of them: they do not count as separators
+        spaced(" \u200b \u00ad "),
+        "\u034f".join(VISA),  # combining grapheme joiner
+        "\ufe0f\u20e3".join(VISA) + "\ufe0f\u20e3",  # keycap emoji digits 4️⃣2️⃣…
+        "\u0301".join(VISA),  # combining accents
+        # Visible punctuation and symbols as separators, up to five in a row.
+        spaced(","),
+        spaced(", "),
+        spaced(" , "),
+        spaced("    "),  # four spaces
+        spaced("     "),  # five
+        spaced("\n    "),
+        spaced(" - - "),
+        spaced(":"),
+        spaced(";"),
+        spaced("|"),
+        spaced("*"),
+        spaced("·"),
+        spaced("•"),
+        spaced("\u2800"),  # braille blank
+        spaced("\u3000"),  # ideographic space
+        spaced("\u060c"),  # Arabic comma
+        spaced("+"),
+        "(4242) (4242) [4242] {4242}",
+        "'4242' '4242' '4242' '4242'",
+        "4,242,424,242,424,242",  # written like an amount
+        "4242424242424242.",
+        # A plus sign makes a phone number only up to E.164's 15 digits.
+        "+4242424242424242",
+        "+4242 4242 4242 4242",
+        # Digits of other scripts and styles.
+        "\uff14\uff12\uff14\uff12\uff0c\uff14\uff12\uff14\uff12\uff0c\uff14\uff12\uff14\uff12\uff0c\uff14\uff12\uff14\uff12",
+        "\u096a\u0968\u096a\u0968" * 4,  # Devanagari
+        "\u09ea\u09e8\u09ea\u09e8" * 4,  # Bengali
+        "\u0e54\u0e52\u0e54\u0e52" * 4,  # Thai
+        "\u06f4\u06f2\u06f4\u06f2" * 4,  # Extended Arabic-Indic (Persian)
+        "\U0001d7d2\U0001d7d0\U0001d7d2\U0001d7d0" * 4,  # mathematical bold
+        "\u2463\u2461\u2463\u2461" * 4,  # circled ④②
+        "\u2783\u2781\u2783\u2781" * 4,  # dingbat circled ➃➁ (no compatibility mapping)
+        "\u2074\u00b2\u2074\u00b2" * 4,  # superscripts
+        "4242 \uff14\uff12\uff14\uff12 \u0664\u0662\u0664\u0662 4242",  # mixed
+    ],
+)
+def test_hidden_card_numbers_are_found(text: str) -> None:
+    assert looks_like_card_number(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -55,7 +128,8 @@ def test_card_numbers_are_found(text: str) -> None:
         "4242 4242 4242",
         "+49 30 1234567",
         "+1 (212) 555-0123",
-        "+4242424242424242",  # after "+": a phone number
+        "+49 30 1234567 8907",  # after "+", at most 15 digits (passes Luhn): a phone number
+        "+49301234567894",
         "+44 7911 123456",
         "0049 30 1234567",
         "2024-01-15",
@@ -70,8 +144,22 @@ def test_card_numbers_are_found(text: str) -> None:
         "4242 4242 4242 4242 4242",
         "DE89 3704 0044 0532 0130 00",  # IBAN: letters, then 20 digits
         "12345678901234567890123",
-        "4242    4242    4242    4242",  # four separators: groups of something else
+        "4242      4242      4242      4242",  # six separators: groups of something else
+        "4242\n\n\n\n\n\n4242\n\n\n\n\n\n4242\n\n\n\n\n\n4242",
         "order 1234567 of 2024-05-06, 3 items at 19.99",
+        "DE89\u200b3704 0044 0532 0130 00",  # an IBAN stays an identifier with invisible characters too
+        "4242424242424242\u200bx",  # touching a letter through an invisible character
+        "1,299.00",
+        "Prices: 1,299.00 and 2,499.00; shipping 4.99",
+        "€ 1.299,00 / € 2.499,00",
+        "15.01.2024",
+        "from 15.01.2024 to 16.02.2024, 10:30-11:45",
+        "Delivered 2024-01-15, 2024-02-16",  # 16 digits joined by ", " that fail Luhn
+        "call 030 1234567 or 0171 2345678",
+        "Sendungsnummer 0034 0434 1610 9404 2557",  # 20 digits
+        "\u200b\u00ad\u2060",
+        "\u0301" * 50,
+        " ".join(["\uff14\uff12\uff14\uff12"] * 3 + ["\uff14\uff12\uff14\uff11"]),  # fails Luhn in fullwidth too
     ],
 )
 def test_other_digit_strings_are_not_card_numbers(text: str) -> None:
@@ -92,7 +180,9 @@ def test_long_inputs_are_scanned_in_one_pass() -> None:
     # Patterns that make a backtracking regex explode: one huge run, and many runs each one digit short.
     assert not looks_like_card_number("1 " * 50_000)
     assert not looks_like_card_number(("4242 4242 4242 " + "x") * 7_000)
-    assert looks_like_card_number("1-" * 50_000 + " . 4242 4242 4242 4242")
+    assert looks_like_card_number("1-" * 50_000 + " .. .. 4242 4242 4242 4242")
+    assert looks_like_card_number("\u200b" * 100_000 + "4242 4242 4242 4242")
+    assert not looks_like_card_number(",\u200b" * 100_000)
 
 
 @pytest.mark.parametrize(
