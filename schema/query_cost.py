@@ -20,11 +20,16 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     SelectionNode,
     VariableNode,
+    get_named_type,
 )
 
 # Page size assumed for list fields that take `first` but were not given one (our connections default to 20).
@@ -59,7 +64,9 @@ class LimitExceeded(Exception):
         self.error = error
 
 
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+def _page_size(field: FieldNode, variables: dict[str, Any], default: int | None = DEFAULT_PAGE) -> int:
+    """The page a list field asks for; a paginated field given no size costs its `default` page (None: the field
+    is not paginated, and costs one)."""
     for argument in field.arguments or ():
         if argument.name.value not in ("first", "last"):
             continue
@@ -71,26 +78,30 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             given = variables.get(value.name.value)
             return max(int(given), 1) if isinstance(given, int) else DEFAULT_PAGE
         return DEFAULT_PAGE
-    return 1
+    return max(default, 1) if default is not None else 1
 
 
 class _Frame:
     """One selection set being measured: how far through its selections, and what they add up to so far."""
 
-    __slots__ = ("aliases", "cost", "fragment", "index", "levels", "selections", "waiting")
+    __slots__ = ("aliases", "cost", "fragment", "index", "levels", "page", "selections", "type", "waiting")
 
-    def __init__(self, selections: Sequence[SelectionNode], fragment: str | None = None) -> None:
+    def __init__(
+        self, selections: Sequence[SelectionNode], fragment: str | None = None, type_: GraphQLNamedType | None = None
+    ) -> None:
         self.selections = selections
+        self.type = type_  # the type these selections are made on, when the schema knows it
         self.fragment = fragment  # the fragment whose measure this is, remembered when done
         self.index = 0
         self.cost = 0
         self.levels = 0
         self.aliases = 0
         self.waiting: SelectionNode | None = None  # the selection whose own selection set is on the stack
+        self.page = 1  # the waiting field's page size
 
-    def absorb(self, selection: SelectionNode, inner: Measure, variables: dict[str, Any]) -> None:
+    def absorb(self, selection: SelectionNode, inner: Measure) -> None:
         if isinstance(selection, FieldNode):
-            self.cost += 1 + _page_size(selection, variables) * inner.cost
+            self.cost += 1 + self.page * inner.cost
             self.aliases += inner.aliases + (1 if selection.alias else 0)
             # Introspection fields do not count towards depth (strawberry's limiter skipped them too).
             below = 0 if selection.name.value.startswith("__") else inner.levels
@@ -106,8 +117,15 @@ class DocumentWalk:
     """Measures every operation and fragment of one document against `limits`; `visited` counts the
     selections looked at (the work done), which never exceeds the selections written in the document."""
 
-    def __init__(self, document: DocumentNode, variables: dict[str, Any] | None, limits: Limits) -> None:
+    def __init__(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        limits: Limits,
+        schema: GraphQLSchema | None = None,
+    ) -> None:
         self.document = document
+        self.schema = schema
         self.variables = variables if isinstance(variables, dict) else {}
         self.limits = limits
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
@@ -125,19 +143,41 @@ class DocumentWalk:
             if isinstance(definition, OperationDefinitionNode):
                 for variable in definition.variable_definitions or ():
                     self._count_directives(len(variable.directives or ()))
-                measure = self._measure(definition.selection_set.selections, None)
+                root = self.schema.get_root_type(definition.operation) if self.schema is not None else None
+                measure = self._measure(definition.selection_set.selections, None, root)
                 self.aliases += measure.aliases  # summed over operations, as strawberry's limiter did
                 self._check_aliases(self.aliases)
             elif isinstance(definition, FragmentDefinitionNode):
                 name = definition.name.value
+                condition = self._type(definition.type_condition.name.value)
                 if self.fragments[name] is not definition:  # a duplicate name (refused by validation)
-                    self._measure(definition.selection_set.selections, None)
+                    self._measure(definition.selection_set.selections, None, condition)
                 elif name not in self.measured:
                     self.in_progress.add(name)
-                    self._measure(definition.selection_set.selections, name)
+                    self._measure(definition.selection_set.selections, name, condition)
 
-    def _measure(self, selections: Sequence[SelectionNode], fragment: str | None) -> Measure:
-        stack = [_Frame(selections, fragment)]
+    def _type(self, name: str) -> GraphQLNamedType | None:
+        return self.schema.get_type(name) if self.schema is not None else None
+
+    def _field_type(
+        self, parent: GraphQLNamedType | None, field: FieldNode
+    ) -> tuple[GraphQLNamedType | None, int | None]:
+        """The named type a field returns and, when it takes a page size, the page it gives by default."""
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return None, None
+        definition = parent.fields.get(field.name.value)
+        if definition is None:
+            return None, None
+        page = definition.args.get("first") or definition.args.get("last")
+        if page is None:
+            return get_named_type(definition.type), None
+        default = page.default_value
+        return get_named_type(definition.type), default if isinstance(default, int) else DEFAULT_PAGE
+
+    def _measure(
+        self, selections: Sequence[SelectionNode], fragment: str | None, type_: GraphQLNamedType | None
+    ) -> Measure:
+        stack = [_Frame(selections, fragment, type_)]
         while True:
             frame = stack[-1]
             if frame.index == len(frame.selections):
@@ -150,7 +190,7 @@ class DocumentWalk:
                     return measure
                 parent = stack[-1]
                 assert parent.waiting is not None
-                parent.absorb(parent.waiting, measure, self.variables)
+                parent.absorb(parent.waiting, measure)
                 parent.waiting = None
                 self._check(parent)
                 continue
@@ -159,23 +199,30 @@ class DocumentWalk:
             self._count_directives(len(selection.directives or ()))
             if isinstance(selection, (FieldNode, InlineFragmentNode)):
                 if selection.selection_set is None:
-                    frame.absorb(selection, _NOTHING, self.variables)
+                    frame.absorb(selection, _NOTHING)
                     self._check(frame)
-                else:
-                    frame.waiting = selection
-                    stack.append(_Frame(selection.selection_set.selections))
+                    continue
+                inner_type = frame.type
+                if isinstance(selection, FieldNode):
+                    inner_type, default_page = self._field_type(frame.type, selection)
+                    frame.page = _page_size(selection, self.variables, default_page)
+                elif selection.type_condition is not None:
+                    inner_type = self._type(selection.type_condition.name.value)
+                frame.waiting = selection
+                stack.append(_Frame(selection.selection_set.selections, None, inner_type))
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 known = self.measured.get(name)
                 definition = self.fragments.get(name)
                 if known is not None or definition is None or name in self.in_progress:
                     # Unknown fragments and cycles count nothing here: validation refuses both.
-                    frame.absorb(selection, known or _NOTHING, self.variables)
+                    frame.absorb(selection, known or _NOTHING)
                     self._check(frame)
                 else:
                     self.in_progress.add(name)
                     frame.waiting = selection
-                    stack.append(_Frame(definition.selection_set.selections, name))
+                    condition = self._type(definition.type_condition.name.value)
+                    stack.append(_Frame(definition.selection_set.selections, name, condition))
 
     def _check(self, frame: _Frame) -> None:
         # A part over a limit puts the whole over it: stop at once.
@@ -217,10 +264,13 @@ class DocumentWalk:
             )
 
 
-def check_document(document: DocumentNode, variables: dict[str, Any] | None, limits: Limits) -> GraphQLError | None:
-    """The error that refuses `document`, or None when it is within every limit."""
+def check_document(
+    document: DocumentNode, variables: dict[str, Any] | None, limits: Limits, schema: GraphQLSchema | None = None
+) -> GraphQLError | None:
+    """The error that refuses `document`, or None when it is within every limit. With the schema, a field that
+    takes `first`/`last` but was given neither costs its default page (the argument's default, or DEFAULT_PAGE)."""
     try:
-        DocumentWalk(document, variables, limits).check()
+        DocumentWalk(document, variables, limits, schema).check()
     except LimitExceeded as exceeded:
         return exceeded.error
     return None

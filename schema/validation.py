@@ -37,7 +37,7 @@ def checked_validation(limits: Limits) -> Callable[[], SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None and context.pre_execution_errors is None:
-                refusal = check_document(document, _variables(context.variables), limits)
+                refusal = check_document(document, _variables(context.variables), limits, context.schema._schema)
                 if refusal is not None:
                     context.pre_execution_errors = [refusal]
                 elif context.validation_rules:

@@ -339,3 +339,36 @@ async def test_a_wide_realistic_query_is_far_below_the_comparison_budget(api: Ap
     result = await api(wide, token=customer.token)
     assert result.errors is None
     assert result.data["me"]["email"] == customer.customer.email
+
+
+CUSTOMER_LISTS = ("orders", "offers", "returns", "tickets", "securityEvents", "wishlist", "creditTransactions")
+
+
+async def test_pages_left_to_their_default_cost_their_default(api: Api, staff: Caller) -> None:
+    # A connection given no `first` returns its default page (20), so it costs 20 times its selection, whether
+    # written out, behind fragments or behind inline fragments.
+    one = "customers { edges { node { orders { edges { node { id number } } } } } }"
+    answered = await api(f"{{ {one} }}", token=staff.token)
+    assert answered.error_codes == []
+    lists = " ".join(f"{name} {{ edges {{ cursor }} }}" for name in CUSTOMER_LISTS)
+    written = f"{{ customers {{ edges {{ node {{ {lists} }} }} }} }}"
+    spread = (
+        "{ customers { ...C } } fragment C on CustomerConnection { edges { node { ...L } } } "
+        f"fragment L on Customer {{ {lists} }}"
+    )
+    inline = (
+        f"{{ customers {{ ... on CustomerConnection {{ edges {{ node {{ ... on Customer {{ {lists} }} }} }} }} }} }}"
+    )
+    costs = set()
+    for document in (written, spread, inline):
+        refused = await api(document, token=staff.token)
+        assert refused.error_codes == ["QUERY_TOO_EXPENSIVE"], document
+        assert refused.errors is not None
+        costs.add(refused.errors[0]["extensions"]["cost"])
+    # The same page sizes as with `first: 20` written everywhere.
+    explicit = written.replace("customers {", "customers(first: 20) {")
+    for name in CUSTOMER_LISTS:
+        explicit = explicit.replace(f"{name} {{", f"{name}(first: 20) {{")
+    refused = await api(explicit, token=staff.token)
+    assert refused.errors is not None
+    assert costs == {refused.errors[0]["extensions"]["cost"]}
