@@ -13,6 +13,9 @@ import aiosmtplib
 from app.config import Settings
 from app.templates import RenderedEmail
 
+# RFC 5322's recommended limit; the hard one is 998. Headers are folded to it by the email package's policy.
+MAX_LINE = 78
+
 
 class MailSender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
@@ -25,14 +28,18 @@ def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMes
     message["Subject"] = email.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "localhost")
-    # Plain 7bit/8bit rather than quoted-printable: links stay intact and copyable in the raw message.
-    message.set_content(email.text, cte=_transfer_encoding(email.text))
-    message.add_alternative(email.html, subtype="html", cte=_transfer_encoding(email.html))
+    message.set_content(email.text, cte=transfer_encoding(email.text))
+    message.add_alternative(email.html, subtype="html", cte=transfer_encoding(email.html))
     return message
 
 
-def _transfer_encoding(text: str) -> str:
-    return "7bit" if text.isascii() else "8bit"
+def transfer_encoding(text: str) -> str:
+    """7bit while every line is ASCII and fits in 78 characters (links stay copyable in the raw message);
+    quoted-printable otherwise. SMTP refuses lines over 998 octets, and 8bit needs a server offering 8BITMIME;
+    quoted-printable lines are at most 76 characters whatever the text holds."""
+    if text.isascii() and all(len(line) <= MAX_LINE for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
 
 
 class SmtpSender:
