@@ -25,7 +25,8 @@ def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMes
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = email.subject
+    # One line whatever a template put in (a ticket's subject is the customer's): a header may not break.
+    message["Subject"] = " ".join(email.subject.splitlines())
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "localhost")
     message.set_content(email.text, cte=transfer_encoding(email.text))
@@ -37,7 +38,8 @@ def transfer_encoding(text: str) -> str:
     """7bit while every line is ASCII and fits in 78 characters (links stay copyable in the raw message);
     quoted-printable otherwise. SMTP refuses lines over 998 octets, and 8bit needs a server offering 8BITMIME;
     quoted-printable lines are at most 76 characters whatever the text holds."""
-    if text.isascii() and all(len(line) <= MAX_LINE for line in text.splitlines()):
+    # bytes.splitlines, as the email package splits: str.splitlines would also break at \f, \v and \x1c-\x1e.
+    if text.isascii() and all(len(line) <= MAX_LINE for line in text.encode("ascii").splitlines()):
         return "7bit"
     return "quoted-printable"
 

@@ -53,6 +53,7 @@ LONG_TEXTS = {
     "lines ending in spaces and dots": "\n".join([". ", "..", "x " * 60 + " ", "From the start", ".", "=3D"]) * 20,
     "a line of exactly 78": "y" * 78 + "\nshort",
     "a line of 79": "z" * 79,
+    "form feeds and vertical tabs are not line ends": ("f" * 50 + "\x0c" + "v" * 50 + "\x0b") * 30,
 }
 
 
@@ -62,7 +63,7 @@ async def test_long_lines_are_encoded_and_decode_to_the_original(
 ) -> None:
     text = LONG_TEXTS[name]
     html = f"<p>{text}</p>"
-    subject = f"About {text[:300]}".replace("\n", " ")
+    subject = f"About {text[:300]}"
     recipient = f"{name.replace(' ', '-')}@example.com"
     message = build_message("Customer Accounts <no-reply@shop.test>", recipient, RenderedEmail(subject, text, html))
     await smtp_sender(smtp_mailbox).send(message)
@@ -72,7 +73,7 @@ async def test_long_lines_are_encoded_and_decode_to_the_original(
     # Mail travels with CRLF line ends (RFC 5322's canonical form); the text is otherwise unchanged.
     assert text_body(received).replace("\r\n", "\n") == text + "\n"
     assert html_body(received).replace("\r\n", "\n") == html + "\n"
-    assert str(received["Subject"]) == subject
+    assert str(received["Subject"]) == " ".join(subject.splitlines())  # a subject is one line
 
 
 async def test_short_ascii_mail_stays_readable_in_the_raw_message(
@@ -111,3 +112,18 @@ async def test_the_admin_security_alert_with_many_alerts_arrives(
     summary_line = next(line for line in received_lines(notice) if line.startswith("The audit job found"))
     assert len(summary_line) > 998  # the paragraph itself is long; only its encoding is folded
     assert summary_line.count("CREDENTIAL_STUFFING: 2 different accounts failed to sign in") >= 10
+
+
+@pytest.mark.parametrize(
+    "subject", ["Hi\r\nBcc: victim@example.com", "Hi\nX-Injected: 1", "Hi\u2028there", "Hi\x0cthere"]
+)
+async def test_a_subject_cannot_break_into_headers(
+    subject: str, smtp_mailbox: tuple[Mailbox, int], mailbox: Mailbox, raw_mail: list[bytes]
+) -> None:
+    message = build_message("Shop <no-reply@shop.test>", "subject@example.com", RenderedEmail(subject, "x", "<p>x</p>"))
+    await smtp_sender(smtp_mailbox).send(message)
+    received = await mailbox.wait_for("subject@example.com")
+    assert received["Bcc"] is None
+    assert received["X-Injected"] is None
+    assert str(received["Subject"]) == " ".join(subject.splitlines())
+    assert_short_lines(raw_mail[0])
