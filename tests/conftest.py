@@ -144,7 +144,7 @@ def settings(database_url: str, tmp_path: Path, smtp_mailbox: tuple[Mailbox, int
         sms_backend="file",
         storefront_url="https://shop.test",
         # Values production insists on (app_factory(environment="production") starts with them).
-        public_url="https://accounts.shop.test",
+        public_url="http://accounts.shop.test",
         mail_from="Test Shop <no-reply@shop.test>",
         seller_name="Test Shop GmbH",
         seller_address="Teststrasse 1|10115 Berlin|Germany",
