@@ -1,12 +1,16 @@
 """Settings from the environment (pydantic-settings), with development defaults that work out of the box."""
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
+import socket
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "production"]
 
 MIN_SECRET_KEY_LENGTH = 32
+# The built-in seller: fine for trying the server, never on a real invoice.
+DEMO_SELLER_NAME = "Customer Accounts Demo Shop"
+DEMO_SELLER_ADDRESS = "Example Street 1|10115 Berlin|Germany"
 
 
 class ConfigurationError(RuntimeError):
@@ -94,8 +101,8 @@ class Settings(BaseSettings):
     payment_gateway: Literal["sandbox", "none"] | None = None
     default_currency: str = "EUR"
     # The seller printed on invoices and receipts; address lines separated by "|".
-    seller_name: str = "Customer Accounts Demo Shop"
-    seller_address: str = "Example Street 1|10115 Berlin|Germany"
+    seller_name: str = DEMO_SELLER_NAME
+    seller_address: str = DEMO_SELLER_ADDRESS
     seller_tax_id: str | None = None
     seller_email: str | None = None
     document_link_minutes: int = Field(default=15, ge=1)
@@ -254,8 +261,72 @@ class Settings(BaseSettings):
             problems.append("SMTP_URL must be set")
         if self.payment_gateway == "sandbox":
             problems.append("PAYMENT_GATEWAY=sandbox is the test gateway: it takes no real money")
+        problems += self._document_problems()
         if problems:
             raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
+
+    def _document_problems(self) -> list[str]:
+        """Values printed on invoices and receipts or put into mail: links customers follow, the seller, the
+        sender. Development defaults there would reach customers and legal documents."""
+        problems = []
+        urls = [("STOREFRONT_URL", self.storefront_url, self.storefront_url)]
+        urls.append(("PUBLIC_URL", self.public_url or "", self.effective_public_url))
+        for name, value, effective in urls:
+            problem = _public_url_problem(effective)
+            if problem:
+                shown = value or f"unset, so {effective} from HOST and PORT"
+                problems.append(f"{name} ({shown}) {problem}")
+        for name, value, demo in (
+            ("SELLER_NAME", self.seller_name, DEMO_SELLER_NAME),
+            ("SELLER_ADDRESS", self.seller_address, DEMO_SELLER_ADDRESS),
+        ):
+            if value.strip() in ("", demo):
+                problems.append(f"{name} must be the real seller's, not the demo shop's ({demo})")
+        if not (self.seller_tax_id or "").strip():
+            problems.append("SELLER_TAX_ID must be set: invoices carry the seller's tax id")
+        for name, address in (("MAIL_FROM", self.mail_from), ("SELLER_EMAIL", self.seller_email)):
+            if address is not None and _local_mail_address(address):
+                problems.append(f"{name} ({address}) must be an address on a public domain, not localhost")
+        return problems
+
+
+def _is_local_host(host: str) -> bool:
+    """localhost and its kin, loopback and unspecified addresses, in any spelling a resolver accepts."""
+    host = host.strip().strip("[]").rstrip(".").lower().removeprefix("ipv6:")  # mail's [IPv6:::1] literal
+    if not host or host in ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"):
+        return True
+    if host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        try:  # 127.1, 0x7f000001, 2130706433: what inet_aton (and so many resolvers) reads as IPv4
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_unspecified
+
+
+def _public_url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("http", "https") or not host:
+        return "must be an http(s) URL with a host"
+    if _is_local_host(host):
+        return "points at this machine (loopback); customers follow these links from elsewhere"
+    return None
+
+
+def _local_mail_address(value: str) -> bool:
+    _, address = parseaddr(value)
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    return _is_local_host(domain)
 
 
 def generate_encryption_key(kid: str = "k1") -> str:

@@ -13,6 +13,9 @@ import aiosmtplib
 from app.config import Settings
 from app.templates import RenderedEmail
 
+# RFC 5322's recommended limit; the hard one is 998. Headers are folded to it by the email package's policy.
+MAX_LINE = 78
+
 
 class MailSender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
@@ -22,17 +25,23 @@ def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMes
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = email.subject
+    # One line whatever a template put in (a ticket's subject is the customer's): a header may not break.
+    message["Subject"] = " ".join(email.subject.splitlines())
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or "localhost")
-    # Plain 7bit/8bit rather than quoted-printable: links stay intact and copyable in the raw message.
-    message.set_content(email.text, cte=_transfer_encoding(email.text))
-    message.add_alternative(email.html, subtype="html", cte=_transfer_encoding(email.html))
+    message.set_content(email.text, cte=transfer_encoding(email.text))
+    message.add_alternative(email.html, subtype="html", cte=transfer_encoding(email.html))
     return message
 
 
-def _transfer_encoding(text: str) -> str:
-    return "7bit" if text.isascii() else "8bit"
+def transfer_encoding(text: str) -> str:
+    """7bit while every line is ASCII and fits in 78 characters (links stay copyable in the raw message);
+    quoted-printable otherwise. SMTP refuses lines over 998 octets, and 8bit needs a server offering 8BITMIME;
+    quoted-printable lines are at most 76 characters whatever the text holds."""
+    # bytes.splitlines, as the email package splits: str.splitlines would also break at \f, \v and \x1c-\x1e.
+    if text.isascii() and all(len(line) <= MAX_LINE for line in text.encode("ascii").splitlines()):
+        return "7bit"
+    return "quoted-printable"
 
 
 class SmtpSender:

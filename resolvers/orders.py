@@ -53,17 +53,18 @@ def _order_data(input: UpsertOrderInput) -> OrderData:
     lines = []
     for index, line in enumerate(input.lines):
         path = ("lines", str(index))
-        rate = line.tax_rate.scaleb(2)
-        if rate != rate.to_integral_value() or not rate.is_finite():
-            amounts.errors.append(ErrorDetail(OrderErrorCode.INVALID, "At most two decimals.", (*path, "taxRate")))
-            rate = Decimal(0)
+        rate = orders.rate_bp(line.tax_rate)
+        if rate is None:
+            message = "A percent with at most two decimals, e.g. 19 or 7.7."
+            amounts.errors.append(ErrorDetail(OrderErrorCode.INVALID, message, (*path, "taxRate")))
+            rate = 0
         lines.append(
             LineData(
                 sku=line.sku,
                 name=line.name,
                 quantity=line.quantity,
                 unit_price=amounts.minor(line.unit_price, *path, "unitPrice"),
-                tax_rate_bp=int(rate),
+                tax_rate_bp=rate,
                 tax_amount=amounts.minor(line.tax_amount, *path, "taxAmount"),
             )
         )

@@ -177,6 +177,12 @@ def settings(database_url: str, tmp_path: Path, smtp_mailbox: tuple[Mailbox, int
         smtp_url=SecretStr(f"smtp://127.0.0.1:{smtp_mailbox[1]}"),
         sms_backend="file",
         storefront_url="https://shop.test",
+        # Values production insists on (app_factory(environment="production") starts with them).
+        public_url="http://accounts.shop.test",
+        mail_from="Test Shop <no-reply@shop.test>",
+        seller_name="Test Shop GmbH",
+        seller_address="Teststrasse 1|10115 Berlin|Germany",
+        seller_tax_id="DE123456789",
         argon2_time_cost=1,
         argon2_memory_kib=64,
         argon2_parallelism=1,

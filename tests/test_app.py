@@ -113,6 +113,12 @@ def test_production_refuses_development_secrets(tmp_path: Path) -> None:
         "secret_key": SecretStr("k" * 40),
         "encryption_keys": SecretStr("k1:" + "A" * 43 + "="),
         "smtp_url": SecretStr("smtp://mail.example.com"),
+        "storefront_url": "https://shop.example.com",
+        "public_url": "https://accounts.example.com",
+        "mail_from": "Shop <no-reply@shop.example.com>",
+        "seller_name": "Example Shop GmbH",
+        "seller_address": "Hauptstrasse 5|80331 Munich|Germany",
+        "seller_tax_id": "DE811907980",
     }
     with pytest.raises(ConfigurationError, match="sandbox"):
         Settings(**real, payment_gateway="sandbox").with_secrets()  # type: ignore[arg-type]

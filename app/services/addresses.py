@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.validation import clean_phone, clean_text
 from models.address import Address
@@ -253,6 +254,7 @@ async def create_address(
         **values,
     )
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)  # the cap and the one default of each kind hold under races
         count = (
             await session.execute(
                 select(func.count()).select_from(Address).where(col(Address.customer_id) == customer_id)
@@ -278,6 +280,7 @@ async def create_address(
 async def update_address(rt: Runtime, principal: Principal, address_id: uuid.UUID | None, data: AddressData) -> Address:
     customer_id = _require(principal)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)
         address = await _owned(session, customer_id, address_id)
         current = AddressData(
             country_code=address.country_code,
@@ -329,6 +332,7 @@ async def _promote_next(session: AsyncSession, customer_id: uuid.UUID, kind: Add
 async def delete_address(rt: Runtime, principal: Principal, address_id: uuid.UUID | None) -> uuid.UUID:
     customer_id = _require(principal)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)
         address = await _owned(session, customer_id, address_id)
         was_billing, was_shipping = address.is_default_billing, address.is_default_shipping
         await session.delete(address)
@@ -346,6 +350,7 @@ async def set_default_address(
     """Make an address the default of a kind (it becomes usable for that kind if it was not)."""
     customer_id = _require(principal)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)
         address = await _owned(session, customer_id, address_id)
         await _make_default(session, address, kind)
         address.updated_at = utcnow()

@@ -18,7 +18,7 @@ from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import keyed_hash, new_link_token
 from app.services import abuse, audit, risk
-from app.services.customer_queries import customer_by_email, display_name
+from app.services.customer_queries import customer_by_email, display_name, lock_customer
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import require_customer, revoke_all_sessions
 from app.services.validation import clean_email, email_key
@@ -89,6 +89,7 @@ async def request_email_change(
         expires_at=utcnow() + timedelta(minutes=ttl),
     )
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)  # at most one open change, also when two start at once
         await _cancel_open(session, customer_id)
         session.add(change)
         audit.record(

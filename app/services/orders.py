@@ -9,6 +9,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.money import is_currency
+from app.money import is_currency, to_decimal
 from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
@@ -72,6 +73,7 @@ class OrderErrorCode(enum.Enum):
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     THROTTLED = "THROTTLED"
     LINE_RETURNED = "LINE_RETURNED"
+    TAX_MISMATCH = "TAX_MISMATCH"
 
 
 class OrderError(DomainError):
@@ -197,6 +199,59 @@ def _amount(value: int, path: tuple[str, ...], errors: list[ErrorDetail]) -> Non
         errors.append(ErrorDetail(OrderErrorCode.INVALID_AMOUNT, "Not a valid amount.", path))
 
 
+def rate_bp(percent: Decimal) -> int | None:
+    """A percent with at most two decimals in basis points (19 -> 1900, 7.7 -> 770); None for anything else
+    (NaN, infinities, more decimals). The range is checked with the order."""
+    if not percent.is_finite() or percent.adjusted() > 5:
+        return None
+    scaled = percent.scaleb(2)
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+def _check_rate(line: LineData, path: tuple[str, ...], errors: list[ErrorDetail]) -> bool:
+    if not 0 <= line.tax_rate_bp <= 10_000:
+        errors.append(ErrorDetail(OrderErrorCode.INVALID, "A tax rate from 0 to 100 %.", (*path, "taxRate")))
+        return False
+    if 0 < line.tax_rate_bp < 100:
+        # No VAT or sales tax rate is this low; it is a fraction (0.19) sent where a percent (19) is meant.
+        errors.append(
+            ErrorDetail(
+                OrderErrorCode.INVALID,
+                "Send the rate in percent (19 for 19 %); rates between 0 and 1 % are refused.",
+                (*path, "taxRate"),
+            )
+        )
+        return False
+    return True
+
+
+def _check_tax(line: LineData, currency: str, path: tuple[str, ...], errors: list[ErrorDetail]) -> None:
+    """The line's tax must be its quantity times unit price times its rate, before the order discount (the
+    invoice shows each rate's tax on the undiscounted nets and takes the discount off the gross total).
+    The sending system may round per line or per unit, in any direction, or derive net prices from gross
+    ones: each unit may be one minor unit off, so a line may be off by at most its quantity in minor units."""
+    exact = line.quantity * line.unit_price * line.tax_rate_bp  # the tax times 10,000
+    off = abs(line.tax_amount * 10_000 - exact)
+    if off <= line.quantity * 10_000 and (line.tax_rate_bp or not line.tax_amount):
+        return
+    expected = (exact + 5_000) // 10_000
+
+    def shown(minor: int) -> str:
+        return f"{to_decimal(minor, currency)} {currency}" if is_currency(currency) else str(minor)
+
+    rate = to_decimal(line.tax_rate_bp, "EUR").normalize()
+    errors.append(
+        ErrorDetail(
+            OrderErrorCode.TAX_MISMATCH,
+            f"At {rate:f} % this line's tax is {shown(expected)}, give or take {shown(line.quantity)} of "
+            f"rounding; {shown(line.tax_amount)} was sent. Rates are percents (19 for 19 %).",
+            (*path, "taxAmount"),
+        )
+    )
+
+
 def _address(value: dict[str, Any] | None, path: tuple[str, ...], errors: list[ErrorDetail]) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -234,12 +289,13 @@ def validate(data: OrderData) -> OrderData:
         path = ("lines", str(index))
         line.sku = _text(line.sku, (*path, "sku"), 64, errors)
         line.name = _text(neutralize_text(line.name), (*path, "name"), 200, errors)
+        before = len(errors)
         if not 0 < line.quantity <= MAX_QUANTITY:
             errors.append(ErrorDetail(OrderErrorCode.INVALID_QUANTITY, "A quantity of 1 or more.", (*path, "quantity")))
         _amount(line.unit_price, (*path, "unitPrice"), errors)
         _amount(line.tax_amount, (*path, "taxAmount"), errors)
-        if not 0 <= line.tax_rate_bp <= 10_000:
-            errors.append(ErrorDetail(OrderErrorCode.INVALID, "A tax rate from 0 to 100 %.", (*path, "taxRate")))
+        if _check_rate(line, path, errors) and len(errors) == before:
+            _check_tax(line, data.currency, path, errors)
     _amount(data.discount_total, ("discountTotal",), errors)
     _amount(data.shipping_total, ("shippingTotal",), errors)
     if data.email is not None:

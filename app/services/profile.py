@@ -17,6 +17,7 @@ from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import audit, risk
+from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.validation import clean_phone, clean_text
 from models.base import utcnow
@@ -218,6 +219,7 @@ async def update_settings(rt: Runtime, principal: Principal, changes: SettingsCh
     if errors:
         raise ProfileError(*errors)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)  # two first changes at once would both insert the row
         row = await session.get(CustomerSettings, customer_id) or CustomerSettings(customer_id=customer_id)
         if "language" in changes.sent:
             row.language = changes.language.strip() if changes.language else None
@@ -306,6 +308,9 @@ async def set_consent(
         customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version, source=where
     )
     async with rt.db.unit_of_work() as session:
+        # The current state is the newest event: stamp it under the lock, so the newest is also the last.
+        await lock_customer(session, customer_id)
+        event.created_at = utcnow()
         session.add(event)
         audit.record(
             session,

@@ -26,6 +26,7 @@ from app.security.tokens import (
     sha256_hex,
 )
 from app.services import abuse, audit, risk
+from app.services.customer_queries import lock_customer
 from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
 from app.templates import describe_minutes
 from models.auth import AuthSession
@@ -118,6 +119,7 @@ async def enable_totp(rt: Runtime, principal: Principal, meta: RequestMeta) -> T
     customer_id = _require(principal)
     secret = pyotp.random_base32()
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)  # one credential row and one set of recovery codes
         credential = await _credential(session, customer_id)
         if credential is not None and credential.confirmed_at is not None:
             raise AccountError.one(
@@ -153,6 +155,7 @@ async def confirm_totp(rt: Runtime, principal: Principal, meta: RequestMeta, cod
     customer_id = _require(principal)
     await guard_codes(rt, meta, customer_id)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)
         credential = await _credential(session, customer_id)
         if credential is None:
             raise AccountError.one(AccountErrorCode.TWO_FACTOR_SETUP_NOT_STARTED, "Start with enableTotp first.", None)
@@ -239,6 +242,7 @@ async def regenerate_recovery_codes(
     customer_id = _require(principal)
     require_recent_verification(rt, auth_session)
     async with rt.db.unit_of_work() as session:
+        await lock_customer(session, customer_id)
         if not await is_enabled(session, customer_id):
             raise AccountError.one(AccountErrorCode.TWO_FACTOR_NOT_ENABLED, "Two-factor authentication is off.", None)
         codes = await _new_recovery_codes(session, rt, customer_id)
@@ -465,6 +469,8 @@ async def pass_challenge(
     await guard_codes(rt, meta, pending.customer_id)
     failure: AccountError | None = None
     async with rt.db.unit_of_work() as session:
+        # Concurrent tries at one challenge would each count from the same number of attempts.
+        await lock_customer(session, pending.customer_id)
         challenge = await _live_challenge(session, challenge_id)
         customer_id = challenge.customer_id
         ok = False
