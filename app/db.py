@@ -36,10 +36,6 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def is_postgresql(url: str) -> bool:
-    return make_url(url).get_backend_name() == "postgresql"
-
-
 def create_engine(database_url: str, *, connect_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(database_url):
         url = make_url(database_url)
@@ -57,13 +53,13 @@ def create_engine(database_url: str, *, connect_timeout: float | None = None, **
 
 
 def engine_options(settings: Settings, *, worker: bool = False) -> dict[str, Any]:
-    options: dict[str, Any] = {"connect_timeout": settings.database_connect_timeout_seconds}
     if is_sqlite(settings.effective_database_url):
         return {}
-    return options | {
+    return {
         "pool_size": settings.worker_database_pool_size if worker else settings.database_pool_size,
         "max_overflow": settings.worker_database_max_overflow if worker else settings.database_max_overflow,
         "pool_timeout": settings.database_pool_timeout_seconds,
+        "connect_timeout": settings.database_connect_timeout_seconds,
     }
 
 

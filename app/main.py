@@ -166,6 +166,7 @@ async def service_unavailable(connection: Request | WebSocket, error: Exception)
     """The database or Redis failed before any GraphQL operation ran (e.g. authenticating the bearer token):
     a retryable 503 in the GraphQL error format, never a bare 500."""
     retry_after = error.retry_after if isinstance(error, ServiceUnavailableError) else 5
+    logger.info("service unavailable", extra={"service": getattr(error, "service", None)})
     if isinstance(connection, WebSocket):
         await connection.close(code=1013, reason="Try again later")  # RFC 6455: try again later
         return None

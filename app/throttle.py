@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +31,8 @@ from models.security import ThrottleCounter
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 15 * 60
+# What a Redis that is down, restarting or unreachable raises.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,6 @@ class RedisThrottleStore:
         self._script = client.register_script(_REDIS_ATTEMPT)
 
     async def attempt(self, key: str, policy: Policy) -> Decision:
-        from redis.exceptions import ConnectionError, TimeoutError
-
         now = utcnow().timestamp()
         try:
             allowed, attempts, retry_after, locked_now = await self._script(
@@ -192,16 +194,14 @@ class RedisThrottleStore:
                     MAX_BACKOFF_SECONDS,
                 ],
             )
-        except (ConnectionError, TimeoutError, OSError) as error:
+        except REDIS_DOWN as error:
             raise unavailable("redis", error) from error
         return Decision(bool(allowed), int(attempts), float(retry_after), bool(locked_now))
 
     async def reset(self, key: str) -> None:
-        from redis.exceptions import ConnectionError, TimeoutError
-
         try:
             await self._client.delete(self._prefix + key)
-        except (ConnectionError, TimeoutError, OSError) as error:
+        except REDIS_DOWN as error:
             raise unavailable("redis", error) from error
 
 

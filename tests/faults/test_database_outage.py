@@ -9,11 +9,12 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import event, text
 
-from app.db import Database, create_engine
+from app.db import Database, create_engine, is_outage
 from app.main import create_app
 from app.outages import ServiceUnavailableError
 from app.startup import StartupError
@@ -185,3 +186,22 @@ async def test_sqlite_that_cannot_be_opened_is_an_outage(tmp_path: Path) -> None
                 await session.execute(text("SELECT 1"))
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"), True),
+        (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), True),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"), True),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"), True),
+        (ConnectionResetError(104, "Connection reset by peer"), True),
+        (TimeoutError(), True),
+        (asyncpg.exceptions.InvalidPasswordError("password authentication failed"), False),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), False),
+        (asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout"), False),
+        (ValueError("not a database failure"), False),
+    ],
+)
+def test_which_failures_count_as_an_outage(error: BaseException, outage: bool) -> None:
+    assert is_outage(error) is outage
