@@ -161,9 +161,12 @@ class RedisBroker(Broker):
             except Exception as error:
                 if lost_since is None:
                     lost_since = loop.time()
-                    # Never subscribed yet: Redis was down at start-up, which start-up has reported.
-                    log = logger.warning if self._ready.is_set() else logger.info
-                    log("event listener lost Redis (%s: %s); subscribing again", type(error).__name__, error)
+                    if self._ready.is_set():
+                        logger.warning(
+                            "event listener lost Redis (%s: %s); subscribing again", type(error).__name__, error
+                        )
+                    else:  # Redis was down from the start, which start-up has reported
+                        logger.info("event listener waiting for Redis (%s)", type(error).__name__)
                 self._ready.clear()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.MAX_RECONNECT_DELAY)

@@ -34,7 +34,7 @@ from app.jobs import run_anomaly_scans, run_offer_expiry, run_payment_reconcilia
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
-from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError
+from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime, redact_url
@@ -195,7 +195,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = Runtime.create(settings)
         try:
-            behind = check_migrations and await pending_migrations(rt.db.engine)
+            with reported_by_caller():
+                behind = check_migrations and await pending_migrations(rt.db.engine)
         except ServiceUnavailableError as error:
             url = redact_url(settings.effective_database_url)
             await refuse_to_start(rt, StartupError(f"database unreachable at {url} ({error.reason}): not starting"))

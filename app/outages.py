@@ -8,6 +8,9 @@ internal error. Writes are never repeated behind the client's back: whoever gets
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +35,24 @@ class ServiceUnavailableError(Exception):
 
 _last_logged: dict[str, float] = {}
 _suppressed: dict[str, int] = {}
+_quiet: ContextVar[bool] = ContextVar("quiet_outages", default=False)
+
+
+@contextmanager
+def reported_by_caller() -> Iterator[None]:
+    """Within the block the caller reports an outage itself (start-up's one line): log nothing here."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 def unavailable(service: str, cause: BaseException, retry_after: int = OUTAGE_RETRY_AFTER) -> ServiceUnavailableError:
     """The error to raise (`raise unavailable(...) from cause`), logging the cause at most every so often."""
     reason = f"{type(cause).__name__}: {cause}".splitlines()[0][:300]
+    if _quiet.get():
+        return ServiceUnavailableError(service, reason, retry_after)
     now = time.monotonic()
     last = _last_logged.get(service)
     if last is None or now - last >= LOG_EVERY_SECONDS:

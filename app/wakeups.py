@@ -73,7 +73,8 @@ class PostgresWakeListener:
                 except Exception as error:
                     if not self._lost:
                         self._lost = True
-                        logger.warning("outbox wake-ups lost the database (%s); polling until it answers", error)
+                        reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
+                        logger.warning("outbox wake-ups lost the database (%s); polling until it answers", reason)
                     delay = 0.2 if self.ready.is_set() else min(delay * 2, MAX_RECONNECT_DELAY)
                     self.ready.clear()
                     await _sleep_unless(stop, delay)

@@ -15,6 +15,7 @@ from app.worker import Worker
 from tests.accounts.queries import REQUEST_RESET
 from tests.conftest import TEST_DATABASE_URL
 from tests.faults.conftest import Started
+from tests.faults.proxy import TcpProxy
 from tests.support import Mailbox, make_customer
 
 WAIT = 10.0  # the test's patience: far below the 60 s poll, so only a wake-up can deliver in time
@@ -69,3 +70,41 @@ async def test_a_separate_worker_is_woken_at_once_by_a_commit(
         other = await make_customer(rt)
         await api.ok(REQUEST_RESET, {"input": {"email": other.email}})
         await mailbox.wait_for(other.email, "Reset your password", timeout=WAIT)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(int(WAIT / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_the_worker_listens_again_after_a_database_outage(
+    settings: Settings,
+    start_app: Callable[..., AbstractAsyncContextManager[Started]],
+    proxied_database_url: str,
+    db_proxy: TcpProxy,
+    mailbox: Mailbox,
+) -> None:
+    changes: dict[str, Any] = {"outbox_in_process": False, "outbox_poll_seconds": 60.0}
+    rt = Runtime.create(settings.model_copy(update={**changes, "database_url": proxied_database_url}), worker=True)
+    worker = Worker(rt)
+    assert worker.wakeups is not None
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        async with start_app(**changes) as (_, api, server):
+            await asyncio.wait_for(worker.wakeups.ready.wait(), timeout=WAIT)
+            await db_proxy.cut()
+            await _until(lambda: not worker.wakeups.ready.is_set())  # type: ignore[union-attr]
+            await db_proxy.restore()
+            await asyncio.wait_for(worker.wakeups.ready.wait(), timeout=WAIT)
+            customer = await make_customer(server)
+            await api.ok(REQUEST_RESET, {"input": {"email": customer.email}})
+            await mailbox.wait_for(customer.email, "Reset your password", timeout=WAIT)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=WAIT)
+        await rt.close()
