@@ -130,3 +130,18 @@ async def test_the_server_starts_degraded_when_redis_is_down_and_heals_when_it_r
     assert line.exc_info is None
     assert f"Redis unreachable at redis://127.0.0.1:{redis_proxy.port}/" in line.getMessage()
     assert "starting degraded" in line.getMessage()
+
+
+async def test_redis_connections_that_died_while_idle_are_replaced_on_first_use(
+    start_app: Callable[..., AbstractAsyncContextManager[Started]],
+    proxied_redis_url: str,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+) -> None:
+    async with start_app(redis_url=proxied_redis_url, redis_prefix=redis_prefix) as (_, api, rt):
+        caller = await make_caller(api, rt)  # signing in left connections in the client's pool
+        before = redis_proxy.accepted
+        await redis_proxy.cut()
+        await redis_proxy.restore()  # nobody noticed: the pool still holds the dead connections
+        await assert_heals(api, caller)
+        assert redis_proxy.accepted > before
