@@ -2,6 +2,8 @@
 retryable SERVICE_UNAVAILABLE with Retry-After and the request id, /readyz tells the truth, writes are not
 repeated behind the client's back, and the app heals without a restart."""
 
+import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -12,16 +14,19 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from httpx import AsyncClient
 from sqlalchemy import event, text
 
+from app.config import Settings
 from app.db import Database, create_engine, is_outage
 from app.main import create_app
 from app.outages import ServiceUnavailableError
+from app.runtime import Runtime
 from app.startup import StartupError
 from tests.accounts.queries import LOGIN, ME, REGISTER
 from tests.faults.conftest import Started
 from tests.faults.proxy import TcpProxy
-from tests.support import make_caller
+from tests.support import Api, login, make_caller, make_customer
 
 HELP = "{ helpArticles(first: 5) { edges { node { slug } } } }"
 
@@ -205,3 +210,34 @@ async def test_sqlite_that_cannot_be_opened_is_an_outage(tmp_path: Path) -> None
 )
 def test_which_failures_count_as_an_outage(error: BaseException, outage: bool) -> None:
     assert is_outage(error) is outage
+
+
+async def test_a_websocket_signing_in_during_an_outage_is_told_to_try_again_not_that_its_token_is_bad(
+    settings: Settings, proxied_database_url: str, db_proxy: TcpProxy
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.live import PROTOCOL, live_server
+
+    # Started from a thread: this loop must keep running the proxy while the server starts through it.
+    running = live_server(settings.model_copy(update={"database_url": proxied_database_url}))
+    server = await asyncio.to_thread(running.__enter__)
+    try:
+        helper = Runtime.create(settings)  # the server's runtime lives in the server's loop
+        try:
+            customer = await make_customer(helper)
+        finally:
+            await helper.close()
+        async with AsyncClient(base_url=server.http_url) as http:
+            token = await login(Api(http), customer.email, "a perfectly fine passphrase")
+        await db_proxy.cut()
+        async with connect(server.ws_url, subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            await connection.send(json.dumps(init))
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(connection.recv(), timeout=10)
+    finally:
+        await asyncio.to_thread(running.__exit__, None, None, None)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1013  # try again later; 4403 would sign the client out
