@@ -12,20 +12,21 @@ from typing import Any
 
 from app.config import ConfigurationError, Settings, load_settings
 from app.logs import configure_logging
+from app.outages import ServiceUnavailableError
 from app.runtime import Runtime
 from app.services.errors import AccountError
 from models.customer import Role
 
 
-def _runtime() -> Runtime:
+def _runtime(*, worker: bool = False) -> Runtime:
     settings = load_settings()
     configure_logging(settings.log_level, settings.effective_log_format)
-    return Runtime.create(settings)
+    return Runtime.create(settings, worker=worker)
 
 
-def _run(job: Callable[[Runtime], Awaitable[int]]) -> int:
+def _run(job: Callable[[Runtime], Awaitable[int]], *, worker: bool = False) -> int:
     async def _main() -> int:
-        rt = _runtime()
+        rt = _runtime(worker=worker)
         try:
             return await job(rt)
         finally:
@@ -68,49 +69,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,  # client addresses come from TRUSTED_PROXIES, never blindly from headers
         log_config=None,
         ws="websockets-sansio",
+        # The protocol layer drops a message past the limit before it is buffered whole; the app closes
+        # smaller ones over MAX_REQUEST_BYTES with the same 1009.
+        ws_max_size=settings.max_request_bytes,
     )
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.jobs import (
-        outbox_jobs,
-        run_anomaly_scans,
-        run_offer_expiry,
-        run_payment_reconciliation,
-        run_return_refund_retries,
-    )
-    from app.mail import mail_sender_from_settings
-    from app.outbox import MAIL_AND_SMS, OutboxDispatcher
-    from app.sms import sms_provider_from_settings
+    from app.worker import Worker
 
     async def job(rt: Runtime) -> int:
-        settings = rt.settings
-        dispatcher = OutboxDispatcher(
-            settings,
-            rt.db,
-            rt.keyring,
-            mail_sender_from_settings(settings),
-            sms_provider_from_settings(settings),
-            rt.broker,
-            # Without Redis this process could publish events to nobody: the servers deliver those.
-            channels=None if rt.broker.reaches_other_processes else MAIL_AND_SMS,
-            jobs=outbox_jobs(rt),
-        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(
-            dispatcher.run(stop),
-            run_anomaly_scans(rt, stop),
-            run_payment_reconciliation(rt, stop),
-            run_offer_expiry(rt, stop),
-            run_return_refund_retries(rt, stop),
-        )
+        await Worker(rt).run(stop)
         return 0
 
-    return _run(job)
+    return _run(job, worker=True)
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -289,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ServiceUnavailableError as error:
+        print(f"error: {error.service} unreachable ({error.reason})", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

@@ -33,10 +33,23 @@ class Settings(BaseSettings):
     environment: Environment = "development"
     data_dir: Path = Path("var")
     database_url: str = ""
-    # PostgreSQL connections kept open per process: one request's loaders run several queries at once.
-    database_pool_size: int = Field(default=20, ge=1)
-    database_max_overflow: int = Field(default=20, ge=0)
+    # PostgreSQL connections per server process: `pool_size` kept open, up to `max_overflow` more under load
+    # (one request's loaders run several queries at once). Every process counts against the server's
+    # max_connections: see the README (Operations) for the sum to keep below it.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=5, ge=0)
+    # The same for each `customer-accounts worker` (one dispatcher and a few jobs, one query at a time each).
+    worker_database_pool_size: int = Field(default=2, ge=1)
+    worker_database_max_overflow: int = Field(default=2, ge=0)
+    # A request waits this long for a pooled connection, then gets a retryable SERVICE_UNAVAILABLE.
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Opening a new PostgreSQL connection gives up after this long (an unreachable host, not a refusal).
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     redis_url: str | None = None
+    # Connecting to Redis and each command give up after this long; a dead connection is replaced once.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Idle Redis connections are checked (PING) before reuse when idle longer than this.
+    redis_health_check_seconds: int = Field(default=10, ge=0)
     # Prefix of every Redis key we write, so several deployments can share one Redis.
     redis_prefix: str = "customer-accounts:"
 

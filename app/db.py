@@ -2,28 +2,41 @@
 
 GraphQL resolves sibling fields concurrently, so nothing shares one AsyncSession: each mutation opens a
 unit of work that commits on exit, and each loader batch reads through its own short session.
+
+A database that cannot be reached (connection refused or reset, a server shutting down, an exhausted
+pool) raises `ServiceUnavailableError`, which the API answers as a retryable error. Pooled connections
+are pinged before use, so the first request after the database returns gets a fresh connection; a
+statement that fails mid-way is never sent again by us.
 """
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
+from app.outages import BUSY_RETRY_AFTER, unavailable
 
 SQLITE_WRITE_OPTION = "customer_accounts_write"
 # Set in session.info by whoever adds outbox rows; after commit the dispatcher is woken at once.
 OUTBOX_WAKE_KEY = "outbox_wake"
+# PostgreSQL channel a separate worker LISTENs on; NOTIFY goes out with the commit that added messages.
+OUTBOX_CHANNEL = "customer_accounts_outbox"
+
+# SQLSTATEs that mean "the server is not there for us right now": connection exceptions (class 08),
+# too many connections, and a server shutting down, crashed or starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(database_url: str, *, connect_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(database_url):
         url = make_url(database_url)
         if url.database and url.database != ":memory:":
@@ -32,14 +45,61 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
-        return engine
-    return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+    else:
+        connect_args = {"timeout": connect_timeout} if connect_timeout else {}
+        engine = create_async_engine(database_url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    _report_outages(engine)
+    return engine
 
 
-def engine_options(settings: Settings) -> dict[str, Any]:
+def engine_options(settings: Settings, *, worker: bool = False) -> dict[str, Any]:
     if is_sqlite(settings.effective_database_url):
         return {}
-    return {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
+    return {
+        "pool_size": settings.worker_database_pool_size if worker else settings.database_pool_size,
+        "max_overflow": settings.worker_database_max_overflow if worker else settings.database_max_overflow,
+        "pool_timeout": settings.database_pool_timeout_seconds,
+        "connect_timeout": settings.database_connect_timeout_seconds,
+    }
+
+
+def _sqlstate(error: BaseException | None) -> str:
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__ or getattr(error, "orig", None)
+    return ""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether a failure to connect, or of a statement, means the database is not reachable right now."""
+    if isinstance(error, OSError):  # refused, reset, unreachable, timed out, name not resolved
+        return True
+    if isinstance(error, sqlite3.OperationalError | exc.OperationalError) and "unable to open" in str(error):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return _sqlstate(error).startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def _report_outages(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as error:
+            if is_outage(error):
+                raise unavailable("database", error) from error
+            raise
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _statement_failed(context: Any) -> None:
+        # A failed pre-ping is how the pool finds a dead connection and replaces it: leave that alone.
+        if context.is_pre_ping:
+            return
+        if context.is_disconnect or is_outage(context.original_exception):
+            raise unavailable("database", context.original_exception) from context.original_exception
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -72,25 +132,51 @@ class Database:
         self._read = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
         write_engine = engine.execution_options(**{SQLITE_WRITE_OPTION: True})
         self._write = async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False)
-        self.on_outbox_commit: Callable[[], None] | None = None
+        # Called after a commit that added outbox messages: wakes this process's dispatcher at once.
+        self.on_outbox_commit: list[Callable[[], None]] = []
+        # Set when another process (`customer-accounts worker`) delivers the outbox: on PostgreSQL the
+        # commit then carries a NOTIFY that wakes it (and any other listener) at once.
+        self.notify_other_processes = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Database":
-        return cls(create_engine(settings.effective_database_url, **engine_options(settings)))
+    def from_settings(cls, settings: Settings, *, worker: bool = False) -> "Database":
+        return cls(create_engine(settings.effective_database_url, **engine_options(settings, worker=worker)))
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._read() as session:
-            yield session
+        try:
+            async with self._read() as session:
+                yield session
+        except exc.TimeoutError as error:  # no pooled connection freed up within the pool timeout
+            raise unavailable("database", error, BUSY_RETRY_AFTER) from error
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: commits when the block ends normally, rolls back when it raises."""
-        async with self._write() as session:
-            async with session.begin():
-                yield session
-            if session.info.pop(OUTBOX_WAKE_KEY, False) and self.on_outbox_commit is not None:
-                self.on_outbox_commit()
+        """One transaction: commits when the block ends normally, rolls back when it raises.
+
+        When it raises `ServiceUnavailableError` during or after the commit, whether the change was
+        applied is unknown; it is not attempted again here.
+        """
+        try:
+            async with self._write() as session:
+                async with session.begin():
+                    yield session
+                    if session.info.get(OUTBOX_WAKE_KEY) and self.notify_other_processes and self.is_postgresql:
+                        await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+                if session.info.pop(OUTBOX_WAKE_KEY, False):
+                    for wake in self.on_outbox_commit:
+                        wake()
+        except exc.TimeoutError as error:
+            raise unavailable("database", error, BUSY_RETRY_AFTER) from error
+
+    async def ping(self) -> None:
+        """Raises `ServiceUnavailableError` when the database cannot answer now (down, or no connection free)."""
+        async with self.read() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class Broker(ABC):
     def __init__(self) -> None:
         self.hub = LocalHub()
 
-    async def start(self) -> None:  # noqa: B027  (most brokers need no start-up)
-        """Connect before the first subscriber arrives."""
+    async def start(self, wait_seconds: float = 10.0) -> None:  # noqa: B027  (most brokers need no start-up)
+        """Connect before the first subscriber arrives, waiting at most `wait_seconds` for it."""
 
     async def close(self) -> None:  # noqa: B027
         """Disconnect; subscribers see no further messages."""
@@ -90,7 +90,18 @@ class InMemoryBroker(Broker):
 
 
 class RedisBroker(Broker):
-    """Publishes to one Redis channel; a listener task in each process hands what arrives to its hub."""
+    """Publishes to one Redis channel; a listener task in each process hands what arrives to its hub.
+
+    The listener outlives Redis outages: it notices a lost connection (an error, or no answer to its
+    pings), logs that once, and subscribes again with backoff until Redis answers. Events published while
+    this process was not subscribed do not reach it (pub/sub keeps nothing); events whose publishing
+    failed stay in the outbox and are published again later.
+    """
+
+    # The listener pings Redis this often while the channel is quiet, and reconnects when a ping goes
+    # unanswered for `PING_EVERY_SECONDS * 3`: a half-open connection sends no error.
+    PING_EVERY_SECONDS = 5.0
+    MAX_RECONNECT_DELAY = 5.0
 
     @property
     def reaches_other_processes(self) -> bool:
@@ -102,11 +113,19 @@ class RedisBroker(Broker):
         self._channel = channel
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # Called each time the channel is subscribed (again): what was published meanwhile was missed.
+        self.on_subscribed: Callable[[], None] | None = None
 
-    async def start(self) -> None:
+    @property
+    def listening(self) -> bool:
+        return self._ready.is_set()
+
+    async def start(self, wait_seconds: float = 10.0) -> None:
+        """Start listening; wait up to `wait_seconds` for the subscription (none when Redis is known down)."""
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen())
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=wait_seconds)
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -119,24 +138,58 @@ class RedisBroker(Broker):
         await self._redis.publish(self._channel, json.dumps({"topics": list(topics), "message": message}))
 
     async def _listen(self) -> None:
-        delay = 0.5
+        delay = 0.2
+        lost_since: float | None = None
+        loop = asyncio.get_running_loop()
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self._channel)
                 self._ready.set()
-                delay = 0.5
-                async for item in pubsub.listen():
-                    self._receive(item)
+                if self.on_subscribed is not None:
+                    self.on_subscribed()
+                if lost_since is not None:
+                    logger.info(
+                        "event listener subscribed to Redis again",
+                        extra={"down_seconds": round(loop.time() - lost_since, 1)},
+                    )
+                    lost_since = None
+                delay = 0.2
+                await self._receive_until_lost(pubsub)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("event listener lost Redis; reconnecting")
+            except Exception as error:
+                if lost_since is None:
+                    lost_since = loop.time()
+                    if self._ready.is_set():
+                        logger.warning(
+                            "event listener lost Redis (%s: %s); subscribing again", type(error).__name__, error
+                        )
+                    else:  # Redis was down from the start, which start-up has reported
+                        logger.info("event listener waiting for Redis (%s)", type(error).__name__)
+                self._ready.clear()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
+                delay = min(delay * 2, self.MAX_RECONNECT_DELAY)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def _receive_until_lost(self, pubsub: Any) -> None:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        loop = asyncio.get_running_loop()
+        heard_at = pinged_at = loop.time()
+        while True:
+            item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.PING_EVERY_SECONDS)
+            now = loop.time()
+            if item is not None:
+                heard_at = now
+                self._receive(item)
+            if now - heard_at > self.PING_EVERY_SECONDS * 3:
+                raise RedisConnectionError("no answer from Redis to the listener's pings")
+            if now - pinged_at >= self.PING_EVERY_SECONDS:
+                pinged_at = now
+                await pubsub.ping()
 
     def _receive(self, item: dict[str, Any]) -> None:
         if item.get("type") != "message":

@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import orjson
 from cross_web import HTTPException
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -48,20 +47,23 @@ from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
+from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.principal import Principal
-from app.runtime import RequestMeta, Runtime
+from app.runtime import RequestMeta, Runtime, redact_url
 from app.security.network import TrustedProxies
 from app.services.service_accounts import authenticate_api_key, is_api_key
 from app.services.sessions import authenticate
 from app.sms import sms_provider_from_settings
+from app.startup import OneLineStartupFailure, StartupError, redis_problem, report_redis_down
+from app.wakeups import announce_commits, wake_listener
 from schema.build import build_schema
 from schema.context import Context
 
 logger = logging.getLogger(__name__)
 
 
-class MigrationsPendingError(RuntimeError):
+class MigrationsPendingError(StartupError):
     pass
 
 
@@ -299,21 +301,54 @@ async def _http_error_as_json(request: Request, error: Exception) -> Response:
     )
 
 
+async def service_unavailable(connection: Request | WebSocket, error: Exception) -> Response | None:
+    """The database or Redis failed before any GraphQL operation ran (e.g. authenticating the bearer token):
+    a retryable 503 in the GraphQL error format, never a bare 500."""
+    retry_after = error.retry_after if isinstance(error, ServiceUnavailableError) else 5
+    logger.info("service unavailable", extra={"service": getattr(error, "service", None)})
+    if isinstance(connection, WebSocket):
+        await connection.close(code=1013, reason="Try again later")  # RFC 6455: try again later
+        return None
+    return Response(
+        error_body("SERVICE_UNAVAILABLE", str(error), request_id_of(connection.scope), retryAfter=retry_after),
+        status_code=503,
+        media_type="application/json",
+        headers={"Retry-After": str(retry_after), "Cache-Control": "no-store"},
+    )
+
+
 def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
     settings = (settings or Settings()).with_secrets()
     configure_logging(settings.log_level, settings.effective_log_format)
     state = AppState(settings=settings)
 
+    async def refuse_to_start(rt: Runtime, error: StartupError) -> NoReturn:
+        await rt.close()
+        logger.error("%s", error)  # the one line an operator reads; the traceback is kept out of the log
+        raise error
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = Runtime.create(settings)
-        if check_migrations and await pending_migrations(rt.db.engine):
-            await rt.close()
-            raise MigrationsPendingError(
-                "the database is not migrated to the current version: run `customer-accounts migrate`"
+        try:
+            with reported_by_caller():
+                behind = check_migrations and await pending_migrations(rt.db.engine)
+        except ServiceUnavailableError as error:
+            url = redact_url(settings.effective_database_url)
+            await refuse_to_start(rt, StartupError(f"database unreachable at {url} ({error.reason}): not starting"))
+        if behind:
+            await refuse_to_start(
+                rt,
+                MigrationsPendingError(
+                    "the database is not migrated to the current version: run `customer-accounts migrate`"
+                ),
             )
         state.runtime = rt
-        await rt.broker.start()
+        # Redis may come later: start degraded (throttled operations refuse, /readyz says 503) and heal.
+        redis_down = await redis_problem(rt)
+        if redis_down:
+            report_redis_down(rt, redis_down)
+        await rt.broker.start(wait_seconds=0 if redis_down else settings.redis_timeout_seconds * 2)
         # Compute the dummy hash now, so the first unknown-account sign-in is not slower than the rest.
         await rt.hasher.verify_dummy("warm-up")
         # What start-up built (modules, the schema) lives as long as the process: keep it out of the
@@ -337,9 +372,14 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 channels=channels,
                 jobs=outbox_jobs(rt),
             )
-            rt.db.on_outbox_commit = dispatcher.wake.set
+            rt.db.on_outbox_commit.append(dispatcher.wake.set)
             state.dispatcher = dispatcher
             state.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+            listener = wake_listener(settings, rt.db, rt.redis) if events_only else None
+            if listener is not None:  # events that the worker's own jobs add
+                state.tasks.append(asyncio.create_task(listener.run(dispatcher.wake, stop)))
+        if not in_process:
+            announce_commits(rt.db, rt.redis, settings.redis_prefix)  # wake the worker at once
         if settings.outbox_in_process:
             # The server is its own worker: it runs the scheduled jobs too.
             state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
@@ -361,16 +401,22 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     async def readyz(request: Request) -> Response:
         rt = state.rt
+        body = {"status": "ready", "database": "ok"}
         try:
-            async with rt.db.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            behind = await pending_migrations(rt.db.engine)
+            await rt.db.ping()
+            if await pending_migrations(rt.db.engine):
+                body["database"] = "migrations pending"
+        except ServiceUnavailableError as error:  # logged where it was met
+            body["database"] = "busy" if error.retry_after == BUSY_RETRY_AFTER else "unreachable"
         except Exception:
             logger.exception("readiness check failed")
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        if behind:
-            return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
-        return JSONResponse({"status": "ready", "database": "ok"})
+            body["database"] = "unreachable"
+        if rt.redis is not None:
+            body["redis"] = "ok" if await redis_problem(rt) is None else "unreachable"
+        if any(value != "ok" for key, value in body.items() if key != "status"):
+            body["status"] = "unavailable"
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     graphql_app = GraphQLApp(state)
     routes: list[BaseRoute] = [
@@ -385,6 +431,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(OneLineStartupFailure),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, trusted_proxies=TrustedProxies.parse(settings.trusted_proxies)),
             Middleware(JsonErrorMiddleware),
@@ -400,7 +447,10 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             ),
         ],
         lifespan=lifespan,
-        exception_handlers={StarletteHTTPException: _http_error_as_json},
+        exception_handlers={
+            StarletteHTTPException: _http_error_as_json,
+            ServiceUnavailableError: cast(Any, service_unavailable),
+        },
     )
     app.state.app_state = state
     return app

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.db import OUTBOX_WAKE_KEY, Database
 from app.events import Broker
 from app.mail import MailSender, build_message
+from app.outages import ServiceUnavailableError
 from app.security.crypto import Keyring
 from app.sms import SmsProvider
 from app.templates import RenderedEmail, render_email, render_sms
@@ -128,15 +129,18 @@ class OutboxDispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         logger.info("outbox dispatcher started", extra={"channels": sorted(c.value for c in self._channels)})
         while not stop.is_set():
+            # Cleared before the round, not after: a wake-up that arrives during the round starts another.
+            self.wake.clear()
             try:
                 await self._prune_now_and_then()
                 delivered = await self.deliver_due()
+            except ServiceUnavailableError:
+                delivered = 0  # the outage is logged where it was met; the next round tries again
             except Exception:
                 logger.exception("outbox dispatch round failed")
                 delivered = 0
             if delivered:
                 continue
-            self.wake.clear()
             waits = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waits, timeout=self._settings.outbox_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for task in waits:

@@ -15,6 +15,37 @@ from app.security.passwords import PasswordHasher
 from app.throttle import DatabaseThrottleStore, Policies, RedisThrottleStore, Throttle, ThrottleStore
 
 
+def redis_from_settings(settings: Settings) -> Any:
+    """A Redis client that fails fast while Redis is down and heals by itself when it returns.
+
+    A pooled connection that died meanwhile is replaced once (a ConnectionError is retried on a new
+    connection); idle ones are pinged before reuse; a timeout is not retried, so a hung Redis costs a
+    request at most `redis_timeout_seconds` per command.
+    """
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    return Redis.from_url(
+        settings.redis_url or "",
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        socket_timeout=settings.redis_timeout_seconds,
+        health_check_interval=settings.redis_health_check_seconds,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 1, supported_errors=(RedisConnectionError,)),
+    )
+
+
+def redact_url(url: str) -> str:
+    """A connection URL fit for a log line: no password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
 @dataclass(frozen=True)
 class RequestMeta:
     """What we know about the request that asks for a change: recorded with sessions and events."""
@@ -39,16 +70,15 @@ class Runtime:
     redis: Any = None
 
     @classmethod
-    def create(cls, settings: Settings, db: Database | None = None) -> "Runtime":
+    def create(cls, settings: Settings, db: Database | None = None, *, worker: bool = False) -> "Runtime":
+        """`worker`: for `customer-accounts worker`, which needs a smaller connection pool than a server."""
         if settings.encryption_keys is None:
             raise ValueError("settings need secrets: call Settings.with_secrets() first")
-        db = db or Database.from_settings(settings)
+        db = db or Database.from_settings(settings, worker=worker)
         redis_client = None
         store: ThrottleStore
         if settings.redis_url:
-            from redis.asyncio import Redis
-
-            redis_client = Redis.from_url(settings.redis_url)
+            redis_client = redis_from_settings(settings)
             store = RedisThrottleStore(redis_client, prefix=f"{settings.redis_prefix}throttle:")
         else:
             store = DatabaseThrottleStore(db)

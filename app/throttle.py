@@ -7,23 +7,32 @@ it (1 s, 2 s, 4 s …); the attempt that reaches `lock_after` locks the key for 
 are not counted, so waiting always helps.
 
 Counters live in the database by default and in Redis when REDIS_URL is set; both are shared by every
-server process.
+server process. When the store cannot be reached, throttling fails closed: the attempt is refused with
+`ServiceUnavailableError` (a retryable error for the client), never let through uncounted.
 """
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
 from app.db import Database
+from app.outages import ServiceUnavailableError, unavailable
 from models.base import utcnow
 from models.security import ThrottleCounter
 
+logger = logging.getLogger(__name__)
+
 MAX_BACKOFF_SECONDS = 15 * 60
+# What a Redis that is down, restarting or unreachable raises.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 @dataclass(frozen=True)
@@ -173,21 +182,27 @@ class RedisThrottleStore:
 
     async def attempt(self, key: str, policy: Policy) -> Decision:
         now = utcnow().timestamp()
-        allowed, attempts, retry_after, locked_now = await self._script(
-            keys=[self._prefix + key],
-            args=[
-                now,
-                policy.free,
-                policy.lock_after,
-                policy.window.total_seconds(),
-                policy.lockout.total_seconds(),
-                MAX_BACKOFF_SECONDS,
-            ],
-        )
+        try:
+            allowed, attempts, retry_after, locked_now = await self._script(
+                keys=[self._prefix + key],
+                args=[
+                    now,
+                    policy.free,
+                    policy.lock_after,
+                    policy.window.total_seconds(),
+                    policy.lockout.total_seconds(),
+                    MAX_BACKOFF_SECONDS,
+                ],
+            )
+        except REDIS_DOWN as error:
+            raise unavailable("redis", error) from error
         return Decision(bool(allowed), int(attempts), float(retry_after), bool(locked_now))
 
     async def reset(self, key: str) -> None:
-        await self._client.delete(self._prefix + key)
+        try:
+            await self._client.delete(self._prefix + key)
+        except REDIS_DOWN as error:
+            raise unavailable("redis", error) from error
 
 
 @dataclass(frozen=True)
@@ -240,4 +255,9 @@ class Throttle:
         return await self.store.attempt(f"{policy.name}:{subject}", policy)
 
     async def reset(self, policy: Policy, subject: str) -> None:
-        await self.store.reset(f"{policy.name}:{subject}")
+        """Forget the attempts after a success. Best effort: while the store is down the count stays, which
+        errs on the safe side, and the success it follows is not undone."""
+        try:
+            await self.store.reset(f"{policy.name}:{subject}")
+        except ServiceUnavailableError:
+            logger.warning("throttle counter not reset: its store is unavailable", extra={"policy": policy.name})

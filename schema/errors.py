@@ -14,9 +14,11 @@ from collections import Counter
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
+from app.outages import ServiceUnavailableError
 from app.services.errors import InvalidInputError, NotAuthenticatedError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger("app.graphql")
@@ -26,6 +28,8 @@ KNOWN_ERRORS: dict[type[Exception], tuple[str, str | None]] = {
     PermissionDeniedError: ("FORBIDDEN", "You are not allowed to do this."),
     InvalidInputError: ("BAD_USER_INPUT", None),
     NotFoundError: ("NOT_FOUND", None),
+    # The database or Redis is down or out of connections: retryable, with retryAfter and Retry-After.
+    ServiceUnavailableError: ("SERVICE_UNAVAILABLE", None),
 }
 
 
@@ -100,6 +104,16 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
     logger.info("graphql errors: %s", summary, extra={"error_codes": summary, "request_id": request_id})
 
 
+def _ask_to_retry(error: ServiceUnavailableError, extensions: dict[str, Any], execution_context: Any) -> None:
+    extensions["retryAfter"] = error.retry_after
+    request_id = _request_id(execution_context)
+    if request_id:
+        extensions["requestId"] = request_id
+    response = getattr(getattr(execution_context, "context", None), "response", None)
+    if isinstance(response, Response):  # HTTP (not a WebSocket): the header proxies and clients honour
+        response.headers["Retry-After"] = str(error.retry_after)
+
+
 class ShapeErrors(MaskErrors):
     def __init__(self, production: bool = False) -> None:
         super().__init__(should_mask_error=lambda error: _known(error) is None, error_message="Internal server error")
@@ -121,6 +135,8 @@ class ShapeErrors(MaskErrors):
                 fixed_message = _hidden_message(error) or fixed_message
             extensions.setdefault("code", code)
             message = fixed_message or message
+            if isinstance(error.original_error, ServiceUnavailableError):
+                _ask_to_retry(error.original_error, extensions, self.execution_context)
         return GraphQLError(
             message=message,
             nodes=error.nodes,

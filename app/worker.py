@@ -1,0 +1,57 @@
+"""`customer-accounts worker`: delivers the outbox and runs the scheduled jobs, beside the servers.
+
+Its dispatcher wakes when a server commits messages (PostgreSQL NOTIFY, or Redis; see app/wakeups.py),
+so OUTBOX_POLL_SECONDS is only the fallback for wake-ups lost in an outage.
+"""
+
+import asyncio
+
+from app.jobs import (
+    outbox_jobs,
+    run_anomaly_scans,
+    run_offer_expiry,
+    run_payment_reconciliation,
+    run_return_refund_retries,
+)
+from app.mail import mail_sender_from_settings
+from app.outbox import MAIL_AND_SMS, OutboxDispatcher
+from app.runtime import Runtime
+from app.sms import sms_provider_from_settings
+from app.startup import WORKER_DEGRADED, redis_problem, report_redis_down
+from app.wakeups import WakeListener, announce_commits, wake_listener
+
+
+class Worker:
+    def __init__(self, rt: Runtime) -> None:
+        settings = rt.settings
+        self.rt = rt
+        self.dispatcher = OutboxDispatcher(
+            settings,
+            rt.db,
+            rt.keyring,
+            mail_sender_from_settings(settings),
+            sms_provider_from_settings(settings),
+            rt.broker,
+            # Without Redis this process could publish events to nobody: the servers deliver those.
+            channels=None if rt.broker.reaches_other_processes else MAIL_AND_SMS,
+            jobs=outbox_jobs(rt),
+        )
+        # Messages added by this process's own jobs wake its dispatcher, and the servers' (their events).
+        rt.db.on_outbox_commit.append(self.dispatcher.wake.set)
+        announce_commits(rt.db, rt.redis, settings.redis_prefix)
+        self.wakeups: WakeListener | None = wake_listener(settings, rt.db, rt.redis)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        redis_down = await redis_problem(self.rt)
+        if redis_down:
+            report_redis_down(self.rt, redis_down, WORKER_DEGRADED)
+        tasks = [
+            self.dispatcher.run(stop),
+            run_anomaly_scans(self.rt, stop),
+            run_payment_reconciliation(self.rt, stop),
+            run_offer_expiry(self.rt, stop),
+            run_return_refund_retries(self.rt, stop),
+        ]
+        if self.wakeups is not None:
+            tasks.append(self.wakeups.run(self.dispatcher.wake, stop))
+        await asyncio.gather(*tasks)
