@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from app.outages import ServiceUnavailableError
 from app.outbox import OutboxJob
 from app.runtime import Runtime
 from app.services import account_messages, anomalies, offers, passwords, payments, registration, returns
@@ -23,49 +24,54 @@ def outbox_jobs(rt: Runtime) -> dict[str, OutboxJob]:
 
 async def run_anomaly_scans(rt: Runtime, stop: asyncio.Event) -> None:
     """Scan the audit log every ANOMALY_SCAN_MINUTES until stopped (0 turns the schedule off)."""
-    interval = rt.settings.anomaly_scan_minutes * 60
-    if interval <= 0:
-        return
-    while not stop.is_set():
-        try:
-            found = await anomalies.scan(rt)
-            if found:
-                logger.warning("security alerts raised", extra={"count": len(found)})
-        except Exception:
-            logger.exception("anomaly scan failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def scan() -> int:
+        return len(await anomalies.scan(rt))
+
+    await _every(
+        rt.settings.anomaly_scan_minutes * 60, stop, scan, "security alerts raised", "anomaly scan failed", now=True
+    )
 
 
 async def run_payment_reconciliation(rt: Runtime, stop: asyncio.Event) -> None:
     """Settle unconfirmed card payments and retry due refunds every RECONCILE_PAYMENTS_SECONDS (0: off)."""
-    interval = rt.settings.reconcile_payments_seconds
+    await _every(
+        rt.settings.reconcile_payments_seconds,
+        stop,
+        lambda: payments.reconcile(rt),
+        "payments reconciled",
+        "payment reconciliation failed",
+        now=True,
+    )
+
+
+async def _every(
+    interval: int,
+    stop: asyncio.Event,
+    job: Callable[[], Awaitable[int]],
+    done: str,
+    failed: str,
+    *,
+    now: bool = False,
+) -> None:
+    """Run `job` every `interval` seconds until stopped (0: never), the first time at once when `now`; log what
+    it did, or that it failed. An outage of the database or Redis is logged where it is met (once in a while,
+    app.outages), not as a traceback every round."""
     if interval <= 0:
         return
     while not stop.is_set():
-        try:
-            handled = await payments.reconcile(rt)
-            if handled:
-                logger.info("payments reconciled", extra={"count": handled})
-        except Exception:
-            logger.exception("payment reconciliation failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-
-
-async def _every(interval: int, stop: asyncio.Event, job: Callable[[], Awaitable[int]], done: str, failed: str) -> None:
-    """Run `job` every `interval` seconds until stopped (0: never); log what it did, or that it failed."""
-    if interval <= 0:
-        return
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        if stop.is_set():
-            return
+        if not now:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            if stop.is_set():
+                return
+        now = False
         try:
             count = await job()
             if count:
                 logger.info(done, extra={"count": count})
+        except ServiceUnavailableError as outage:
+            logger.info("%s: %s unavailable, next round in %s s", failed, outage.service, interval)
         except Exception:
             logger.exception(failed)
 
