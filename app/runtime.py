@@ -36,13 +36,24 @@ def redis_from_settings(settings: Settings) -> Any:
     )
 
 
+_SECRET_QUERY_KEYS = frozenset({"password", "pass", "passwd", "auth", "token", "secret", "sslpassword", "sslkey"})
+
+
 def redact_url(url: str) -> str:
-    """A connection URL fit for a log line: no password."""
-    from sqlalchemy.engine import make_url
+    """A connection URL fit for a log line: scheme, host, port and path only; whatever stands before the last
+    `@` (user and password, whatever they contain) and any secret-looking query value is masked."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+        parts = urlsplit(url)
+        credentials, at, host = parts.netloc.rpartition("@")
+        netloc = f"***@{host}" if at and credentials else host
+        query = urlencode(
+            [(key, "***" if key.lower() in _SECRET_QUERY_KEYS else value) for key, value in parse_qsl(parts.query)],
+            safe="*",
+        )
+        return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    except ValueError:
         return "<unparsable URL>"
 
 

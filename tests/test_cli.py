@@ -160,3 +160,22 @@ async def test_worker_process_delivers_the_outbox_and_stops_on_sigterm(settings:
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, stderr.decode()
     assert b"outbox dispatcher stopped" in stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql+asyncpg://app:s3cret@db:5432/shop", "postgresql+asyncpg://***@db:5432/shop"),
+        ("postgresql+asyncpg://app@db/shop?password=s3cret", "postgresql+asyncpg://***@db/shop?password=***"),
+        ("redis://r:6379/0?password=s3cret&db=2", "redis://r:6379/0?password=***&db=2"),
+        ("rediss://:p@ss@word@r:6380", "rediss://***@r:6380"),
+        ("redis://default:s3cret@r", "redis://***@r"),
+        ("sqlite+aiosqlite:///var/customer-accounts.db", "sqlite+aiosqlite:///var/customer-accounts.db"),
+    ],
+)
+def test_connection_urls_in_log_lines_hide_every_secret(url: str, shown: str) -> None:
+    from app.runtime import redact_url
+
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url)
+    assert "ss@word" not in redact_url(url)
