@@ -72,13 +72,35 @@ def _page_size(field: FieldNode, variables: dict[str, Any], default: int | None 
             continue
         value = argument.value
         if isinstance(value, IntValueNode):
-            digits = value.value.lstrip("-")
-            return 10**_MAX_PAGE_DIGITS if len(digits) > _MAX_PAGE_DIGITS else max(int(value.value), 1)
+            return max(_int_literal(value), 1)
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
             return max(int(given), 1) if isinstance(given, int) else DEFAULT_PAGE
         return DEFAULT_PAGE
     return max(default, 1) if default is not None else 1
+
+
+def _int_literal(node: IntValueNode) -> int:
+    digits = node.value.lstrip("-")
+    return 10**_MAX_PAGE_DIGITS if len(digits) > _MAX_PAGE_DIGITS else int(node.value)
+
+
+def _with_defaults(document: DocumentNode, given: dict[str, Any]) -> dict[str, Any]:
+    """The variables as the server will see them: a variable not sent takes its default, the largest one when
+    operations of the document declare it differently (their fragments are shared)."""
+    merged = dict(given)
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for variable in definition.variable_definitions or ():
+            name = variable.variable.name.value
+            default = variable.default_value
+            if name in given or not isinstance(default, IntValueNode):
+                continue
+            value = _int_literal(default)
+            previous = merged.get(name)
+            merged[name] = value if not isinstance(previous, int) else max(previous, value)
+    return merged
 
 
 class _Frame:
@@ -126,7 +148,7 @@ class DocumentWalk:
     ) -> None:
         self.document = document
         self.schema = schema
-        self.variables = variables if isinstance(variables, dict) else {}
+        self.variables = _with_defaults(document, variables if isinstance(variables, dict) else {})
         self.limits = limits
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.measured: dict[str, Measure] = {}

@@ -37,12 +37,17 @@ def checked_validation(limits: Limits) -> Callable[[], SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None and context.pre_execution_errors is None:
-                refusal = check_document(document, _variables(context.variables), limits, context.schema._schema)
-                if refusal is not None:
-                    context.pre_execution_errors = [refusal]
-                elif context.validation_rules:
+                variables = _variables(context.variables)
+                # First without the schema, so a refusal tells nothing of which fields exist; the default
+                # page sizes the schema declares count once the document is known to be valid.
+                refusal = check_document(document, variables, limits)
+                if refusal is None and context.validation_rules:
                     errors = _validate(context.schema._schema, document, context.validation_rules)
                     context.pre_execution_errors = [_too_complex(e) if _aborted(e) else e for e in errors]
+                if refusal is None and not context.pre_execution_errors:
+                    refusal = check_document(document, variables, limits, context.schema._schema)
+                if refusal is not None:
+                    context.pre_execution_errors = [refusal]
             yield
 
     return CheckedValidation
