@@ -230,11 +230,15 @@ def _check_rate(line: LineData, path: tuple[str, ...], errors: list[ErrorDetail]
 def _check_tax(line: LineData, currency: str, path: tuple[str, ...], errors: list[ErrorDetail]) -> None:
     """The line's tax must be its quantity times unit price times its rate, before the order discount (the
     invoice shows each rate's tax on the undiscounted nets and takes the discount off the gross total).
-    The sending system may round per line or per unit, in any direction, or derive net prices from gross
-    ones: each unit may be one minor unit off, so a line may be off by at most its quantity in minor units."""
+    The sending system may round once per line (the line's tax within one minor unit of the exact amount) or
+    once per unit (the quantity times a unit tax less than one minor unit from the exact unit tax, rounded
+    either way); both cover net prices derived from gross ones. Nothing in between: a cheap line bought in
+    bulk gives no room for an arbitrary amount."""
     exact = line.quantity * line.unit_price * line.tax_rate_bp  # the tax times 10,000
-    off = abs(line.tax_amount * 10_000 - exact)
-    if off <= line.quantity * 10_000 and (line.tax_rate_bp or not line.tax_amount):
+    per_line = abs(line.tax_amount * 10_000 - exact) <= 10_000
+    unit_tax, remainder = divmod(line.tax_amount, line.quantity) if line.quantity > 0 else (0, 1)
+    per_unit = remainder == 0 and abs(unit_tax * 10_000 - line.unit_price * line.tax_rate_bp) < 10_000
+    if (per_line or per_unit) and (line.tax_rate_bp or not line.tax_amount):
         return
     expected = (exact + 5_000) // 10_000
 
@@ -245,8 +249,8 @@ def _check_tax(line: LineData, currency: str, path: tuple[str, ...], errors: lis
     errors.append(
         ErrorDetail(
             OrderErrorCode.TAX_MISMATCH,
-            f"At {rate:f} % this line's tax is {shown(expected)}, give or take {shown(line.quantity)} of "
-            f"rounding; {shown(line.tax_amount)} was sent. Rates are percents (19 for 19 %).",
+            f"At {rate:f} % this line's tax is {shown(expected)} (rounded once per line, or once per unit); "
+            f"{shown(line.tax_amount)} was sent. Rates are percents (19 for 19 %).",
             (*path, "taxAmount"),
         )
     )

@@ -1,7 +1,8 @@
 """upsertOrder checks each line's tax against its rate instead of taking it on trust.
 
-Tolerance: quantity x unit price x rate, before the order discount, give or take one minor unit per unit of
-quantity (per-line or per-unit rounding in any direction, net prices derived from gross ones).
+Tolerance: quantity x unit price x rate, before the order discount, rounded once per line (within one minor
+unit) or once per unit (the quantity times a unit tax rounded either way); net prices derived from gross
+ones fall within both. Nothing in between.
 """
 
 from typing import Any
@@ -53,7 +54,10 @@ ACCEPTED = [
     pytest.param([line(3, "0.99", "19", "0.54")], id="per-unit rounding down (3 x 0.18)"),
     pytest.param([line(3, "0.99", "19", "0.56")], id="per-line rounding"),
     pytest.param([line(1, "8.39", "19", "1.60")], id="net derived from a gross 9.99"),
-    pytest.param([line(1000, "0.01", "19", "10.00"), line(1000, "0.01", "19", "0.00")], id="sub-cent unit tax"),
+    pytest.param(
+        [line(1000, "0.01", "19", "10.00"), line(1000, "0.01", "19", "0.00"), line(1000, "0.01", "19", "1.90")],
+        id="sub-cent unit tax, per unit or per line",
+    ),
     pytest.param([line(1, "10.00", "0", "0"), line(2, "5.00", "100", "10.00")], id="0 and 100 percent"),
     pytest.param([line(1, "10.00", "7.7", "0.77"), line(1, "10.00", "2.5", "0.25")], id="decimal rates"),
     pytest.param([line(1, "10.00", "1", "0.10")], id="1 percent"),
@@ -86,6 +90,9 @@ REFUSED = [
     pytest.param([line(1, "10.00", "19", "1.88")], [("TAX_MISMATCH", tax_amount(0))], id="two minor units short"),
     pytest.param([line(3, "0.99", "19", "0.60")], [("TAX_MISMATCH", tax_amount(0))], id="more than one per unit"),
     pytest.param([line(1000, "0.01", "19", "11.91")], [("TAX_MISMATCH", tax_amount(0))], id="over 1 per unit"),
+    pytest.param([line(1000, "0.01", "19", "1.19")], [("TAX_MISMATCH", tax_amount(0))], id="bulk: neither rounding"),
+    pytest.param([line(1000, "0.01", "19", "5.00")], [("TAX_MISMATCH", tax_amount(0))], id="bulk: half-way"),
+    pytest.param([line(3, "0.99", "19", "0.55")], [("TAX_MISMATCH", tax_amount(0))], id="between the roundings"),
     pytest.param([line(1, "10.00", "0", "0.01")], [("TAX_MISMATCH", tax_amount(0))], id="tax at rate 0"),
     pytest.param([line(1, "10.00", "19", "0")], [("TAX_MISMATCH", tax_amount(0))], id="no tax at 19 percent"),
     pytest.param(
@@ -138,7 +145,7 @@ async def test_the_mismatch_message_says_what_was_expected(api: Api, key: str, c
     )
     [error] = payload["userErrors"]
     assert error["message"] == (
-        "At 19 % this line's tax is 1.90 EUR, give or take 0.01 EUR of rounding; 99.00 EUR was sent. "
+        "At 19 % this line's tax is 1.90 EUR (rounded once per line, or once per unit); 99.00 EUR was sent. "
         "Rates are percents (19 for 19 %)."
     )
 

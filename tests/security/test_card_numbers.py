@@ -202,3 +202,38 @@ def test_long_inputs_are_scanned_in_one_pass() -> None:
 )
 def test_luhn(digits: str, valid: bool) -> None:
     assert luhn_valid(digits) is valid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Delivered on 2025-01-01 04:19:00, thanks",
+        "shipped at 2026-11-30 23:59:58+00:00",
+        "2026-12-04 21:07:08.891144+00:00",
+        "from 01/02/2025 10:42:17 to 03/04/2025 11:00:02",
+        "call 12:30:45:67:89:01:23",
+    ],
+)
+def test_times_and_dates_are_not_card_numbers(text: str) -> None:
+    assert not looks_like_card_number(text)
+
+
+def test_times_and_dates_in_bulk_are_never_card_numbers() -> None:
+    import random
+
+    generator = random.Random(14)
+    for _ in range(2000):
+        stamp = (
+            f"{generator.randint(1990, 2099)}-{generator.randint(1, 12):02d}-{generator.randint(1, 28):02d} "
+            f"{generator.randint(0, 23):02d}:{generator.randint(0, 59):02d}:{generator.randint(0, 59):02d}"
+        )
+        assert not looks_like_card_number(f"Status changed {stamp}+00:00"), stamp
+        assert not looks_like_card_number(f"{stamp[8:10]}/{stamp[5:7]}/{stamp[:4]} {stamp[11:]}"), stamp
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["4242:4242:4242:4242", "4242/4242/4242/4242", "(4242) 4242 4242 4242", "3782:822463:10005", "4242#4242#4242#4242"],
+)
+def test_cards_behind_other_separators_in_their_own_grouping_are_found(text: str) -> None:
+    assert looks_like_card_number(text)
