@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from app.guards import error_response, request_id_of
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
 from app.services import data_export, invoices, offers, returns
@@ -18,8 +19,8 @@ logger = logging.getLogger(__name__)
 NO_STORE = {"cache-control": "no-store"}
 
 
-def _refusal(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=NO_STORE)
+def _refusal(request: Request, status: int, code: str, message: str) -> Response:
+    return error_response(request, status, code, message)
 
 
 def _meta(rt: Runtime, request: Request) -> RequestMeta:
@@ -27,14 +28,14 @@ def _meta(rt: Runtime, request: Request) -> RequestMeta:
     return RequestMeta(
         ip_address=rt.trusted_proxies.client_address(peer, request.headers.get("x-forwarded-for")),
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
-        request_id=request.scope.get("state", {}).get("request_id"),
+        request_id=request_id_of(request.scope),
     )
 
 
 async def download_data_export(request: Request) -> Response:
     rt: Runtime = request.app.state.app_state.rt
     if request.method != "GET":  # HEAD from link scanners must not count as a download
-        return _refusal(405, "METHOD_NOT_ALLOWED", "Use GET.")
+        return _refusal(request, 405, "METHOD_NOT_ALLOWED", "Use GET.")
     export_id = request.path_params["object_id"]
     try:
         customer_id = await data_export.open_download(
@@ -47,10 +48,10 @@ async def download_data_export(request: Request) -> Response:
         body = await data_export.stream_export(rt, customer_id)
     except LinkError as error:
         if error.reason == "expired":
-            return _refusal(410, "LINK_EXPIRED", "This download link has expired; ask for a new export.")
-        return _refusal(403, "LINK_INVALID", "This download link is not valid.")
+            return _refusal(request, 410, "LINK_EXPIRED", "This download link has expired; ask for a new export.")
+        return _refusal(request, 403, "LINK_INVALID", "This download link is not valid.")
     except data_export.ExportUnavailableError:
-        return _refusal(404, "NOT_FOUND", "This export no longer exists.")
+        return _refusal(request, 404, "NOT_FOUND", "This export no longer exists.")
     filename = f"my-data-{datetime.now(UTC):%Y%m%d}.json"
     return StreamingResponse(
         body,
@@ -62,7 +63,7 @@ async def download_data_export(request: Request) -> Response:
 async def _document(request: Request, render: Any) -> Response:
     rt: Runtime = request.app.state.app_state.rt
     if request.method != "GET":
-        return _refusal(405, "METHOD_NOT_ALLOWED", "Use GET.")
+        return _refusal(request, 405, "METHOD_NOT_ALLOWED", "Use GET.")
     try:
         pdf = await render(
             rt,
@@ -72,10 +73,10 @@ async def _document(request: Request, render: Any) -> Response:
         )
     except LinkError as error:
         if error.reason == "expired":
-            return _refusal(410, "LINK_EXPIRED", "This link has expired; ask for the document again.")
-        return _refusal(403, "LINK_INVALID", "This download link is not valid.")
+            return _refusal(request, 410, "LINK_EXPIRED", "This link has expired; ask for the document again.")
+        return _refusal(request, 403, "LINK_INVALID", "This download link is not valid.")
     except invoices.DocumentUnavailableError:
-        return _refusal(404, "NOT_FOUND", "This document does not exist.")
+        return _refusal(request, 404, "NOT_FOUND", "This document does not exist.")
     return Response(
         pdf.content,
         media_type="application/pdf",

@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http import graphql_content_type, graphql_media_type
 
 logger = logging.getLogger("app.http")
 
@@ -26,6 +30,31 @@ def error_body(code: str, message: str, request_id: str | None, **extensions: An
     if request_id:
         details["requestId"] = request_id
     return orjson.dumps({"errors": [{"message": message, "extensions": details}]})
+
+
+_CODES_BY_STATUS = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def code_for_status(status: int) -> str:
+    """The error code of a request refused by HTTP status alone (router, content negotiation)."""
+    return _CODES_BY_STATUS.get(status, "BAD_REQUEST")
+
+
+def error_response(
+    connection: HTTPConnection,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """An error answer in the one shape every route uses, typed as the client's Accept asks (GraphQL over HTTP)."""
+    media_type = graphql_media_type(connection.headers.get("accept"))
+    return Response(
+        error_body(code, message, request_id_of(connection.scope), **extensions),
+        status_code=status,
+        headers={**(headers or {}), "content-type": graphql_content_type(media_type), "cache-control": "no-store"},
+    )
 
 
 def request_id_of(scope: Scope) -> str | None:

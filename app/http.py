@@ -45,6 +45,11 @@ def _quality(params: list[str]) -> float:
     return 1.0
 
 
+def graphql_content_type(media_type: str) -> str:
+    """The Content-Type header for a GraphQL answer of `media_type`."""
+    return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
+
+
 def graphql_media_type(accept: str | None) -> str:
     """The media type of a GraphQL answer, chosen by the client's Accept header (GraphQL over HTTP).
 

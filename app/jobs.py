@@ -29,7 +29,13 @@ async def run_anomaly_scans(rt: Runtime, stop: asyncio.Event) -> None:
         return len(await anomalies.scan(rt))
 
     await _every(
-        rt.settings.anomaly_scan_minutes * 60, stop, scan, "security alerts raised", "anomaly scan failed", now=True
+        rt.settings.anomaly_scan_minutes * 60,
+        stop,
+        scan,
+        "security alerts raised",
+        "anomaly scan failed",
+        now=True,
+        level=logging.WARNING,  # what alerting on the log watches for
     )
 
 
@@ -53,6 +59,7 @@ async def _every(
     failed: str,
     *,
     now: bool = False,
+    level: int = logging.INFO,
 ) -> None:
     """Run `job` every `interval` seconds until stopped (0: never), the first time at once when `now`; log what
     it did, or that it failed. An outage of the database or Redis is logged where it is met (once in a while,
@@ -69,7 +76,7 @@ async def _every(
         try:
             count = await job()
             if count:
-                logger.info(done, extra={"count": count})
+                logger.log(level, done, extra={"count": count})
         except ServiceUnavailableError as outage:
             logger.info("%s: %s unavailable, next round in %s s", failed, outage.service, interval)
         except Exception:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, cast
 
 import orjson
 from cross_web import HTTPException
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -34,8 +35,14 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.config import Settings
 from app.downloads import download_routes
-from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, error_body, request_id_of
-from app.http import GRAPHQL_RESPONSE_JSON, RequestIdMiddleware, SecurityHeadersMiddleware, graphql_media_type
+from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, code_for_status, error_response
+from app.http import (
+    GRAPHQL_RESPONSE_JSON,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    graphql_content_type,
+    graphql_media_type,
+)
 from app.jobs import (
     outbox_jobs,
     run_anomaly_scans,
@@ -47,7 +54,7 @@ from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
 from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
-from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, reported_by_caller
+from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime, redact_url
@@ -93,9 +100,6 @@ class _BadInputError(HTTPException):
     """A request refused for what its input holds (BAD_USER_INPUT), not for how it was sent."""
 
 
-_HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
-
-
 class InvalidCredentialsError(Exception):
     """A bearer token or API key was sent and does not authenticate: the answer is 401, never anonymous."""
 
@@ -117,13 +121,12 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 def _request_error_status(errors: Any) -> int:
-    """400 for a request the client got wrong; 500 when it failed on our side before execution."""
+    """400 for a request the client got wrong; 503 for an outage and 500 for a failure on our side, before
+    execution."""
     codes = {error.get("extensions", {}).get("code") for error in errors or [] if isinstance(error, dict)}
+    if "SERVICE_UNAVAILABLE" in codes:
+        return 503
     return 500 if "INTERNAL_SERVER_ERROR" in codes else 400
-
-
-def _content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
 
 
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
@@ -192,12 +195,9 @@ class GraphQLApp(GraphQL):
         try:
             response = cast(Response, await self.run(request))
         except HTTPException as error:
-            code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
-            if isinstance(error, _BadInputError):
-                code = "BAD_USER_INPUT"
-            response = self._error_response(request, error.status_code, code, error.reason)
-            if error.status_code == 405:
-                response.headers["allow"] = "GET, POST"
+            code = "BAD_USER_INPUT" if isinstance(error, _BadInputError) else code_for_status(error.status_code)
+            allow = {"allow": "GET, POST"} if error.status_code == 405 else None
+            response = error_response(request, error.status_code, code, error.reason, allow)
         await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -228,17 +228,13 @@ class GraphQLApp(GraphQL):
             return await super().run(request, context, root_value)
         except InvalidCredentialsError as refused:
             # RFC 6750: the client sent credentials that do not work; it must sign in again.
-            response = self._error_response(request, 401, refused.code, refused.MESSAGES[refused.code])
-            response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
-            return response
-
-    def _error_response(self, request: Request | WebSocket, status: int, code: str, message: str) -> Response:
-        """A GraphQL error answer (no `data`) to a request that never reached execution."""
-        return Response(
-            error_body(code, message, request_id_of(request.scope)),
-            status_code=status,
-            headers={"content-type": _content_type(graphql_media_type(request.headers.get("accept")))},
-        )
+            return error_response(
+                request,
+                401,
+                refused.code,
+                refused.MESSAGES[refused.code],
+                {"www-authenticate": 'Bearer error="invalid_token"'},
+            )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -257,7 +253,7 @@ class GraphQLApp(GraphQL):
     ) -> Response:
         response = super().create_response(response_data, sub_response)
         if sub_response.media_type:
-            response.headers["content-type"] = _content_type(sub_response.media_type)
+            response.headers["content-type"] = graphql_content_type(sub_response.media_type)
         if isinstance(response_data, dict) and "data" not in response_data:
             response.status_code = _request_error_status(response_data.get("errors"))
         return response
@@ -292,12 +288,8 @@ class GraphQLApp(GraphQL):
 async def _http_error_as_json(request: Request, error: Exception) -> Response:
     """The router's own refusals (unknown path, wrong method) in the same JSON shape as every other error."""
     assert isinstance(error, StarletteHTTPException)
-    code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
-    return Response(
-        error_body(code, str(error.detail), request_id_of(request.scope)),
-        status_code=error.status_code,
-        media_type="application/json",
-        headers=error.headers,
+    return error_response(
+        request, error.status_code, code_for_status(error.status_code), str(error.detail), error.headers
     )
 
 
@@ -309,11 +301,8 @@ async def service_unavailable(connection: Request | WebSocket, error: Exception)
     if isinstance(connection, WebSocket):
         await connection.close(code=1013, reason="Try again later")  # RFC 6455: try again later
         return None
-    return Response(
-        error_body("SERVICE_UNAVAILABLE", str(error), request_id_of(connection.scope), retryAfter=retry_after),
-        status_code=503,
-        media_type="application/json",
-        headers={"Retry-After": str(retry_after), "Cache-Control": "no-store"},
+    return error_response(
+        connection, 503, "SERVICE_UNAVAILABLE", str(error), {"retry-after": str(retry_after)}, retryAfter=retry_after
     )
 
 
@@ -336,6 +325,10 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         except ServiceUnavailableError as error:
             url = redact_url(settings.effective_database_url)
             await refuse_to_start(rt, StartupError(f"database unreachable at {url} ({error.reason}): not starting"))
+        except DBAPIError as error:  # reached, but refused: wrong password, no such database, no permission
+            url = redact_url(settings.effective_database_url)
+            reason = describe(error.orig or error)
+            await refuse_to_start(rt, StartupError(f"database at {url} refused us ({reason}): not starting"))
         if behind:
             await refuse_to_start(
                 rt,
@@ -434,17 +427,18 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             Middleware(OneLineStartupFailure),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, trusted_proxies=TrustedProxies.parse(settings.trusted_proxies)),
-            Middleware(JsonErrorMiddleware),
-            Middleware(SizeLimitMiddleware, max_bytes=settings.max_request_bytes),
+            # CORS outside the guards, so a browser can read their 413 and 500 answers too.
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["authorization", "content-type", "x-request-id"],
-                expose_headers=["x-request-id"],
+                expose_headers=["x-request-id", "retry-after"],
                 allow_credentials=False,  # bearer tokens, never cookies
                 max_age=600,
             ),
+            Middleware(JsonErrorMiddleware),
+            Middleware(SizeLimitMiddleware, max_bytes=settings.max_request_bytes),
         ],
         lifespan=lifespan,
         exception_handlers={

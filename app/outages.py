@@ -48,9 +48,14 @@ def reported_by_caller() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def describe(error: BaseException, limit: int = 300) -> str:
+    """An error in a few words for one log line: its type and the first line of its message."""
+    return f"{type(error).__name__}: {error}".splitlines()[0][:limit] or type(error).__name__
+
+
 def unavailable(service: str, cause: BaseException, retry_after: int = OUTAGE_RETRY_AFTER) -> ServiceUnavailableError:
     """The error to raise (`raise unavailable(...) from cause`), logging the cause at most every so often."""
-    reason = f"{type(cause).__name__}: {cause}".splitlines()[0][:300]
+    reason = describe(cause)
     if _quiet.get():
         return ServiceUnavailableError(service, reason, retry_after)
     now = time.monotonic()

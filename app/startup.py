@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.outages import describe
 from app.runtime import Runtime, redact_url
 
 logger = logging.getLogger("app.startup")
@@ -29,7 +30,7 @@ async def redis_problem(rt: Runtime) -> str | None:
     try:
         await asyncio.wait_for(rt.redis.ping(), timeout=rt.settings.redis_timeout_seconds * 2 + 1)
     except Exception as error:
-        return f"{type(error).__name__}: {error}".splitlines()[0][:200] or type(error).__name__
+        return describe(error, 200)
     return None
 
 

@@ -241,3 +241,23 @@ async def test_a_websocket_signing_in_during_an_outage_is_told_to_try_again_not_
         await asyncio.to_thread(running.__exit__, None, None, None)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1013  # try again later; 4403 would sign the client out
+
+
+@pytest.mark.parametrize("change", ["no such database", "no such user"])
+async def test_a_database_that_refuses_us_stops_start_up_in_one_line(
+    settings: Any, database_url: str, postgres_only: None, caplog: pytest.LogCaptureFixture, change: str
+) -> None:
+    from asgi_lifespan import LifespanManager
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    url = url.set(database="ca_missing_db") if change == "no such database" else url.set(username="ca_nobody")
+    application = create_app(settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)}))
+    logging.getLogger().addHandler(caplog.handler)  # create_app configured logging afresh
+    with caplog.at_level(logging.INFO), pytest.raises(StartupError, match="refused us"):
+        async with LifespanManager(application):
+            pass
+    lines = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in lines] == ["app.main"]
+    assert lines[0].exc_info is None
+    assert "\n" not in lines[0].getMessage()

@@ -61,7 +61,7 @@ async def test_tampered_expired_or_moved_offer_links_are_refused(
     assert (await api.client.get(as_invoice)).status_code == 403
     expired = invoices.links(rt).url(offers.OFFER_LINK, node_id(mine["id"]), datetime.now(UTC) - timedelta(seconds=1))
     answer = await api.client.get(path_of(expired))
-    assert (answer.status_code, answer.json()["error"]["code"]) == (410, "LINK_EXPIRED")
+    assert (answer.status_code, answer.json()["errors"][0]["extensions"]["code"]) == (410, "LINK_EXPIRED")
     assert (await api.client.get(path_of(offers.offer_url(rt, uuid.uuid4())))).status_code == 404
     assert (await api.client.get(url.replace("signature=", "sig="))).status_code == 403
     # The other customer never sees my offer, so never gets a link to it.

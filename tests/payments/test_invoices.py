@@ -109,7 +109,7 @@ async def test_expired_tampered_or_moved_links_are_refused(
         invoices.INVOICE_LINK, _node_id(mine["id"]), datetime.now(UTC) - timedelta(seconds=1)
     )
     answer = await api.client.get(path_of(expired))
-    assert (answer.status_code, answer.json()["error"]["code"]) == (410, "LINK_EXPIRED")
+    assert (answer.status_code, answer.json()["errors"][0]["extensions"]["code"]) == (410, "LINK_EXPIRED")
     # A genuine link to nothing, and a receipt link for an invoice id.
     nothing = invoices.invoice_url(rt, uuid.uuid4())
     assert (await api.client.get(path_of(nothing))).status_code == 404

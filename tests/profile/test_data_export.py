@@ -195,13 +195,13 @@ async def test_tampered_expired_and_foreign_links_are_refused(
     ]
     for bad in tampered:
         response = await api.client.get(bad)
-        assert (response.status_code, response.json()["error"]["code"]) == (403, "LINK_INVALID"), bad
+        assert (response.status_code, response.json()["errors"][0]["extensions"]["code"]) == (403, "LINK_INVALID"), bad
         assert "customer" not in response.text
 
     export_id = path.rsplit("/", 1)[1]
     expired = links(rt).url(LINK_KIND, export_id, utcnow() - timedelta(seconds=1))
     response = await api.client.get(expired)
-    assert (response.status_code, response.json()["error"]["code"]) == (410, "LINK_EXPIRED")
+    assert (response.status_code, response.json()["errors"][0]["extensions"]["code"]) == (410, "LINK_EXPIRED")
     unknown = links(rt).url(LINK_KIND, "00000000-0000-0000-0000-000000000000", utcnow() + timedelta(minutes=5))
     assert (await api.client.get(unknown)).status_code == 404
     forged_id = links(rt).url(LINK_KIND, "not-a-uuid", utcnow() + timedelta(minutes=5))
@@ -255,5 +255,5 @@ async def test_deleting_the_account_ends_its_export_links(api: Api, rt: Runtime,
     )
     assert deleted["deleteAccount"]["deleted"] is True
     response = await api.client.get(url)
-    assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND")
-    assert json.loads(response.text)["error"]["message"]
+    assert (response.status_code, response.json()["errors"][0]["extensions"]["code"]) == (404, "NOT_FOUND")
+    assert json.loads(response.text)["errors"][0]["message"]

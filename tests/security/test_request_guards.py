@@ -244,3 +244,14 @@ async def test_a_failing_websocket_handshake_is_closed_not_crashed(
     # The server goes on serving.
     async with httpx.AsyncClient(base_url=server.http_url) as client:
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_browser_can_read_the_guards_answers(app_factory: Any) -> None:
+    _, api = await app_factory(cors_allowed_origins="https://shop.example", max_request_bytes=2048)
+    origin = {"origin": "https://shop.example"}
+    too_big = await api.client.post("/graphql", json={"query": "{ __typename }" + " " * 3000}, headers=origin)
+    assert too_big.status_code == 413
+    assert too_big.headers["access-control-allow-origin"] == "https://shop.example"
+    not_found = await api.client.get("/no/such/path", headers=origin)
+    assert not_found.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "x-request-id" in not_found.headers["access-control-expose-headers"]
