@@ -20,7 +20,8 @@ def redis_from_settings(settings: Settings) -> Any:
 
     A pooled connection that died meanwhile is replaced once (a ConnectionError is retried on a new
     connection); idle ones are pinged before reuse; a timeout is not retried, so a hung Redis costs a
-    request at most `redis_timeout_seconds` per command.
+    request at most `redis_timeout_seconds` per command. A throttle count whose reply was lost on a dying
+    connection may be counted twice on the retry: that errs towards throttling, never towards a free guess.
     """
     from redis.asyncio import Redis
     from redis.asyncio.retry import Retry

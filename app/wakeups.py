@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from app.config import Settings
 from app.db import OUTBOX_CHANNEL, Database, create_engine
 from app.events import RedisBroker
+from app.outages import describe, reported_by_caller
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +70,12 @@ class PostgresWakeListener:
         try:
             while not stop.is_set():
                 try:
-                    await self._listen(engine, wake, stop)
+                    with reported_by_caller():  # this loop says it once below, not the engine's outage log too
+                        await self._listen(engine, wake, stop)
                 except Exception as error:
                     if not self._lost:
                         self._lost = True
-                        reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
+                        reason = getattr(error, "reason", None) or describe(error)
                         logger.warning("outbox wake-ups lost the database (%s); polling until it answers", reason)
                     delay = 0.2 if self.ready.is_set() else min(delay * 2, MAX_RECONNECT_DELAY)
                     self.ready.clear()
