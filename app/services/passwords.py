@@ -12,9 +12,7 @@ from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import abuse, account_messages, audit, risk
 from app.services.customer_queries import (
-    customer_by_email,
     customer_by_identifier,
-    customer_by_phone,
     display_name,
     group_of,
     identifier_text,
@@ -23,7 +21,7 @@ from app.services.customer_queries import (
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import MAX_PASSWORD_INPUT, require_customer, revoke_all_sessions
 from app.services.two_factor import close_challenges
-from app.services.validation import check_new_password, clean_email, clean_phone
+from app.services.validation import check_new_password
 from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
 from app.templates import describe_minutes
 from models.auth import AuthSession, VerificationPurpose
@@ -119,31 +117,16 @@ def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Custo
 async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
     """Send a reset link (email) or code (SMS). The answer is the same whether or not the account exists,
     and so is the work: the request queues a job and the worker sends (send_reset)."""
-    errors: list[ErrorDetail] = []
-    if bool(email and email.strip()) == bool(phone and phone.strip()):
-        raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
-    clean = clean_email(email, ("email",), errors) if email else clean_phone(phone, ("phone",), errors)
-    if errors or clean is None:
-        raise AccountError(*errors)
-    tried = audit.identifier_hash(rt, clean)
-    await abuse.guard_messages(rt, meta, tried)
-    await account_messages.queue(
-        rt, meta, account_messages.PASSWORD_RESET, email=clean if email else None, phone=None if email else clean
-    )
+    await account_messages.request(rt, meta, account_messages.PASSWORD_RESET, email=email, phone=phone)
 
 
 async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
     """The worker's half of requestPasswordReset: a link or code for an existing account, unless one went
     out within the resend cool-down; nothing for an unknown one."""
-    email, phone = account_messages.identifier(payload)
     meta = account_messages.request_meta(payload)
     settings = rt.settings
     async with rt.db.unit_of_work() as session:
-        if email:
-            customer = await customer_by_email(session, email)
-        else:
-            assert phone is not None
-            customer = await customer_by_phone(session, rt.fields, phone)
+        customer, phone = await account_messages.account_of(session, rt, payload)
         if customer is None:
             return
         if await recently_issued(
@@ -151,7 +134,7 @@ async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
         ):
             return
         audit.record(session, meta, SecurityEventType.PASSWORD_RESET_REQUESTED, customer_id=customer.id)
-        if email:
+        if phone is None:
             token = await issue_link(
                 session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.password_reset_ttl_minutes
             )
@@ -161,7 +144,7 @@ async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
                 "valid_for": describe_minutes(settings.password_reset_ttl_minutes),
             }
             enqueue_email(session, rt.keyring, "password_reset", customer.email, values)
-        elif phone:
+        else:
             code = await issue_code(
                 session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.sms_code_ttl_minutes
             )

@@ -284,28 +284,14 @@ async def _customer_for_code(session: AsyncSession, rt: Runtime, data: Activatio
 async def resend_activation(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
     """Send a fresh activation link or code. Always answers the same, whether or not the account exists,
     with the same work: the request queues a job and the worker sends (send_activation_again)."""
-    errors: list[ErrorDetail] = []
-    if bool(email) == bool(phone):
-        raise AccountError.one(AccountErrorCode.REQUIRED, "Send either an email address or a phone number.", ("email",))
-    clean = clean_email(email, ("email",), errors) if email else clean_phone(phone, ("phone",), errors)
-    if errors or clean is None:
-        raise AccountError(*errors)
-    await abuse.guard_messages(rt, meta, audit.identifier_hash(rt, clean))
-    await account_messages.queue(
-        rt, meta, account_messages.ACTIVATION_RESEND, email=clean if email else None, phone=None if email else clean
-    )
+    await account_messages.request(rt, meta, account_messages.ACTIVATION_RESEND, email=email, phone=phone)
 
 
 async def send_activation_again(rt: Runtime, payload: dict[str, Any]) -> None:
     """The worker's half of resendActivation: a new link or code for an account waiting for activation,
     unless one went out within the resend cool-down."""
-    email, phone = account_messages.identifier(payload)
     async with rt.db.unit_of_work() as session:
-        if email:
-            customer = await customer_by_email(session, email)
-        else:
-            assert phone is not None
-            customer = await customer_by_phone(session, rt.fields, phone, verified_only=False)
+        customer, _ = await account_messages.account_of(session, rt, payload, verified_phone_only=False)
         if customer is None or customer.status is not CustomerStatus.PENDING_ACTIVATION:
             return
         if await recently_issued(
