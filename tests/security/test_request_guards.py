@@ -255,3 +255,28 @@ async def test_a_browser_can_read_the_guards_answers(app_factory: Any) -> None:
     not_found = await api.client.get("/no/such/path", headers=origin)
     assert not_found.headers["access-control-allow-origin"] == "https://shop.example"
     assert "x-request-id" in not_found.headers["access-control-expose-headers"]
+
+
+async def test_a_failure_outside_graphql_over_a_real_socket_is_a_json_500(
+    server: LiveServer, customer: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: Any, **__: Any) -> None:
+        raise _Boom("the database went away")
+
+    monkeypatch.setattr("app.main.authenticate", broken)
+    async with httpx.AsyncClient(base_url=server.http_url) as client:
+        for accept in ("application/json", "application/graphql-response+json", "*/*"):
+            response = await client.post(
+                "/graphql",
+                json={"query": "{ me { id } }"},
+                headers={"authorization": f"Bearer {customer.token}", "accept": accept},
+            )
+            assert response.status_code == 500
+            assert response.headers["content-type"].startswith("application/json")
+            body = response.json()
+            assert body["errors"][0]["extensions"] == {
+                "code": "INTERNAL_SERVER_ERROR",
+                "requestId": response.headers["x-request-id"],
+            }
+            assert "the database went away" not in response.text
+        assert (await client.get("/healthz")).status_code == 200
