@@ -6,10 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from app.mail import mail_sender_from_settings
 from app.outages import ServiceUnavailableError
-from app.outbox import OutboxJob
+from app.outbox import OutboxDispatcher, OutboxJob
 from app.runtime import Runtime
 from app.services import account_messages, anomalies, offers, passwords, payments, registration, returns
+from app.sms import sms_provider_from_settings
+from models.outbox import OutboxChannel
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +23,21 @@ def outbox_jobs(rt: Runtime) -> dict[str, OutboxJob]:
         account_messages.PASSWORD_RESET: partial(passwords.send_reset, rt),
         account_messages.ACTIVATION_RESEND: partial(registration.send_activation_again, rt),
     }
+
+
+def outbox_dispatcher(rt: Runtime, channels: frozenset[OutboxChannel] | None) -> OutboxDispatcher:
+    """The dispatcher a server or worker runs: real mail and SMS senders, the broker, and the outbox jobs."""
+    settings = rt.settings
+    return OutboxDispatcher(
+        settings,
+        rt.db,
+        rt.keyring,
+        mail_sender_from_settings(settings),
+        sms_provider_from_settings(settings),
+        rt.broker,
+        channels=channels,
+        jobs=outbox_jobs(rt),
+    )
 
 
 async def run_anomaly_scans(rt: Runtime, stop: asyncio.Event) -> None:

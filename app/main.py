@@ -44,7 +44,7 @@ from app.http import (
     graphql_media_type,
 )
 from app.jobs import (
-    outbox_jobs,
+    outbox_dispatcher,
     run_anomaly_scans,
     run_offer_expiry,
     run_payment_reconciliation,
@@ -52,7 +52,6 @@ from app.jobs import (
 )
 from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
-from app.mail import mail_sender_from_settings
 from app.migrate import pending_migrations
 from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
@@ -61,7 +60,6 @@ from app.runtime import RequestMeta, Runtime, redact_url
 from app.security.network import TrustedProxies
 from app.services.service_accounts import authenticate_api_key, is_api_key
 from app.services.sessions import authenticate
-from app.sms import sms_provider_from_settings
 from app.startup import OneLineStartupFailure, StartupError, redis_problem, report_redis_down
 from app.wakeups import announce_commits, wake_listener
 from schema.build import build_schema
@@ -355,16 +353,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         events_only = not in_process and not rt.broker.reaches_other_processes
         if in_process or events_only:
             channels = EVENTS_ONLY if events_only else None
-            dispatcher = OutboxDispatcher(
-                settings,
-                rt.db,
-                rt.keyring,
-                mail_sender_from_settings(settings),
-                sms_provider_from_settings(settings),
-                rt.broker,
-                channels=channels,
-                jobs=outbox_jobs(rt),
-            )
+            dispatcher = outbox_dispatcher(rt, channels)
             rt.db.on_outbox_commit.append(dispatcher.wake.set)
             state.dispatcher = dispatcher
             state.tasks.append(asyncio.create_task(dispatcher.run(stop)))

@@ -7,16 +7,14 @@ so OUTBOX_POLL_SECONDS is only the fallback for wake-ups lost in an outage.
 import asyncio
 
 from app.jobs import (
-    outbox_jobs,
+    outbox_dispatcher,
     run_anomaly_scans,
     run_offer_expiry,
     run_payment_reconciliation,
     run_return_refund_retries,
 )
-from app.mail import mail_sender_from_settings
-from app.outbox import MAIL_AND_SMS, OutboxDispatcher
+from app.outbox import MAIL_AND_SMS
 from app.runtime import Runtime
-from app.sms import sms_provider_from_settings
 from app.startup import WORKER_DEGRADED, redis_problem, report_redis_down
 from app.wakeups import WakeListener, announce_commits, wake_listener
 
@@ -25,17 +23,8 @@ class Worker:
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
         self.rt = rt
-        self.dispatcher = OutboxDispatcher(
-            settings,
-            rt.db,
-            rt.keyring,
-            mail_sender_from_settings(settings),
-            sms_provider_from_settings(settings),
-            rt.broker,
-            # Without Redis this process could publish events to nobody: the servers deliver those.
-            channels=None if rt.broker.reaches_other_processes else MAIL_AND_SMS,
-            jobs=outbox_jobs(rt),
-        )
+        # Without Redis this process could publish events to nobody: the servers deliver those.
+        self.dispatcher = outbox_dispatcher(rt, None if rt.broker.reaches_other_processes else MAIL_AND_SMS)
         # Messages added by this process's own jobs wake its dispatcher, and the servers' (their events).
         rt.db.on_outbox_commit.append(self.dispatcher.wake.set)
         announce_commits(rt.db, rt.redis, settings.redis_prefix)
