@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     port: int = 8000
     # A number of trusted reverse proxies in front of us, or comma-separated networks (CIDR).
     trusted_proxies: str = ""
-    storefront_url: str = "http://127.0.0.1:8000"
+    # The base of every link we mail (see app/links.py for the routes). Default: our own portal,
+    # PUBLIC_URL/account (unset: http://localhost:PORT/account).
+    storefront_url: str | None = None
     # Where this server is reached from outside: signed download links (exports, invoices) point here.
     public_url: str | None = None  # default: http://HOST:PORT
 
@@ -213,6 +215,14 @@ class Settings(BaseSettings):
         return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
+    def effective_storefront_url(self) -> str:
+        if self.storefront_url:
+            return self.storefront_url
+        # A host name, not an IP, on this machine: browsers bind passkeys to names, and localhost is one.
+        base = self.public_url or f"http://{_browser_host(self.host)}:{self.port}"
+        return f"{base}/account"
+
+    @property
     def cors_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_allowed_origins.split(",") if origin.strip()]
 
@@ -282,12 +292,14 @@ class Settings(BaseSettings):
         """Values printed on invoices and receipts or put into mail: links customers follow, the seller, the
         sender. Development defaults there would reach customers and legal documents."""
         problems = []
-        urls = [("STOREFRONT_URL", self.storefront_url, self.storefront_url)]
-        urls.append(("PUBLIC_URL", self.public_url or "", self.effective_public_url))
-        for name, value, effective in urls:
+        urls = [
+            ("STOREFRONT_URL", self.storefront_url, self.effective_storefront_url, "PUBLIC_URL or HOST and PORT"),
+            ("PUBLIC_URL", self.public_url, self.effective_public_url, "HOST and PORT"),
+        ]
+        for name, value, effective, source in urls:
             problem = _public_url_problem(effective)
             if problem:
-                shown = value or f"unset, so {effective} from HOST and PORT"
+                shown = value or f"unset, so {effective} from {source}"
                 problems.append(f"{name} ({shown}) {problem}")
         for name, value, demo in (
             ("SELLER_NAME", self.seller_name, DEMO_SELLER_NAME),
@@ -320,6 +332,13 @@ def _is_local_host(host: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback or ip.is_unspecified
+
+
+def _browser_host(host: str) -> str:
+    """HOST as a browser on this machine reaches it: a loopback or wildcard address becomes localhost."""
+    if _is_local_host(host):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
 
 
 def _public_url_problem(url: str) -> str | None:

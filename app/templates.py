@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from html import escape
 from string import Template
 
+from app.links import Route
+
 
 @dataclass(frozen=True)
 class RenderedEmail:
@@ -17,6 +19,8 @@ class EmailTemplate:
     subject: str
     paragraphs: tuple[str, ...]
     link_label: str | None = None
+    # The storefront page the link opens (the README's route contract); None for a link elsewhere.
+    link_route: Route | None = None
 
     def render(self, values: dict[str, str]) -> RenderedEmail:
         safe = dict(values.items())
@@ -56,6 +60,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "The link is valid for $valid_for and can be used once. If you did not register, ignore this email.",
         ),
         link_label="Activate your account",
+        link_route=Route.ACTIVATE,
     ),
     "already_registered": EmailTemplate(
         subject="You already have an account",
@@ -65,6 +70,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If this was not you, you can ignore this email: nothing was changed.",
         ),
         link_label="Reset your password",
+        link_route=Route.FORGOT_PASSWORD,
     ),
     "registration_received": EmailTemplate(
         subject="We received your registration",
@@ -77,6 +83,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="Your account is approved",
         paragraphs=("Your account has been approved. You can sign in now.",),
         link_label="Sign in",
+        link_route=Route.SIGN_IN,
     ),
     "account_suspended": EmailTemplate(
         subject="Your account is suspended",
@@ -86,6 +93,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="Your account is active again",
         paragraphs=("Your account has been reactivated. You can sign in again.",),
         link_label="Sign in",
+        link_route=Route.SIGN_IN,
     ),
     "password_reset": EmailTemplate(
         subject="Reset your password",
@@ -94,6 +102,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If you did not ask for this, ignore this email: your password stays the same.",
         ),
         link_label="Choose a new password",
+        link_route=Route.RESET_PASSWORD,
     ),
     "password_changed": EmailTemplate(
         subject="Your password was changed",
@@ -102,6 +111,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If this was not you, reset your password at once and contact support.",
         ),
         link_label="Reset your password",
+        link_route=Route.FORGOT_PASSWORD,
     ),
     "account_locked": EmailTemplate(
         subject="Sign-in to your account is paused",
@@ -112,6 +122,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "guessing your password: your account is safe, but consider choosing a new, unique password.",
         ),
         link_label="Reset your password",
+        link_route=Route.FORGOT_PASSWORD,
     ),
     "sign_in_code": EmailTemplate(
         subject="Your sign-in code",
@@ -134,6 +145,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If you did not ask for this, ignore this email.",
         ),
         link_label="Confirm the new address",
+        link_route=Route.CONFIRM_EMAIL,
     ),
     "email_change_approve": EmailTemplate(
         subject="Approve the change of your email address",
@@ -143,6 +155,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If this was not you, do not approve it, and change your password.",
         ),
         link_label="Approve the change",
+        link_route=Route.APPROVE_EMAIL_CHANGE,
     ),
     "email_changed_undo": EmailTemplate(
         subject="Your email address was changed",
@@ -151,6 +164,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If this was not you, undo the change within $valid_for with the link below.",
         ),
         link_label="Undo the change",
+        link_route=Route.UNDO_EMAIL_CHANGE,
     ),
     "email_change_undone": EmailTemplate(
         subject="The change of your email address was undone",
@@ -159,6 +173,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "If you did not make the change, choose a new password now.",
         ),
         link_label="Choose a new password",
+        link_route=Route.FORGOT_PASSWORD,
     ),
     "account_deleted": EmailTemplate(
         subject="Your account was deleted",
@@ -176,6 +191,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "The link is valid for $valid_for. If you did not ask for this, ignore this email.",
         ),
         link_label="Add the orders to my account",
+        link_route=Route.CLAIM_ORDERS,
     ),
     "data_export_ready": EmailTemplate(
         subject="Your data export is ready",
@@ -212,6 +228,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "Sign in to your account to view it, download it as PDF, accept or decline it.",
         ),
         link_label="View your offers",
+        link_route=Route.OFFER,
     ),
     "offer_accepted": EmailTemplate(
         subject="You accepted offer $number",
@@ -219,6 +236,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "Thank you for accepting offer $number. It is now order $order_number, waiting for payment of $total.",
         ),
         link_label="Pay your order",
+        link_route=Route.OFFER,
     ),
     "offer_rejected": EmailTemplate(
         subject="You declined offer $number",
@@ -245,11 +263,13 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
         subject="[$number] $subject",
         paragraphs=("$author replied to your support ticket $number:", "$body"),
         link_label="View the conversation",
+        link_route=Route.TICKET,
     ),
     "ticket_state_changed": EmailTemplate(
         subject="[$number] Your ticket is $state",
         paragraphs=("Your support ticket $number ($subject) is now $state.", "$next_step"),
         link_label="View the conversation",
+        link_route=Route.TICKET,
     ),
     "ticket_assigned": EmailTemplate(
         subject="[$number] Assigned to you: $subject",
@@ -263,6 +283,7 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "Our team will review it shortly; we will email you as soon as it is decided.",
         ),
         link_label="View your returns",
+        link_route=Route.RETURN,
     ),
     "return_approved": EmailTemplate(
         subject="Return $number approved",
@@ -271,21 +292,25 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             "Sign in to download the return slip, put it in the parcel and send the goods back. $money_line",
         ),
         link_label="Download your return slip",
+        link_route=Route.RETURN,
     ),
     "return_rejected": EmailTemplate(
         subject="Return $number declined",
         paragraphs=("We cannot accept return $number for order $order_number.", "Reason: $reason"),
         link_label="View your returns",
+        link_route=Route.RETURN,
     ),
     "return_received": EmailTemplate(
         subject="Return $number arrived",
         paragraphs=("The goods of return $number arrived at our warehouse.", "$next_step"),
         link_label="View your returns",
+        link_route=Route.RETURN,
     ),
     "return_refunded": EmailTemplate(
         subject="Return $number refunded",
         paragraphs=("We have refunded $refund for return $number ($destination).",),
         link_label="View your returns",
+        link_route=Route.RETURN,
     ),
     "return_closed": EmailTemplate(
         subject="Return $number closed",

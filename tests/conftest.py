@@ -22,7 +22,7 @@ from app.db import create_engine
 from app.migrate import upgrade
 from app.runtime import Runtime
 from models.customer import Role
-from tests.support import Api, Caller, Mailbox, make_caller, start_smtp_server
+from tests.support import Api, Caller, Mailbox, make_caller, start_smtp_server, unrouted_links
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -159,10 +159,14 @@ def smtp_mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture
-def mailbox(smtp_mailbox: tuple[Mailbox, int]) -> Mailbox:
+def mailbox(smtp_mailbox: tuple[Mailbox, int]) -> Iterator[Mailbox]:
     box = smtp_mailbox[0]
     box.clear()
-    return box
+    yield box
+    # Every link a test's mail carried lands on a route of the storefront contract (app/links.py).
+    with box.lock:
+        sent = list(box.messages)
+    assert not unrouted_links(sent), unrouted_links(sent)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 from aiosmtpd.controller import Controller
 from sqlalchemy import event
 
+from app.links import Route
 from app.runtime import Runtime
 from app.services.setup import create_account, ensure_group
 from models.base import utcnow
@@ -93,6 +95,33 @@ def link_token(message: EmailMessage, path: str) -> str:
     found = re.search(rf"https://shop\.test{re.escape(path)}\?token=([A-Za-z0-9_-]+)", text_body(message))
     assert found, f"no {path} link in: {text_body(message)}"
     return found.group(1)
+
+
+STOREFRONT = "https://shop.test"  # STOREFRONT_URL of the test settings
+
+
+def storefront_links(message: EmailMessage) -> list[str]:
+    """Every link into the storefront in the message, from its text and its HTML part."""
+    html_links = [unescape(link) for link in re.findall(r'href="([^"]*)"', html_body(message))]
+    text_links = re.findall(r"https?://\S+", text_body(message))
+    return [link for link in [*text_links, *html_links] if link.startswith(STOREFRONT)]
+
+
+def unrouted_links(messages: list[EmailMessage]) -> list[str]:
+    """Storefront links in the messages that no route of app/links.py answers."""
+    patterns = [route_pattern(route) for route in Route]
+    return [
+        f"{message['Subject']}: {link}"
+        for message in messages
+        for link in storefront_links(message)
+        if not any(pattern.fullmatch(link.removeprefix(STOREFRONT)) for pattern in patterns)
+    ]
+
+
+def route_pattern(route: Route) -> re.Pattern[str]:
+    path = re.escape(route.path).replace(re.escape("{number}"), r"[A-Za-z0-9_.~%-]+")
+    query = "&".join(f"{name}=[A-Za-z0-9_.~%-]+" for name in route.query)
+    return re.compile(path + (rf"\?{query}" if query else ""))
 
 
 def read_sms(directory: Path, phone: str) -> list[str]:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
@@ -153,7 +154,7 @@ async def approve_customer(
             rt.keyring,
             "account_approved",
             customer.email,
-            {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/login"},
+            {"name": display_name(customer), "link": storefront_link(rt.settings, Route.SIGN_IN)},
         )
     return customer
 
@@ -216,7 +217,7 @@ async def reactivate_customer(
             rt.keyring,
             "account_reactivated",
             customer.email,
-            {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/login"},
+            {"name": display_name(customer), "link": storefront_link(rt.settings, Route.SIGN_IN)},
         )
     return customer
 

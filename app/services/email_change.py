@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
@@ -34,10 +35,6 @@ OPEN = (EmailChangeStatus.AWAITING_OLD_ADDRESS, EmailChangeStatus.AWAITING_NEW_A
 
 def _hash(rt: Runtime, token: str) -> str:
     return keyed_hash(rt.settings.secret_key_bytes, "email-change", token)
-
-
-def _link(rt: Runtime, path: str, token: str) -> str:
-    return f"{rt.settings.storefront_url}/{path}?token={token}"
 
 
 async def request_email_change(
@@ -101,10 +98,10 @@ async def request_email_change(
         )
         values = {"name": display_name(customer), "new_email": clean, "valid_for": describe_minutes(ttl)}
         if held:
-            values["link"] = _link(rt, "approve-email-change", token)
+            values["link"] = storefront_link(rt.settings, Route.APPROVE_EMAIL_CHANGE, token=token)
             enqueue_email(session, rt.keyring, "email_change_approve", customer.email, values)
         else:
-            values["link"] = _link(rt, "confirm-email", token)
+            values["link"] = storefront_link(rt.settings, Route.CONFIRM_EMAIL, token=token)
             enqueue_email(session, rt.keyring, "email_change_confirm", clean, values)
     return change.status
 
@@ -165,7 +162,7 @@ async def confirm_email_change(rt: Runtime, meta: RequestMeta, token: str) -> Em
                 "name": display_name(customer),
                 "new_email": change.new_email,
                 "valid_for": describe_minutes(rt.settings.email_change_ttl_minutes),
-                "link": _link(rt, "confirm-email", new_token),
+                "link": storefront_link(rt.settings, Route.CONFIRM_EMAIL, token=new_token),
             }
             enqueue_email(session, rt.keyring, "email_change_confirm", change.new_email, values)
             return change.status
@@ -207,7 +204,7 @@ async def _apply(
         "name": display_name(customer),
         "new_email": change.new_email,
         "valid_for": f"{rt.settings.email_change_undo_days} days",
-        "link": _link(rt, "undo-email-change", undo_token),
+        "link": storefront_link(rt.settings, Route.UNDO_EMAIL_CHANGE, token=undo_token),
     }
     enqueue_email(session, rt.keyring, "email_changed_undo", old_email, values)
 
@@ -255,5 +252,5 @@ async def undo_email_change(rt: Runtime, meta: RequestMeta, token: str) -> None:
             rt.keyring,
             "email_change_undone",
             change.old_email,
-            {"name": "", "link": f"{rt.settings.storefront_url}/forgot-password"},
+            {"name": "", "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)},
         )

@@ -7,6 +7,7 @@ to their (verified) address, and following it moves the guest orders of that add
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import Runtime
@@ -57,7 +58,7 @@ async def request_claim(rt: Runtime, principal: Principal) -> int:
                 "name": display_name(customer),
                 "count": str(waiting),
                 "valid_for": describe_minutes(ttl),
-                "link": f"{rt.settings.storefront_url}/claim-orders?token={token}",
+                "link": storefront_link(rt.settings, Route.CLAIM_ORDERS, token=token),
             },
         )
     return int(waiting)

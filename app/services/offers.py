@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.documents.model import DocumentLine, Party, format_money, utc
 from app.documents.offer import OfferDocument, render_offer
+from app.links import Route, storefront_link
 from app.money import is_currency
 from app.outbox import enqueue_email
 from app.pagination import Page, empty_page, newest_rows
@@ -194,7 +195,7 @@ def _values(rt: Runtime, offer: Offer, customer: Customer, **extra: str) -> dict
         "total": format_money(offer.total, offer.currency),
         "valid_until": _moment(offer.valid_until),
         "customer_email": customer.email,
-        "link": f"{rt.settings.storefront_url}/account/offers",
+        "link": storefront_link(rt.settings, Route.OFFER, number=offer.number),
         **extra,
     }
 

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
@@ -110,7 +111,7 @@ async def change_password(
 
 
 def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
-    values = {"name": display_name(customer), "link": f"{rt.settings.storefront_url}/forgot-password"}
+    values = {"name": display_name(customer), "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)}
     enqueue_email(session, rt.keyring, "password_changed", customer.email, values)
 
 
@@ -140,7 +141,7 @@ async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
             )
             values = {
                 "name": display_name(customer),
-                "link": f"{settings.storefront_url}/reset-password?token={token}",
+                "link": storefront_link(settings, Route.RESET_PASSWORD, token=token),
                 "valid_for": describe_minutes(settings.password_reset_ttl_minutes),
             }
             enqueue_email(session, rt.keyring, "password_reset", customer.email, values)

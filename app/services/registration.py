@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email, enqueue_sms
 from app.runtime import RequestMeta, Runtime
 from app.services import abuse, account_messages, audit
@@ -78,7 +79,7 @@ async def _registration_group(rt: Runtime, code: str | None, errors: list[ErrorD
 
 
 def _activation_link(rt: Runtime, token: str) -> str:
-    return f"{rt.settings.storefront_url}/activate?token={token}"
+    return storefront_link(rt.settings, Route.ACTIVATE, token=token)
 
 
 async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer, mode: ActivationMode) -> None:
@@ -195,7 +196,7 @@ async def _notify_existing_owner(session: AsyncSession, rt: Runtime, email: str)
     if existing.status is CustomerStatus.PENDING_ACTIVATION and group.activation_mode is ActivationMode.EMAIL_LINK:
         await send_activation(session, rt, existing, ActivationMode.EMAIL_LINK)
         return
-    values = {"name": display_name(existing), "link": f"{rt.settings.storefront_url}/forgot-password"}
+    values = {"name": display_name(existing), "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)}
     enqueue_email(session, rt.keyring, "already_registered", existing.email, values)
 
 

@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from app.documents.model import clip, format_money
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email
 from app.pagination import Page, empty_page, newest_rows
 from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
@@ -248,7 +249,7 @@ def _values(rt: Runtime, request: ReturnRequest, order: Order, customer: Custome
             else f"Once the goods arrive we refund {refund} {destination}."
         ),
         "reason": request.rejection_reason or "",
-        "link": f"{rt.settings.storefront_url}/account/returns",
+        "link": storefront_link(rt.settings, Route.RETURN, number=request.number),
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
@@ -177,7 +178,7 @@ async def _failed(
             values = {
                 "name": display_name(customer),
                 "minutes": str(rt.settings.lockout_minutes),
-                "link": f"{rt.settings.storefront_url}/forgot-password",
+                "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD),
             }
             enqueue_email(session, rt.keyring, "account_locked", customer.email, values)
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.links import Route, storefront_link
 from app.outbox import enqueue_email, enqueue_event
 from app.pagination import Page, empty_page, newest_rows
 from app.principal import STAFF_ROLES, Principal
@@ -185,7 +186,7 @@ async def _notify_message(
                 **values,
                 "name": display_name(owner),
                 "author": message.author_name or "Our support team",
-                "link": f"{rt.settings.storefront_url}/account/support/{ticket.number}",
+                "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
             },
         )
         return
@@ -380,7 +381,7 @@ async def _change_state(
                     "next_step": "Open a new ticket whenever you need us again."
                     if state is TicketState.CLOSED
                     else "Reply to it any time if you need more from us.",
-                    "link": f"{rt.settings.storefront_url}/account/support/{ticket.number}",
+                    "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
                 },
             )
         _publish(session, rt, ticket, TicketChange.STATE, previous_state=previous, at=now)

@@ -22,7 +22,7 @@ from tests.offers.helpers import (
     pay_offer,
     reject,
 )
-from tests.support import Api, Caller, Mailbox, global_id, text_body
+from tests.support import Api, Caller, Mailbox, global_id, storefront_links, text_body
 
 SUPPORT = "support@example.com"
 
@@ -48,6 +48,7 @@ async def test_staff_write_an_offer_with_totals_and_both_sides_are_emailed(
 
     to_customer = await mailbox.wait_for(customer.customer.email, f"Your offer {offer['number']}")
     assert "65.54 EUR" in text_body(to_customer)
+    assert set(storefront_links(to_customer)) == {f"https://shop.test/offers/{offer['number']}"}
     to_staff = await mailbox.wait_for(SUPPORT, f"Offer {offer['number']} was sent")
     assert customer.customer.email in text_body(to_staff)
 

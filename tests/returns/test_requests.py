@@ -21,7 +21,7 @@ from tests.returns.helpers import (
     request_input,
     requested,
 )
-from tests.support import Api, Caller, Mailbox, text_body
+from tests.support import Api, Caller, Mailbox, storefront_links, text_body
 
 UPSERT_PRODUCTS = """mutation($i: UpsertProductsInput!) { upsertProducts(input: $i) {
   products { sku returnable } userErrors { code } } }"""
@@ -258,6 +258,7 @@ async def test_staff_decide_and_the_customer_is_mailed(
     assert waiting["slipUrl"] is None  # nothing to send back yet
     mail = await mailbox.wait_for(customer.customer.email, f"Return {waiting['number']} received for review")
     assert "1 x Mug" in text_body(mail)
+    assert set(storefront_links(mail)) == {f"https://shop.test/returns/{waiting['number']}"}
     staff_mail = await mailbox.wait_for(rt.settings.support_email, f"Return {waiting['number']} needs a decision")
     assert "ABOVE_AUTO_APPROVE_LIMIT" in text_body(staff_mail)
 

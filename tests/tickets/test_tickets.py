@@ -9,7 +9,7 @@ from app.runtime import Runtime
 from models.customer import Role
 from tests.orders.helpers import order_input, order_key, push
 from tests.returns.helpers import delivered_order, request_input, requested
-from tests.support import Api, Caller, Mailbox, count_statements, global_id, make_caller, text_body
+from tests.support import Api, Caller, Mailbox, count_statements, global_id, make_caller, storefront_links, text_body
 from tests.tickets.helpers import (
     ASSIGN,
     CLOSE,
@@ -149,6 +149,7 @@ async def test_a_thread_is_mailed_to_the_other_party_each_time(
     assert str(to_customer["Subject"]) == f"[{number}] Broken mug"
     assert "Sam replied" in text_body(to_customer)
     assert "Can you send a photo?" in text_body(to_customer)
+    assert set(storefront_links(to_customer)) == {f"https://shop.test/tickets/{number}"}
 
     # Unassigned, the customer's answer goes to the support address; assigned, to the assignee only.
     mailbox.clear()
