@@ -22,9 +22,7 @@ async def test_the_owner_finds_their_ticket_however_the_number_is_typed(api: Api
         }
 
 
-async def test_another_customers_number_reads_as_not_found(
-    api: Api, customer: Caller, other_customer: Caller
-) -> None:
+async def test_another_customers_number_reads_as_not_found(api: Api, customer: Caller, other_customer: Caller) -> None:
     ticket = await open_ticket(api, customer.token)
     mine = await open_ticket(api, other_customer.token)
     for typed in variants(ticket["number"]):
