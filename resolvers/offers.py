@@ -93,6 +93,17 @@ class OfferQueries:
             )
         return offers_connection(page)  # type: ignore[no-any-return]
 
+    @strawberry.field(
+        description=(
+            "Your offer by its number (Q-…, as our mails name it; surrounding spaces and case do not matter), "
+            "or any offer for staff; null when there is none or it is not yours."
+        ),
+        extensions=requires(IsAuthenticated),
+    )
+    async def offer(self, info: Info, number: str) -> Offer | None:
+        row = await offers.offer_by_number(info.context.rt, info.context.principal, number)
+        return Offer.from_row(row) if row else None
+
 
 @strawberry.type
 class OfferMutations:

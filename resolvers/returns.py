@@ -92,6 +92,18 @@ class ReturnQueries:
             )
         return returns_connection(page)  # type: ignore[no-any-return]
 
+    @strawberry.field(
+        name="return",
+        description=(
+            "Your return by its number (as our mails name it; surrounding spaces and case do not matter), "
+            "or any return for staff; null when there is none or it is not yours."
+        ),
+        extensions=requires(IsAuthenticated),
+    )
+    async def return_(self, info: Info, number: str) -> Return | None:
+        row = await returns.return_by_number(info.context.rt, info.context.principal, number)
+        return Return.from_row(row) if row else None
+
 
 @strawberry.type
 class ReturnMutations:

@@ -73,6 +73,17 @@ class TicketQueries:
         )
         return tickets_connection(page)  # type: ignore[no-any-return]
 
+    @strawberry.field(
+        description=(
+            "Your support ticket by its number (T-…, as our mails name it; surrounding spaces and case do not "
+            "matter), or any ticket for staff; null when there is none or it is not yours."
+        ),
+        extensions=requires(IsAuthenticated),
+    )
+    async def ticket(self, info: Info, number: str) -> SupportTicket | None:
+        row = await tickets.ticket_by_number(info.context.rt, info.context.principal, number)
+        return SupportTicket.from_row(row) if row else None
+
 
 @strawberry.type
 class TicketMutations:

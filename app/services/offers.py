@@ -32,6 +32,7 @@ from app.services import invoices
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.services.numbers import owned_by_number
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
 from models.base import utcnow
@@ -509,6 +510,11 @@ async def list_offers(
     """Every offer, newest first (staff)."""
     require_staff_member(principal)
     return await newest_rows(rt.db, Offer, _matching(filter), first, after)
+
+
+async def offer_by_number(rt: Runtime, principal: Principal, number: str) -> Offer | None:
+    """An offer by its Q-… number: the caller's own, or any for staff."""
+    return await owned_by_number(rt, principal, Offer, number)
 
 
 async def customer_offers(

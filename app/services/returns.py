@@ -35,6 +35,7 @@ from app.services import invoices, store_credit
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import NotAuthenticatedError, PermissionDeniedError
+from app.services.numbers import owned_by_number
 from app.services.return_quotes import (
     CUSTOMER_REASONS,
     REASON_LABELS,
@@ -723,6 +724,11 @@ async def list_returns(
     """Every return, newest first (staff)."""
     require_staff_member(principal)
     return await newest_rows(rt.db, ReturnRequest, _matching(filter), first, after)
+
+
+async def return_by_number(rt: Runtime, principal: Principal, number: str) -> ReturnRequest | None:
+    """A return by its number: the caller's own, or any for staff."""
+    return await owned_by_number(rt, principal, ReturnRequest, number)
 
 
 async def customer_returns(

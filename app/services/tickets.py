@@ -33,6 +33,7 @@ from app.runtime import Runtime
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, roles_of
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
+from app.services.numbers import owned_by_number
 from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -529,6 +530,11 @@ async def list_tickets(
     """Every ticket, newest first (staff)."""
     require_staff_member(principal)
     return await newest_rows(rt.db, SupportTicket, _matching(filter), first, after)
+
+
+async def ticket_by_number(rt: Runtime, principal: Principal, number: str) -> SupportTicket | None:
+    """A ticket by its T-… number: the caller's own, or any for staff."""
+    return await owned_by_number(rt, principal, SupportTicket, number)
 
 
 async def customer_tickets(

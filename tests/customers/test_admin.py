@@ -310,6 +310,9 @@ PERMISSION_MATRIX = [
     ('mutation { markReturnReceived(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
     ('mutation { retryReturnRefund(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
     ('mutation { closeReturn(input: {returnId: "x"}) { userErrors { code } } }', {}, "staff"),
+    ('{ ticket(number: "T-1") { id } }', {}, "customer"),
+    ('{ offer(number: "Q-1") { id } }', {}, "customer"),
+    ('{ return(number: "R-1") { id } }', {}, "customer"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 
