@@ -4,8 +4,6 @@ layout (app.documents.layout)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpdf.enums import Align
-
 from app.documents.layout import ITEM_COLUMNS, Page, Total, item_rows, render
 from app.documents.model import DocumentLine, Party, clip, format_date, format_money, tax_breakdown, utc
 
