@@ -7,8 +7,10 @@ unpaid order is cancelled. Seller and buyer are copied when it is issued, like t
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import anyio
 from sqlalchemy import func, select, update
@@ -53,6 +55,16 @@ def buyer_details(order: Order, customer: Customer | None) -> dict[str, object]:
     name = " ".join(part for part in (address.get("firstName"), address.get("lastName")) if part)
     if not name and customer is not None:
         name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    return {
+        "name": name or (customer.email if customer else order.guest_email) or "Customer",
+        "address_lines": address_lines(address),
+        "email": customer.email if customer else order.guest_email,
+        "tax_id": None,
+    }
+
+
+def address_lines(address: Mapping[str, Any]) -> list[str]:
+    """An address (the API's camelCase keys) as the lines a document prints under the name."""
     lines = [
         address.get("company"),
         address.get("line1"),
@@ -60,12 +72,7 @@ def buyer_details(order: Order, customer: Customer | None) -> dict[str, object]:
         " ".join(part for part in (address.get("postalCode"), address.get("city")) if part),
         address.get("countryCode"),
     ]
-    return {
-        "name": name or (customer.email if customer else order.guest_email) or "Customer",
-        "address_lines": [line for line in lines if line],
-        "email": customer.email if customer else order.guest_email,
-        "tax_id": None,
-    }
+    return [str(line) for line in lines if line]
 
 
 async def _next_number(session: AsyncSession, year: int) -> str:
