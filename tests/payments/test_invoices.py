@@ -117,7 +117,7 @@ async def test_documents_print_the_sellers_tax_id_and_the_date_of_supply(
         assert moved["updateOrderStatus"]["userErrors"] == []
     async with rt.db.read() as session:
         delivered = await session.scalar(
-            select(OrderStatusChange.created_at).where(col(OrderStatusChange.to_status) == OrderStatus.DELIVERED)
+            select(col(OrderStatusChange.created_at)).where(col(OrderStatusChange.to_status) == OrderStatus.DELIVERED)
         )
     assert delivered is not None
     text = pdf_text((await api.client.get(path_of(invoice["downloadUrl"]))).content)
