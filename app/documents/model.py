@@ -47,6 +47,8 @@ class InvoiceDocument:
     total: int
     amount_paid: int
     paid_at: datetime | None
+    ordered_at: datetime | None = None
+    delivered_at: datetime | None = None  # the order's delivery, when known: the date of supply
 
     @property
     def amount_due(self) -> int:
@@ -63,6 +65,9 @@ class ReceiptDocument:
     reference: str  # the order or invoice number this payment is for
     seller: Party
     buyer: Party
+    order_number: str | None = None
+    ordered_at: datetime | None = None
+    delivered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +96,17 @@ def format_money(amount_minor: int, currency: str) -> str:
 
 
 def format_rate(rate_bp: int) -> str:
-    """Basis points as a percentage: 1900 → '19 %', 750 → '7.5 %'."""
+    """Basis points as a percentage: 1900 → '19 %', 750 → '7.5 %'. The one way a tax rate is written, in documents
+    and messages alike."""
     return f"{Decimal(rate_bp).scaleb(-2).normalize():f} %"
+
+
+def supply_date(ordered_at: datetime | None, delivered_at: datetime | None) -> list[tuple[str, str]]:
+    """The meta line saying when the goods were supplied: the delivery date once known, else the order date,
+    labelled as such (never an order date passed off as a delivery date)."""
+    if delivered_at is not None:
+        return [("Delivery date", format_date(delivered_at))]
+    return [("Order date", format_date(ordered_at))] if ordered_at is not None else []
 
 
 def format_date(moment: datetime) -> str:

@@ -1,12 +1,13 @@
-"""The return slip: goes in the parcel, so the warehouse knows whose goods these are (RMA number, lines)."""
+"""The return slip: goes in the parcel, so the warehouse knows whose goods these are (RMA number, lines). Drawn
+with the shared layout (app.documents.layout)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpdf.enums import Align, TableBordersLayout
+from fpdf.enums import Align
 
-from app.documents.model import Party, clip, format_date, format_money
-from app.documents.pdf import _HEADINGS, FONT, MAX_DESCRIPTION, MAX_SKU, _closing_fonts, _Document
+from app.documents.layout import MAX_SKU, Column, Page, Total, render
+from app.documents.model import Party, format_date, format_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +33,19 @@ class ReturnSlipDocument:
     refund_total: int
 
 
+COLUMNS = (
+    Column("SKU", 18, limit=MAX_SKU),
+    Column("Description", 44),
+    Column("Qty", 8, Align.R),
+    Column("Reason", 22),
+)
+
+
 def render_return_slip(doc: ReturnSlipDocument) -> bytes:
     """Pure: the same return always renders to the same bytes (the PDF date is the request's own)."""
-    pdf = _Document(f"Return {doc.number}", doc.requested_at, doc.ship_to.name)
-    with _closing_fonts(pdf):
-        pdf.heading(
+
+    def build(page: Page) -> None:
+        page.header_block(
             "RETURN SLIP",
             [
                 ("RMA number", doc.number),
@@ -44,37 +53,25 @@ def render_return_slip(doc: ReturnSlipDocument) -> bytes:
                 ("Requested", format_date(doc.requested_at)),
                 ("Resolution", doc.resolution.replace("_", " ").title()),
             ],
+            ("Send to", doc.ship_to),
+            ("From", doc.sender),
         )
-        pdf.parties(("Send to", doc.ship_to), ("From", doc.sender))
-        pdf.set_font(FONT, "", 8.5)
-        with pdf.table(
-            col_widths=(18, 44, 8, 22),
-            headings_style=_HEADINGS,
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=4.6,
-            padding=(1.2, 1, 1.2, 1),
-            text_align=Align.L,
-            v_align="TOP",
-            repeat_headings=1,
-        ) as table:
-            headings = table.row()
-            for text, align in (("SKU", Align.L), ("Description", Align.L), ("Qty", Align.R), ("Reason", Align.L)):
-                headings.cell(text, align=align)
-            for line in doc.lines:
-                row = table.row()
-                row.cell(clip(line.sku, MAX_SKU))
-                row.cell(clip(line.description, MAX_DESCRIPTION))
-                row.cell(f"{line.quantity:,}", align=Align.R)
-                row.cell(line.reason.replace("_", " ").capitalize())
-        pdf.ln(6)
+        page.lines_table(
+            COLUMNS,
+            [
+                (line.sku, line.description, f"{line.quantity:,}", line.reason.replace("_", " ").capitalize())
+                for line in doc.lines
+            ],
+        )
         if doc.resolution != "EXCHANGE":
-            pdf.amounts([("Refund once received", format_money(doc.refund_total, doc.currency), True)])
-            pdf.ln(6)
-        pdf.text_line(f"RMA {doc.number}", size=16, bold=True, align=Align.C)
-        pdf.ln(2)
-        pdf.text_line(
+            page.totals_block([Total("Refund once received", format_money(doc.refund_total, doc.currency), bold=True)])
+            page.ln(2)
+        page.paragraph(f"RMA {doc.number}", size=16, bold=True, align=Align.C)
+        page.ln(2)
+        page.paragraph(
             "Put this slip in the parcel and write the RMA number on the outside. Parcels without it may be refused.",
             size=9,
             align=Align.C,
         )
-        return bytes(pdf.output())
+
+    return render(f"Return {doc.number}", doc.requested_at, doc.ship_to.name, build)

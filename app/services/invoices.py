@@ -7,14 +7,18 @@ unpaid order is cancelled. Seller and buyer are copied when it is issued, like t
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 import anyio
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.documents.model import utc
 from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocument, render_invoice, render_receipt
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
@@ -23,7 +27,7 @@ from app.services.return_quotes import returned_amounts
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer
-from models.order import Order, OrderLine, OrderStatus
+from models.order import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment, ShipmentStatus, TrackingEvent
 from models.payment import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentSource, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,16 @@ def buyer_details(order: Order, customer: Customer | None) -> dict[str, object]:
     name = " ".join(part for part in (address.get("firstName"), address.get("lastName")) if part)
     if not name and customer is not None:
         name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    return {
+        "name": name or (customer.email if customer else order.guest_email) or "Customer",
+        "address_lines": address_lines(address),
+        "email": customer.email if customer else order.guest_email,
+        "tax_id": None,
+    }
+
+
+def address_lines(address: Mapping[str, Any]) -> list[str]:
+    """An address (the API's camelCase keys) as the lines a document prints under the name."""
     lines = [
         address.get("company"),
         address.get("line1"),
@@ -58,12 +72,7 @@ def buyer_details(order: Order, customer: Customer | None) -> dict[str, object]:
         " ".join(part for part in (address.get("postalCode"), address.get("city")) if part),
         address.get("countryCode"),
     ]
-    return {
-        "name": name or (customer.email if customer else order.guest_email) or "Customer",
-        "address_lines": [line for line in lines if line],
-        "email": customer.email if customer else order.guest_email,
-        "tax_id": None,
-    }
+    return [str(line) for line in lines if line]
 
 
 async def _next_number(session: AsyncSession, year: int) -> str:
@@ -250,6 +259,37 @@ def party(details: dict[str, object]) -> Party:
     )
 
 
+def seller_party(rt: Runtime, snapshot: dict[str, object]) -> Party:
+    """The seller as copied onto the invoice; a tax id configured only after it was issued is added (the seller's
+    tax id does not change with the document, it was merely missing from the settings)."""
+    seller = party(snapshot)
+    if seller.tax_id is None and (rt.settings.seller_tax_id or "").strip():
+        seller = replace(seller, tax_id=(rt.settings.seller_tax_id or "").strip())
+    return seller
+
+
+async def delivered_on(session: AsyncSession, order: Order) -> datetime | None:
+    """When the order was delivered, if we know: its latest move to DELIVERED in the status history, else (an
+    order system that never reported the status) the last DELIVERED tracking event once every parcel is
+    delivered. None while it is not delivered."""
+    moved = await session.scalar(
+        select(func.max(col(OrderStatusChange.created_at))).where(
+            col(OrderStatusChange.order_id) == order.id, col(OrderStatusChange.to_status) == OrderStatus.DELIVERED
+        )
+    )
+    if moved is not None:
+        return utc(moved)
+    parcels = list((await session.execute(select(Shipment).where(col(Shipment.order_id) == order.id))).scalars())
+    if not parcels or any(parcel.status is not ShipmentStatus.DELIVERED for parcel in parcels):
+        return None
+    tracked = await session.scalar(
+        select(func.max(col(TrackingEvent.occurred_at))).where(
+            col(TrackingEvent.order_id) == order.id, col(TrackingEvent.status) == ShipmentStatus.DELIVERED
+        )
+    )
+    return utc(tracked) if tracked is not None else None
+
+
 def _object_id(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -278,12 +318,13 @@ async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
                 )
             ).scalars()
         )
+        delivered_at = await delivered_on(session, order)
     document = InvoiceDocument(
         number=invoice.number,
         issued_at=invoice.issued_at,
         order_number=order.number,
         currency=invoice.currency,
-        seller=party(invoice.seller),
+        seller=seller_party(rt, invoice.seller),
         buyer=party(invoice.buyer),
         lines=tuple(
             DocumentLine(
@@ -304,6 +345,8 @@ async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         total=invoice.total,
         amount_paid=invoice.amount_paid,
         paid_at=invoice.paid_at,
+        ordered_at=order.placed_at,
+        delivered_at=delivered_at,
     )
     content = await anyio.to_thread.run_sync(render_invoice, document)
     return Pdf(f"invoice-{invoice.number}.pdf", content)
@@ -315,8 +358,10 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
     async with rt.db.read() as session:
         payment = await session.get(Payment, payment_id)
         invoice = await session.get(Invoice, payment.invoice_id) if payment else None
-        if payment is None or invoice is None or payment.status is not PaymentStatus.SUCCEEDED:
+        order = await session.get(Order, invoice.order_id) if invoice else None
+        if payment is None or invoice is None or order is None or payment.status is not PaymentStatus.SUCCEEDED:
             raise DocumentUnavailableError()
+        delivered_at = await delivered_on(session, order)
     assert payment.receipt_number is not None
     assert payment.completed_at is not None
     document = ReceiptDocument(
@@ -326,8 +371,11 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         amount=payment.amount,
         method=payment.method_label,
         reference=f"Invoice {invoice.number}",
-        seller=party(invoice.seller),
+        seller=seller_party(rt, invoice.seller),
         buyer=party(invoice.buyer),
+        order_number=order.number,
+        ordered_at=order.placed_at,
+        delivered_at=delivered_at,
     )
     content = await anyio.to_thread.run_sync(render_receipt, document)
     return Pdf(f"receipt-{payment.receipt_number}.pdf", content)

@@ -35,6 +35,7 @@ from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.numbers import owned_by_number
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
+from models.address import Address
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.offer import Offer, OfferLine, OfferState
@@ -534,6 +535,39 @@ async def customer_offers(
     return await newest_rows(rt.db, Offer, _matching(OfferFilter(state=state, customer_id=customer_id)), first, after)
 
 
+async def _buyer(session: AsyncSession, customer: Customer) -> Party:
+    """The customer and the address an invoice would most likely go to: the default billing address, else the
+    default shipping address, else the first billing address saved; none when the customer has none."""
+    rows = list(
+        (
+            await session.execute(
+                select(Address).where(col(Address.customer_id) == customer.id).order_by(col(Address.created_at))
+            )
+        ).scalars()
+    )
+    chosen = (
+        next((a for a in rows if a.is_default_billing), None)
+        or next((a for a in rows if a.is_default_shipping), None)
+        or next((a for a in rows if a.is_billing), None)
+    )
+    name = " ".join(part for part in (chosen.first_name, chosen.last_name) if part) if chosen else ""
+    lines: list[str] = []
+    if chosen is not None:
+        lines = invoices.address_lines(
+            {
+                "company": chosen.company,
+                "line1": chosen.line1,
+                "line2": chosen.line2,
+                "postalCode": chosen.postal_code,
+                "city": chosen.city,
+                "countryCode": chosen.country_code,
+            }
+        )
+    return Party(
+        name=name or display_name(customer) or customer.email, address_lines=tuple(lines), email=customer.email
+    )
+
+
 def offer_url(rt: Runtime, offer_id: uuid.UUID) -> str:
     signed = invoices.links(rt)
     return signed.url(OFFER_LINK, str(offer_id), signed.expiry(rt.settings.document_link_minutes))
@@ -557,21 +591,15 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
                 )
             ).scalars()
         )
-    seller = invoices.seller_details(rt)
-    lines_of = seller.get("address_lines")
+        buyer = await _buyer(session, customer)
     document = OfferDocument(
         number=offer.number,
         created_at=offer.created_at,
         valid_until=offer.valid_until,
         state=offer.state.value,
         currency=offer.currency,
-        seller=Party(
-            name=str(seller.get("name") or ""),
-            address_lines=tuple(str(line) for line in lines_of) if isinstance(lines_of, list) else (),
-            email=str(seller["email"]) if seller.get("email") else None,
-            tax_id=str(seller["tax_id"]) if seller.get("tax_id") else None,
-        ),
-        buyer=Party(name=display_name(customer) or customer.email, address_lines=(), email=customer.email),
+        seller=invoices.party(invoices.seller_details(rt)),
+        buyer=buyer,
         lines=tuple(
             DocumentLine(
                 sku=line.sku,

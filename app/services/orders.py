@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.documents.model import format_rate
 from app.money import is_currency, to_decimal
 from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
@@ -245,11 +246,10 @@ def _check_tax(line: LineData, currency: str, path: tuple[str, ...], errors: lis
     def shown(minor: int) -> str:
         return f"{to_decimal(minor, currency)} {currency}" if is_currency(currency) else str(minor)
 
-    rate = to_decimal(line.tax_rate_bp, "EUR").normalize()
     errors.append(
         ErrorDetail(
             OrderErrorCode.TAX_MISMATCH,
-            f"At {rate:f} % this line's tax is {shown(expected)} (rounded once per line, or once per unit); "
+            f"At {format_rate(line.tax_rate_bp)} this line's tax is {shown(expected)} (rounded once per line, or once per unit); "
             f"{shown(line.tax_amount)} was sent. Rates are percents (19 for 19 %).",
             (*path, "taxAmount"),
         )

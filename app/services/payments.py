@@ -161,13 +161,19 @@ def _can_take(invoice: Invoice, payment: Payment) -> bool:
     )
 
 
+# Return numbers are "R-…" (customers quote them from our mails), so receipts no longer start with "R" too.
+# Receipts issued before were "R<invoice>-<n>"; they are stored with their payment and never rewritten, and the
+# count continues across the change, so a number never repeats (R2026-000042-1, then PAY-2026-000042-2).
+RECEIPT_PREFIX = "PAY-"
+
+
 async def _receipt_number(session: AsyncSession, invoice: Invoice) -> str:
     earlier = await session.scalar(
         select(func.count()).where(
             col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.SUCCEEDED
         )
     )
-    return f"R{invoice.number}-{int(earlier or 0) + 1}"
+    return f"{RECEIPT_PREFIX}{invoice.number}-{int(earlier or 0) + 1}"
 
 
 async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice: Invoice, note: str) -> None:

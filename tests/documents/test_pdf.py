@@ -1,4 +1,4 @@
-"""Invoice and receipt PDFs, read back with pypdf."""
+"""Invoice, receipt, offer and return slip PDFs (one shared layout), read back with pypdf."""
 
 import io
 import re
@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from app.documents.model import clip, mask_card_numbers
+from app.documents.offer import OfferDocument, render_offer
 from app.documents.pdf import (
     DocumentLine,
     InvoiceDocument,
@@ -23,6 +24,8 @@ from app.documents.pdf import (
     render_receipt,
     tax_breakdown,
 )
+from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
+from app.services.payments import RECEIPT_PREFIX
 
 SELLER = Party(
     name="Łódź Ünïcode Handels GmbH",
@@ -294,3 +297,140 @@ def test_fonts_are_embedded_subsets_of_the_bundled_dejavu() -> None:
         assert "/FontFile2" in _dictionary(_dictionary(descendants[0])["/FontDescriptor"])
         names.add(str(font["/BaseFont"]).split("+", 1)[1])
     assert names == {"DejaVuSansBook", "DejaVuSansBold"}  # the fonts' full names, spaces removed
+
+
+# --- the shared layout: every document, its parties, numbers and dates -------------------------------------
+
+DELIVERED = datetime(2026, 12, 5, 16, 0, tzinfo=UTC)
+ORDERED = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+NON_LATIN = Party(name="Зоя Łódź Ελένη", address_lines=("Проспект Мира 1", "Αθήνα 105 57", "Greece"))
+
+
+def make_offer(**changes: object) -> OfferDocument:
+    lines = (make_line("MUG-001", 2, 1_450, 1900, "Mug"), make_line("TEE-1", 1, 2_900, 750, "T-shirt"))
+    doc = OfferDocument(
+        number="Q-00001234",
+        created_at=ISSUED,
+        valid_until=ISSUED + timedelta(days=14),
+        state="NEW",
+        currency="EUR",
+        seller=SELLER,
+        buyer=BUYER,
+        lines=lines,
+        subtotal=sum(line.total for line in lines),
+        tax_total=sum(line.tax_amount for line in lines),
+        total=sum(line.total + line.tax_amount for line in lines),
+    )
+    return replace(doc, **changes)  # type: ignore[arg-type]
+
+
+def make_slip(**changes: object) -> ReturnSlipDocument:
+    doc = ReturnSlipDocument(
+        number="R-00004711",
+        order_number="ORD-7781",
+        requested_at=ISSUED,
+        status="APPROVED",
+        resolution="REFUND",
+        currency="EUR",
+        ship_to=SELLER,
+        sender=BUYER,
+        lines=(ReturnSlipLine("MUG-RED", "Mug, red", 1, "DAMAGED", 1_050),),
+        refund_total=1_050,
+    )
+    return replace(doc, **changes)  # type: ignore[arg-type]
+
+
+def test_invoice_prints_the_sellers_tax_id_and_the_delivery_date() -> None:
+    doc = replace(make_invoice(TWO_RATES), ordered_at=ORDERED, delivered_at=DELIVERED)
+    text = text_of(render_invoice(doc))
+    assert "Tax ID: DE123456789" in text
+    assert "Delivery date 2026-12-05" in text
+    assert "Order date" not in text  # the delivery date is the date of supply once known
+
+
+def test_undelivered_invoice_says_order_date_not_delivery_date() -> None:
+    text = text_of(render_invoice(replace(make_invoice(TWO_RATES), ordered_at=ORDERED)))
+    assert "Order date 2026-11-28" in text
+    assert "Delivery date" not in text
+    no_tax_id = replace(make_invoice(TWO_RATES), seller=replace(SELLER, tax_id=None))
+    assert "Tax ID" not in text_of(render_invoice(no_tax_id))
+
+
+def test_receipt_prints_tax_id_order_and_delivery_date() -> None:
+    receipt = ReceiptDocument(
+        number="PAY-2026-000042-1",
+        paid_at=ISSUED,
+        currency="EUR",
+        amount=1_000,
+        method="Store credit",
+        reference="Invoice 2026-000042",
+        seller=SELLER,
+        buyer=BUYER,
+        order_number="ORD-7781",
+        ordered_at=ORDERED,
+        delivered_at=DELIVERED,
+    )
+    text = text_of(render_receipt(receipt))
+    for expected in ("Receipt number PAY-2026-000042-1", "Tax ID: DE123456789", "Order ORD-7781"):
+        assert expected in text, expected
+    assert "Delivery date 2026-12-05" in text
+    undelivered = text_of(render_receipt(replace(receipt, delivered_at=None)))
+    assert "Order date 2026-11-28" in undelivered
+    assert "Delivery date" not in undelivered
+
+
+def test_offer_shows_the_buyers_address_and_the_tax_per_rate() -> None:
+    pdf = render_offer(make_offer())
+    text = text_of(pdf)
+    assert read(pdf).metadata is not None
+    for expected in ("OFFER", "Offer number Q-00001234", "Valid until 2026-12-16", "Zoë Łukasiewicz"):
+        assert expected in text, expected
+    for expected in ("ul. Żółta 7", "00-001 Warszawa", "Poland", "zoe@example.com", "Tax ID: DE123456789"):
+        assert expected in text, expected
+    assert "Tax breakdown per rate" in text
+    assert "7.5 % 29.00 EUR 2.17 EUR" in text  # the rate written as everywhere else
+    assert "19 % 29.00 EUR 5.51 EUR" in text
+    assert "Subtotal 58.00 EUR" in text
+    assert "Total 65.68 EUR" in text
+    assert "SKU Description Qty Unit price Tax Net" in text  # the invoice's item table
+    assert "Status" not in text
+    assert "Status: ACCEPTED" in text_of(render_offer(make_offer(state="ACCEPTED")))
+
+
+def test_return_slip_in_the_shared_layout() -> None:
+    text = text_of(render_return_slip(make_slip()))
+    for expected in ("RETURN SLIP", "RMA number R-00004711", "Order ORD-7781", "Resolution Refund", "MUG-RED"):
+        assert expected in text, expected
+    assert "Damaged" in text
+    assert "Refund once received 10.50 EUR" in text
+    assert "ul. Żółta 7" in text
+    assert "Hauptstraße 1" in text
+    assert "Refund once received" not in text_of(render_return_slip(make_slip(resolution="EXCHANGE")))
+
+
+def test_receipt_and_return_numbers_cannot_be_confused() -> None:
+    # Return numbers keep "R-" (customers quote them from our mails); new receipts do not start with "R".
+    assert RECEIPT_PREFIX == "PAY-"
+    assert not RECEIPT_PREFIX.startswith("R")
+    slip = text_of(render_return_slip(make_slip()))
+    assert "R-00004711" in slip
+
+
+@pytest.mark.parametrize("render", ["invoice", "receipt", "offer", "slip"])
+def test_every_document_renders_non_latin_names(render: str) -> None:
+    pdf = {
+        "invoice": lambda: render_invoice(replace(make_invoice(TWO_RATES), buyer=NON_LATIN)),
+        "receipt": lambda: render_receipt(
+            ReceiptDocument("PAY-1-1", ISSUED, "EUR", 100, "Store credit", "Invoice 1", SELLER, NON_LATIN)
+        ),
+        "offer": lambda: render_offer(make_offer(buyer=NON_LATIN)),
+        "slip": lambda: render_return_slip(make_slip(sender=NON_LATIN)),
+    }[render]()
+    text = text_of(pdf)
+    for expected in ("Зоя Łódź Ελένη", "Проспект Мира 1", "Αθήνα 105 57", "Łódź Ünïcode Handels GmbH"):
+        assert expected in text, expected
+
+
+def test_offer_and_slip_render_deterministically() -> None:
+    assert render_offer(make_offer()) == render_offer(make_offer())
+    assert render_return_slip(make_slip()) == render_return_slip(make_slip())

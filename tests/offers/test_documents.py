@@ -43,6 +43,42 @@ async def test_the_offer_pdf_downloads_by_signed_link(api: Api, staff: Caller, c
     assert "ACCEPTED" in pdf_text((await api.client.get(path_of(accepted["pdfUrl"]))).content)
 
 
+async def test_the_offer_pdf_names_the_buyers_address_and_the_tax_per_rate(
+    api: Api, rt: Runtime, staff: Caller, customer: Caller
+) -> None:
+    created = await api.ok(
+        "mutation($i: CreateAddressInput!) { createAddress(input: $i) { userErrors { code } } }",
+        {
+            "i": {
+                "firstName": "Zoë",
+                "lastName": "Łukasiewicz",
+                "company": "Żółw Sp. z o.o.",
+                "line1": "ul. Żółta 7",
+                "city": "Warszawa",
+                "postalCode": "00-001",
+                "countryCode": "PL",
+            }
+        },
+        token=customer.token,
+    )
+    assert created["createAddress"]["userErrors"] == []
+    offer = await new_offer(api, staff, customer)
+    text = pdf_text((await api.client.get(path_of(offer["pdfUrl"]))).content)
+    for expected in (
+        "Zoë Łukasiewicz",
+        "Żółw Sp. z o.o.",
+        "ul. Żółta 7",
+        "00-001 Warszawa",
+        "PL",
+        customer.customer.email,
+    ):
+        assert expected in text, expected
+    assert f"Tax ID: {rt.settings.seller_tax_id}" in text
+    assert "Tax breakdown per rate" in text
+    assert "7 % 29.00 EUR 2.03 EUR" in text
+    assert "19 % 29.00 EUR 5.51 EUR" in text
+
+
 async def test_tampered_expired_or_moved_offer_links_are_refused(
     api: Api, rt: Runtime, staff: Caller, customer: Caller, other_customer: Caller
 ) -> None:

@@ -7,9 +7,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlmodel import col
 
+from app.documents.model import format_date
 from app.runtime import Runtime
 from app.services import invoices
+from models.order import OrderStatus, OrderStatusChange
+from models.payment import Invoice, Payment
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.payments.helpers import ORDER_PAYMENTS, codes, pay_order, save_card
 from tests.support import Api, Caller
@@ -85,6 +90,62 @@ async def test_invoice_and_receipt_pdfs_download_by_signed_link(api: Api, rt: Ru
     assert "4242" in receipt_text
     assert "4242 4242" not in receipt_text
     assert "PAID" in pdf_text((await api.client.get(path_of(paid["invoice"]["downloadUrl"]))).content)
+
+
+async def test_documents_print_the_sellers_tax_id_and_the_date_of_supply(
+    api: Api, rt: Runtime, customer: Caller
+) -> None:
+    key = await order_key(rt)
+    order = await placed(api, key, customer.customer.email)
+    invoice = await invoice_of(api, customer, order["id"])
+    text = pdf_text((await api.client.get(path_of(invoice["downloadUrl"]))).content)
+    assert "Tax ID: DE123456789" in text
+    # Not delivered yet: the order date, labelled as such, never passed off as a delivery date.
+    assert "Order date 2026-11-20" in text
+    assert "Delivery date" not in text
+
+    method = (await save_card(api, customer.token, "tok_visa"))["paymentMethod"]["id"]
+    paid = await pay_order(api, customer.token, order["id"], "supply-date-1", paymentMethodId=method)
+    receipt_number = paid["payment"]["receiptNumber"]
+    assert receipt_number == f"PAY-{invoice['number']}-1"
+    receipt = pdf_text((await api.client.get(path_of(paid["payment"]["receiptUrl"]))).content)
+    for expected in (receipt_number, "Tax ID: DE123456789", "Order date 2026-11-20", order["number"]):
+        assert expected in receipt, expected
+
+    for status in ("PROCESSING", "SHIPPED", "DELIVERED"):
+        moved = await api.ok(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": status}}, token=key)
+        assert moved["updateOrderStatus"]["userErrors"] == []
+    async with rt.db.read() as session:
+        delivered = await session.scalar(
+            select(col(OrderStatusChange.created_at)).where(col(OrderStatusChange.to_status) == OrderStatus.DELIVERED)
+        )
+    assert delivered is not None
+    text = pdf_text((await api.client.get(path_of(invoice["downloadUrl"]))).content)
+    assert f"Delivery date {format_date(delivered)}" in text
+    assert "Order date" not in text
+    receipt = pdf_text((await api.client.get(path_of(paid["payment"]["receiptUrl"]))).content)
+    assert f"Delivery date {format_date(delivered)}" in receipt
+
+
+async def test_receipt_numbers_issued_before_the_new_prefix_stay_as_they_are(
+    api: Api, rt: Runtime, customer: Caller
+) -> None:
+    order = await placed(api, await order_key(rt), customer.customer.email)
+    method = (await save_card(api, customer.token, "tok_visa"))["paymentMethod"]["id"]
+    paid = await pay_order(api, customer.token, order["id"], "old-receipt-1", paymentMethodId=method)
+    old_number = f"R{paid['invoice']['number']}-1"  # the format receipts had before "PAY-"
+    async with rt.db.unit_of_work() as session:
+        payment = (await session.execute(select(Payment))).scalar_one()
+        payment.receipt_number = old_number
+        # An invoice issued before SELLER_TAX_ID was configured: the PDF still names the seller's tax id.
+        stored = (await session.execute(select(Invoice))).scalar_one()
+        stored.seller = {**stored.seller, "tax_id": None}
+    payments = (await api.ok(ORDER_PAYMENTS, {"id": order["id"]}, token=customer.token))["node"]["payments"]
+    assert [p["receiptNumber"] for p in payments] == [old_number]
+    receipt = pdf_text((await api.client.get(path_of(paid["payment"]["receiptUrl"]))).content)
+    assert f"Receipt number {old_number}" in receipt
+    assert "PAY-" not in receipt
+    assert "Tax ID: DE123456789" in receipt
 
 
 async def test_expired_tampered_or_moved_links_are_refused(

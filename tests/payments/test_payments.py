@@ -43,7 +43,7 @@ async def test_paying_an_order_by_card_marks_invoice_and_order_paid(api: Api, rt
     payment = paid["payment"]
     assert (payment["status"], payment["source"], payment["method"]) == ("SUCCEEDED", "CARD", "Visa •••• 4242")
     assert payment["amount"] == {"amount": order["total"]["amount"], "currencyCode": "EUR"}
-    assert payment["receiptNumber"] == f"R{paid['invoice']['number']}-1"
+    assert payment["receiptNumber"] == f"PAY-{paid['invoice']['number']}-1"  # never "R…", which returns use
     assert payment["receiptUrl"].startswith("http://")
     assert (paid["invoice"]["status"], paid["invoice"]["amountDue"]["amount"]) == ("PAID", "0.00")
 
