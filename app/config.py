@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "Customer Accounts <no-reply@localhost>"
+    # The accent colour of the mail layout (its header and buttons); the shop's name is MAIL_FROM's display name.
+    mail_brand_color: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
     sms_backend: Literal["console", "file"] = "file"
     outbox_in_process: bool = True
     outbox_poll_seconds: float = 1.0

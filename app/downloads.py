@@ -9,6 +9,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from app.guards import error_response, request_id_of
+from app.i18n import best_language
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
 from app.services import data_export, invoices, offers, returns
@@ -29,6 +30,7 @@ def _meta(rt: Runtime, request: Request) -> RequestMeta:
         ip_address=rt.trusted_proxies.client_address(peer, request.headers.get("x-forwarded-for")),
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
         request_id=request_id_of(request.scope),
+        language=best_language(request.headers.get("accept-language")),
     )
 
 

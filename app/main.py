@@ -43,6 +43,7 @@ from app.http import (
     graphql_content_type,
     graphql_media_type,
 )
+from app.i18n import best_language
 from app.jobs import (
     outbox_dispatcher,
     run_anomaly_scans,
@@ -263,6 +264,7 @@ class GraphQLApp(GraphQL):
             ip_address=rt.trusted_proxies.client_address(peer, request.headers.get("x-forwarded-for")),
             user_agent=(request.headers.get("user-agent") or "")[:512] or None,
             request_id=request.scope.get("state", {}).get("request_id"),
+            language=best_language(request.headers.get("accept-language")),
         )
         principal = Principal.anonymous()
         auth_session = None

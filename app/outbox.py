@@ -22,11 +22,12 @@ from sqlmodel import col
 from app.config import Settings
 from app.db import OUTBOX_WAKE_KEY, Database
 from app.events import Broker
+from app.i18n import ENGLISH, MessageLocale
 from app.mail import MailSender, build_message
 from app.outages import ServiceUnavailableError
 from app.security.crypto import Keyring
 from app.sms import SmsProvider
-from app.templates import RenderedEmail, render_email, render_sms
+from app.templates import Brand, MessageValue, RenderedEmail, render_email, render_sms
 from models.base import utcnow
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 
@@ -71,15 +72,31 @@ def _add(
 
 
 def enqueue_email(
-    session: AsyncSession, keyring: Keyring, template: str, recipient: str, values: dict[str, str]
+    session: AsyncSession,
+    keyring: Keyring,
+    template: str,
+    recipient: str,
+    values: Mapping[str, MessageValue],
+    *,
+    locale: MessageLocale = ENGLISH,
+    brand: Brand | None = None,
 ) -> None:
-    email = render_email(template, values)
+    """Rendered now, in the recipient's language: the message says what was true when it was caused."""
+    email = render_email(template, values, locale, brand)
     payload = {"subject": email.subject, "text": email.text, "html": email.html}
     _add(session, keyring, OutboxChannel.EMAIL, template, recipient, payload)
 
 
-def enqueue_sms(session: AsyncSession, keyring: Keyring, template: str, recipient: str, values: dict[str, str]) -> None:
-    _add(session, keyring, OutboxChannel.SMS, template, recipient, {"text": render_sms(template, values)})
+def enqueue_sms(
+    session: AsyncSession,
+    keyring: Keyring,
+    template: str,
+    recipient: str,
+    values: Mapping[str, MessageValue],
+    *,
+    locale: MessageLocale = ENGLISH,
+) -> None:
+    _add(session, keyring, OutboxChannel.SMS, template, recipient, {"text": render_sms(template, values, locale)})
 
 
 def enqueue_event(

@@ -65,6 +65,8 @@ class RequestMeta:
     ip_address: str | None = None
     user_agent: str | None = None
     request_id: str | None = None
+    # The best language of Accept-Language we have messages in: for mail to an address without settings.
+    language: str | None = None
 
 
 @dataclass

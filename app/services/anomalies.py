@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services import messages
 from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode
 from models.base import utcnow
@@ -165,7 +165,7 @@ async def _notify_admins(rt: Runtime, alerts: list[SecurityAlert]) -> None:
         )
         for admin in admins.scalars():
             values = {"name": admin.first_name or "", "count": str(len(alerts)), "summary": summary}
-            enqueue_email(session, rt.keyring, "security_alerts", admin.email, values)
+            await messages.email(session, rt, "security_alerts", admin.email, values, customer_id=admin.id)
 
 
 async def list_alerts(

@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit
+from app.services import audit, messages
 from app.services.customer_queries import display_name
 from app.services.errors import (
     AccountError,
@@ -149,12 +148,13 @@ async def approve_customer(
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_APPROVED, customer_id=customer.id, actor_id=principal.customer_id
         )
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "account_approved",
             customer.email,
             {"name": display_name(customer), "link": storefront_link(rt.settings, Route.SIGN_IN)},
+            customer_id=customer.id,
         )
     return customer
 
@@ -183,7 +183,9 @@ async def suspend_customer(
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_SUSPENDED, customer_id=customer.id, actor_id=actor_id, detail=why
         )
-        enqueue_email(session, rt.keyring, "account_suspended", customer.email, {"name": display_name(customer)})
+        await messages.email(
+            session, rt, "account_suspended", customer.email, {"name": display_name(customer)}, customer_id=customer.id
+        )
     return customer
 
 
@@ -212,12 +214,13 @@ async def reactivate_customer(
             actor_id=principal.customer_id,
             detail=why,
         )
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "account_reactivated",
             customer.email,
             {"name": display_name(customer), "link": storefront_link(rt.settings, Route.SIGN_IN)},
+            customer_id=customer.id,
         )
     return customer
 
@@ -248,12 +251,13 @@ async def grant_role(
         )
         if role is Role.AFFILIATE:
             await _close_affiliate_request(session, customer.id, AffiliateRequestStatus.APPROVED, actor_id, why)
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "role_granted",
             customer.email,
             {"name": display_name(customer), "role": role.value.lower()},
+            customer_id=customer.id,
         )
     return customer
 
@@ -352,12 +356,13 @@ async def reject_affiliate_request(
         await _close_affiliate_request(session, request.customer_id, AffiliateRequestStatus.REJECTED, actor_id, why)
         customer = await session.get(Customer, request.customer_id)
         assert customer is not None
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "affiliate_request_rejected",
             customer.email,
             {"name": display_name(customer), "reason": why},
+            customer_id=customer.id,
         )
     request.status = AffiliateRequestStatus.REJECTED
     return request

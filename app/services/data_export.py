@@ -17,14 +17,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import SQLModel, col
 
-from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import LinkError, SignedLinks
-from app.services import audit
+from app.services import audit, messages
 from app.services.customer_queries import display_name
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
-from app.templates import describe_minutes
+from app.templates import Minutes
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.data_export import DataExport
@@ -92,16 +91,17 @@ async def request_export(rt: Runtime, principal: Principal, meta: RequestMeta) -
         session.add(export)
         await session.flush()
         audit.record(session, meta, SecurityEventType.DATA_EXPORT_REQUESTED, customer_id=customer_id)
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "data_export_ready",
             customer.email,
             {
                 "name": display_name(customer),
                 "link": download_url(rt, export) or "",
-                "valid_for": describe_minutes(rt.settings.data_export_link_minutes),
+                "valid_for": Minutes(rt.settings.data_export_link_minutes),
             },
+            customer_id=customer.id,
         )
     return export
 

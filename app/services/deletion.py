@@ -12,10 +12,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit, payment_methods, returns, tickets
+from app.services import audit, messages, payment_methods, returns, tickets
 from app.services.customer_queries import display_name
 from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
@@ -131,9 +130,11 @@ async def _anonymise(
     return sealed  # saved cards to remove at the gateway once this commits
 
 
-def _farewell(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
+async def _farewell(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
     # Sent to the address before it is forgotten; the outbox holds it encrypted until delivered.
-    enqueue_email(session, rt.keyring, "account_deleted", customer.email, {"name": display_name(customer)})
+    await messages.email(
+        session, rt, "account_deleted", customer.email, {"name": display_name(customer)}, customer_id=customer.id
+    )
 
 
 async def delete_own_account(
@@ -166,7 +167,7 @@ async def delete_own_account(
     async with rt.db.unit_of_work() as session:
         customer = await session.get(Customer, customer_id)
         assert customer is not None
-        _farewell(session, rt, customer)
+        await _farewell(session, rt, customer)
         cards = await _anonymise(session, customer, meta, None)
     await payment_methods.forget_all_at_gateway(rt, cards)
 
@@ -196,7 +197,7 @@ async def delete_customer(
             raise AccountError.one(
                 AccountErrorCode.ACCOUNT_DELETED, "This account is already deleted.", ("customerId",)
             )
-        _farewell(session, rt, customer)
+        await _farewell(session, rt, customer)
         cards = await _anonymise(session, customer, meta, actor_id)
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=why

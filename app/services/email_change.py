@@ -14,16 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import keyed_hash, new_link_token
-from app.services import abuse, audit, risk
+from app.services import abuse, audit, messages, risk
 from app.services.customer_queries import customer_by_email, display_name, lock_customer
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import require_customer, revoke_all_sessions
 from app.services.validation import clean_email, email_key
-from app.templates import describe_minutes
+from app.templates import MessageValue, Minutes
 from models.auth import AuthSession, VerificationToken
 from models.base import utcnow
 from models.customer import Customer
@@ -96,13 +95,17 @@ async def request_email_change(
             customer_id=customer_id,
             reason=decision.outcome.value,
         )
-        values = {"name": display_name(customer), "new_email": clean, "valid_for": describe_minutes(ttl)}
+        values: dict[str, MessageValue] = {
+            "name": display_name(customer),
+            "new_email": clean,
+            "valid_for": Minutes(ttl),
+        }
         if held:
             values["link"] = storefront_link(rt.settings, Route.APPROVE_EMAIL_CHANGE, token=token)
-            enqueue_email(session, rt.keyring, "email_change_approve", customer.email, values)
+            await messages.email(session, rt, "email_change_approve", customer.email, values, customer_id=customer.id)
         else:
             values["link"] = storefront_link(rt.settings, Route.CONFIRM_EMAIL, token=token)
-            enqueue_email(session, rt.keyring, "email_change_confirm", clean, values)
+            await messages.email(session, rt, "email_change_confirm", clean, values, customer_id=customer.id)
     return change.status
 
 
@@ -158,13 +161,13 @@ async def confirm_email_change(rt: Runtime, meta: RequestMeta, token: str) -> Em
             change.confirm_token_hash = _hash(rt, new_token)
             session.add(change)
             audit.record(session, meta, SecurityEventType.EMAIL_CHANGE_APPROVED, customer_id=customer.id)
-            values = {
+            values: dict[str, MessageValue] = {
                 "name": display_name(customer),
                 "new_email": change.new_email,
-                "valid_for": describe_minutes(rt.settings.email_change_ttl_minutes),
+                "valid_for": Minutes(rt.settings.email_change_ttl_minutes),
                 "link": storefront_link(rt.settings, Route.CONFIRM_EMAIL, token=new_token),
             }
-            enqueue_email(session, rt.keyring, "email_change_confirm", change.new_email, values)
+            await messages.email(session, rt, "email_change_confirm", change.new_email, values, customer_id=customer.id)
             return change.status
         if change.confirm_token_hash != hashed:
             raise _invalid()
@@ -200,13 +203,13 @@ async def _apply(
     await revoke_all_sessions(session, customer.id, "EMAIL_CHANGED")
     await _revoke_open_links(session, customer.id)
     audit.record(session, meta, SecurityEventType.EMAIL_CHANGED, customer_id=customer.id)
-    values = {
+    values: dict[str, MessageValue] = {
         "name": display_name(customer),
         "new_email": change.new_email,
-        "valid_for": f"{rt.settings.email_change_undo_days} days",
+        "valid_for": Minutes(rt.settings.email_change_undo_days * 24 * 60),
         "link": storefront_link(rt.settings, Route.UNDO_EMAIL_CHANGE, token=undo_token),
     }
-    enqueue_email(session, rt.keyring, "email_changed_undo", old_email, values)
+    await messages.email(session, rt, "email_changed_undo", old_email, values, customer_id=customer.id)
 
 
 async def undo_email_change(rt: Runtime, meta: RequestMeta, token: str) -> None:
@@ -247,10 +250,11 @@ async def undo_email_change(rt: Runtime, meta: RequestMeta, token: str) -> None:
         # A reset link the other address asked for meanwhile must die with the change.
         await _revoke_open_links(session, change.customer_id)
         audit.record(session, meta, SecurityEventType.EMAIL_CHANGE_UNDONE, customer_id=change.customer_id)
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "email_change_undone",
             change.old_email,
             {"name": "", "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)},
+            customer_id=change.customer_id,
         )

@@ -8,14 +8,14 @@ from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services import messages
 from app.services.customer_queries import display_name
 from app.services.errors import AccountErrorCode, ErrorDetail, NotAuthenticatedError
 from app.services.orders import OrderError, OrderErrorCode
 from app.services.verification import consume_link, issue_link, recently_issued
-from app.templates import describe_minutes
+from app.templates import Minutes
 from models.auth import VerificationPurpose
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -49,17 +49,18 @@ async def request_claim(rt: Runtime, principal: Principal) -> int:
             raise OrderError.one(OrderErrorCode.THROTTLED, "A link was sent a moment ago; check your email.")
         ttl = rt.settings.guest_order_claim_ttl_minutes
         token = await issue_link(session, rt, customer.id, PURPOSE, ttl)
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "claim_guest_orders",
             customer.email,
             {
                 "name": display_name(customer),
                 "count": str(waiting),
-                "valid_for": describe_minutes(ttl),
+                "valid_for": Minutes(ttl),
                 "link": storefront_link(rt.settings, Route.CLAIM_ORDERS, token=token),
             },
+            customer_id=customer.id,
         )
     return int(waiting)
 

@@ -19,22 +19,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.documents.model import DocumentLine, Party, format_money, utc
+from app.documents.model import DocumentLine, Party, utc
 from app.documents.offer import OfferDocument, render_offer
 from app.links import Route, storefront_link
 from app.money import is_currency
-from app.outbox import enqueue_email
 from app.pagination import Page, empty_page, newest_rows
 from app.principal import Principal
 from app.runtime import Runtime
 from app.security.signed_links import LinkError
-from app.services import invoices
+from app.services import invoices, messages
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.numbers import owned_by_number
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
+from app.templates import MessageValue, Money
 from models.address import Address
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -190,19 +190,20 @@ def _moment(value: datetime) -> str:
     return f"{utc(value):%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _values(rt: Runtime, offer: Offer, customer: Customer, **extra: str) -> dict[str, str]:
+def _values(rt: Runtime, offer: Offer, customer: Customer, **extra: str) -> dict[str, MessageValue]:
     return {
         "name": display_name(customer),
         "number": offer.number,
-        "total": format_money(offer.total, offer.currency),
-        "valid_until": _moment(offer.valid_until),
+        # Written in the recipient's locale and time zone when the mail is rendered.
+        "total": Money(offer.total, offer.currency),
+        "valid_until": utc(offer.valid_until),
         "customer_email": customer.email,
         "link": storefront_link(rt.settings, Route.OFFER, number=offer.number),
         **extra,
     }
 
 
-def _notify(
+async def _notify(
     session: AsyncSession,
     rt: Runtime,
     offer: Offer,
@@ -215,9 +216,9 @@ def _notify(
     """Mail the customer (`template`) and the support address (what happened, and a detail line)."""
     values = _values(rt, offer, customer, **extra)
     if customer.status is not CustomerStatus.DELETED:
-        enqueue_email(session, rt.keyring, template, customer.email, values)
+        await messages.email(session, rt, template, customer.email, values, customer_id=customer.id)
     staff_values = {**values, "name": "support team", "event": event, "detail": detail}
-    enqueue_email(session, rt.keyring, "offer_staff_notice", rt.settings.support_email, staff_values)
+    await messages.email(session, rt, "offer_staff_notice", rt.settings.support_email, staff_values)
 
 
 async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Offer:
@@ -258,7 +259,7 @@ async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Of
                     raise
                 offer.number = _new_number()  # a random number already taken: draw another
         session.add_all(rows)
-        _notify(
+        await _notify(
             session,
             rt,
             offer,
@@ -361,7 +362,7 @@ async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
         await invoices.issue_for(session, rt, order)
         offer.state, offer.accepted_at, offer.updated_at, offer.order_id = OfferState.ACCEPTED, now, now, order.id
         session.add(offer)
-        _notify(
+        await _notify(
             session,
             rt,
             offer,
@@ -390,7 +391,9 @@ async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
         offer.state, offer.rejected_at, offer.updated_at = OfferState.REJECTED, now, now
         offer.rejection_reason = reason
         session.add(offer)
-        _notify(session, rt, offer, customer, "offer_rejected", "was declined", f"Reason: {reason}", reason=reason)
+        await _notify(
+            session, rt, offer, customer, "offer_rejected", "was declined", f"Reason: {reason}", reason=reason
+        )
     return offer
 
 
@@ -432,7 +435,7 @@ async def order_paid(session: AsyncSession, rt: Runtime, order: Order) -> None:
     session.add(offer)
     customer = await session.get(Customer, offer.customer_id)
     assert customer is not None
-    _notify(
+    await _notify(
         session,
         rt,
         offer,
@@ -476,7 +479,7 @@ async def expire_due(rt: Runtime, now: datetime | None = None) -> int:
             for offer in due:
                 offer.state, offer.expired_at, offer.updated_at = OfferState.EXPIRED, now, now
                 session.add(offer)
-                _notify(
+                await _notify(
                     session,
                     rt,
                     offer,

@@ -8,10 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, account_messages, audit, risk
+from app.services import abuse, account_messages, audit, messages, risk
 from app.services.customer_queries import (
     customer_by_identifier,
     display_name,
@@ -24,7 +23,7 @@ from app.services.sessions import MAX_PASSWORD_INPUT, require_customer, revoke_a
 from app.services.two_factor import close_challenges
 from app.services.validation import check_new_password
 from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
-from app.templates import describe_minutes
+from app.templates import MessageValue, Minutes
 from models.auth import AuthSession, VerificationPurpose
 from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerStatus
@@ -107,12 +106,12 @@ async def change_password(
         await revoke_all_sessions(session, customer_id, "PASSWORD_CHANGED", keep=principal.session_id)
         await close_challenges(session, customer_id)
         audit.record(session, meta, SecurityEventType.PASSWORD_CHANGED, customer_id=customer_id)
-        _notify_password_changed(session, rt, customer)
+        await _notify_password_changed(session, rt, customer)
 
 
-def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
+async def _notify_password_changed(session: AsyncSession, rt: Runtime, customer: Customer) -> None:
     values = {"name": display_name(customer), "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)}
-    enqueue_email(session, rt.keyring, "password_changed", customer.email, values)
+    await messages.email(session, rt, "password_changed", customer.email, values, customer_id=customer.id)
 
 
 async def request_password_reset(rt: Runtime, meta: RequestMeta, *, email: str | None, phone: str | None) -> None:
@@ -139,18 +138,20 @@ async def send_reset(rt: Runtime, payload: dict[str, Any]) -> None:
             token = await issue_link(
                 session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.password_reset_ttl_minutes
             )
-            values = {
+            values: dict[str, MessageValue] = {
                 "name": display_name(customer),
                 "link": storefront_link(settings, Route.RESET_PASSWORD, token=token),
-                "valid_for": describe_minutes(settings.password_reset_ttl_minutes),
+                "valid_for": Minutes(settings.password_reset_ttl_minutes),
             }
-            enqueue_email(session, rt.keyring, "password_reset", customer.email, values)
+            await messages.email(
+                session, rt, "password_reset", customer.email, values, customer_id=customer.id, meta=meta
+            )
         else:
             code = await issue_code(
                 session, rt, customer.id, VerificationPurpose.PASSWORD_RESET, settings.sms_code_ttl_minutes
             )
-            values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
-            enqueue_sms(session, rt.keyring, "password_reset_code", phone, values)
+            values = {"code": code, "valid_for": Minutes(settings.sms_code_ttl_minutes)}
+            await messages.sms(session, rt, "password_reset_code", phone, values, customer_id=customer.id, meta=meta)
 
 
 async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> None:
@@ -227,4 +228,4 @@ async def _apply_reset(
     await revoke_all_sessions(session, customer.id, "PASSWORD_RESET")
     await close_challenges(session, customer.id)
     audit.record(session, meta, SecurityEventType.PASSWORD_RESET, customer_id=customer.id)
-    _notify_password_changed(session, rt, customer)
+    await _notify_password_changed(session, rt, customer)

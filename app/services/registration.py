@@ -8,9 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email, enqueue_sms
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, account_messages, audit
+from app.services import abuse, account_messages, audit, messages
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_phone,
@@ -30,7 +29,7 @@ from app.services.validation import (
     email_key,
 )
 from app.services.verification import consume_code, consume_link, issue_code, issue_link, recently_issued
-from app.templates import describe_minutes
+from app.templates import MessageValue, Minutes
 from models.auth import VerificationPurpose
 from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerGroup, CustomerRole, CustomerStatus, Role
@@ -82,26 +81,29 @@ def _activation_link(rt: Runtime, token: str) -> str:
     return storefront_link(rt.settings, Route.ACTIVATE, token=token)
 
 
-async def send_activation(session: AsyncSession, rt: Runtime, customer: Customer, mode: ActivationMode) -> None:
-    """Issue and send a fresh activation link or code (revoking earlier ones)."""
+async def send_activation(
+    session: AsyncSession, rt: Runtime, customer: Customer, mode: ActivationMode, meta: RequestMeta | None = None
+) -> None:
+    """Issue and send a fresh activation link or code (revoking earlier ones), in the language of the account's
+    settings or else of the request (`meta`): a new account has no settings yet."""
     settings = rt.settings
     if mode is ActivationMode.EMAIL_LINK:
         token = await issue_link(
             session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.activation_link_ttl_minutes
         )
-        values = {
+        values: dict[str, MessageValue] = {
             # No name: the address is not proven yet, and whatever the registrant typed would reach it.
             "name": "",
             "link": _activation_link(rt, token),
-            "valid_for": describe_minutes(settings.activation_link_ttl_minutes),
+            "valid_for": Minutes(settings.activation_link_ttl_minutes),
         }
-        enqueue_email(session, rt.keyring, "activation", customer.email, values)
+        await messages.email(session, rt, "activation", customer.email, values, customer_id=customer.id, meta=meta)
     elif mode is ActivationMode.SMS_CODE and customer.phone_encrypted:
         phone = rt.fields.open_phone(customer.id, customer.phone_encrypted)
         assert phone is not None
         code = await issue_code(session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.sms_code_ttl_minutes)
-        values = {"code": code, "valid_for": describe_minutes(settings.sms_code_ttl_minutes)}
-        enqueue_sms(session, rt.keyring, "activation_code", phone, values)
+        values = {"code": code, "valid_for": Minutes(settings.sms_code_ttl_minutes)}
+        await messages.sms(session, rt, "activation_code", phone, values, customer_id=customer.id, meta=meta)
 
 
 async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> ActivationMode:
@@ -162,9 +164,11 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
         if status is CustomerStatus.ACTIVE:
             audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason=mode.value)
         if mode is ActivationMode.ADMIN_APPROVAL:
-            enqueue_email(session, rt.keyring, "registration_received", customer.email, {"name": ""})
+            await messages.email(
+                session, rt, "registration_received", customer.email, {"name": ""}, customer_id=customer.id, meta=meta
+            )
         else:
-            await send_activation(session, rt, customer, mode)
+            await send_activation(session, rt, customer, mode, meta)
     return mode
 
 
@@ -197,7 +201,7 @@ async def _notify_existing_owner(session: AsyncSession, rt: Runtime, email: str)
         await send_activation(session, rt, existing, ActivationMode.EMAIL_LINK)
         return
     values = {"name": display_name(existing), "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD)}
-    enqueue_email(session, rt.keyring, "already_registered", existing.email, values)
+    await messages.email(session, rt, "already_registered", existing.email, values, customer_id=existing.id)
 
 
 def _activate(customer: Customer, *, email_proven: bool, phone_proven: bool) -> None:
@@ -300,4 +304,4 @@ async def send_activation_again(rt: Runtime, payload: dict[str, Any]) -> None:
         ):
             return
         group = await group_of(session, customer)
-        await send_activation(session, rt, customer, group.activation_mode)
+        await send_activation(session, rt, customer, group.activation_mode, account_messages.request_meta(payload))

@@ -25,13 +25,12 @@ from sqlmodel import col
 from app.documents.model import clip, format_money
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email
 from app.pagination import Page, empty_page, newest_rows
 from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
 from app.principal import Principal
 from app.runtime import Runtime
 from app.security.signed_links import LinkError
-from app.services import invoices, store_credit
+from app.services import invoices, messages, store_credit
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import NotAuthenticatedError, PermissionDeniedError
@@ -207,9 +206,11 @@ async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestD
         )
         items = _items(found)
         if approved:
-            _notify(session, rt, request, found.order, customer, "return_approved", "was approved automatically", items)
+            await _notify(
+                session, rt, request, found.order, customer, "return_approved", "was approved automatically", items
+            )
         else:
-            _notify(
+            await _notify(
                 session,
                 rt,
                 request,
@@ -254,7 +255,7 @@ def _values(rt: Runtime, request: ReturnRequest, order: Order, customer: Custome
     }
 
 
-def _notify(
+async def _notify(
     session: AsyncSession,
     rt: Runtime,
     request: ReturnRequest,
@@ -271,9 +272,9 @@ def _notify(
     detail line)."""
     values = {**_values(rt, request, order, customer, items), **extra}
     if template is not None and customer.status is not CustomerStatus.DELETED:
-        enqueue_email(session, rt.keyring, template, customer.email, values)
+        await messages.email(session, rt, template, customer.email, values, customer_id=customer.id)
     staff = {**values, "name": "support team", "event": event, "detail": detail or f"Status: {request.status.value}."}
-    enqueue_email(session, rt.keyring, "return_staff_notice", rt.settings.support_email, staff)
+    await messages.email(session, rt, "return_staff_notice", rt.settings.support_email, staff)
 
 
 # --- staff and warehouse side ----------------------------------------------------------------------
@@ -332,7 +333,7 @@ async def approve_return(
         request.staff_note = staff_note or request.staff_note
         session.add(request)
         items = await _lines_text(session, request)
-        _notify(session, rt, request, locked.order, locked.customer, "return_approved", "was approved", items)
+        await _notify(session, rt, request, locked.order, locked.customer, "return_approved", "was approved", items)
     return request
 
 
@@ -349,7 +350,7 @@ async def reject_return(
         request.rejected_at, request.decided_by_id, request.rejection_reason = now, staff_id, text
         request.decision_reason = ReturnDecisionReason.STAFF_REJECTED
         session.add(request)
-        _notify(
+        await _notify(
             session,
             rt,
             request,
@@ -378,7 +379,7 @@ async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         _move(request, ReturnStatus.CLOSED, now)
         request.closed_at = now
         session.add(request)
-        _notify(session, rt, request, locked.order, locked.customer, "return_closed", "was closed")
+        await _notify(session, rt, request, locked.order, locked.customer, "return_closed", "was closed")
     return request
 
 
@@ -412,7 +413,7 @@ async def mark_received(
                 if request.refund_destination is ReturnRefundDestination.NONE
                 else f"We are refunding {format_money(request.refund_total, request.currency)} to your card now."
             )
-            _notify(
+            await _notify(
                 session,
                 rt,
                 request,
@@ -538,7 +539,7 @@ async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: dat
             created_at=now,
         )
     )
-    _notify(session, rt, request, order, locked.customer, "return_refunded", "was refunded")
+    await _notify(session, rt, request, order, locked.customer, "return_refunded", "was refunded")
 
 
 def _failure_code(error: Exception) -> tuple[str, str]:
@@ -611,7 +612,9 @@ async def _record_card_outcome(
             await _refunded(session, rt, locked, now)
         elif failure is not None and row.attempts == 1:
             detail = f"A card refund failed ({failure[0]}); it is retried automatically, or retry it by hand."
-            _notify(session, rt, request, locked.order, locked.customer, None, "could not be refunded", detail=detail)
+            await _notify(
+                session, rt, request, locked.order, locked.customer, None, "could not be refunded", detail=detail
+            )
 
 
 async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[CardRefund]:

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import new_session_token, sha256_hex
-from app.services import abuse, audit, two_factor
+from app.services import abuse, audit, messages, two_factor
 from app.services.customer_queries import (
     customer_by_identifier,
     display_name,
@@ -23,6 +22,7 @@ from app.services.customer_queries import (
     roles_of,
 )
 from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
+from app.templates import MessageValue, Minutes
 from models.auth import AuthSession
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -175,12 +175,12 @@ async def _failed(
         )
         if locked and customer is not None:
             audit.record(session, meta, SecurityEventType.ACCOUNT_LOCKED, customer_id=customer.id, identifier=tried)
-            values = {
+            values: dict[str, MessageValue] = {
                 "name": display_name(customer),
-                "minutes": str(rt.settings.lockout_minutes),
+                "minutes": Minutes(rt.settings.lockout_minutes),
                 "link": storefront_link(rt.settings, Route.FORGOT_PASSWORD),
             }
-            enqueue_email(session, rt.keyring, "account_locked", customer.email, values)
+            await messages.email(session, rt, "account_locked", customer.email, values, customer_id=customer.id)
 
 
 async def _open_session(

@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.money import is_currency, to_decimal
-from app.outbox import enqueue_email
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services import messages
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
 from app.services.validation import neutralize_text
+from app.templates import MessageValue, Money
 from models.base import utcnow
 from models.credit import (
     CreditLimitRequest,
@@ -312,18 +313,18 @@ async def decide(
         customer = await session.get(Customer, request.customer_id)
         assert customer is not None
         request.decided_by, request.decided_at, request.decision_reason = principal.customer_id, utcnow(), text
-        values = {"name": customer.first_name or "", "currency": request.currency}
+        values: dict[str, MessageValue] = {"name": customer.first_name or "", "currency": request.currency}
         if approve:
             granted = request.amount if amount is None else amount
             account = await locked_account(session, request.customer_id, request.currency)
             account.credit_limit, account.updated_at = granted, utcnow()
             session.add(account)
             request.status, request.approved_amount = CreditLimitRequestStatus.APPROVED, granted
-            values["amount"] = str(to_decimal(granted, request.currency))
-            enqueue_email(session, rt.keyring, "credit_limit_approved", customer.email, values)
+            values["amount"] = Money(granted, request.currency)
+            await messages.email(session, rt, "credit_limit_approved", customer.email, values, customer_id=customer.id)
         else:
             request.status = CreditLimitRequestStatus.DECLINED
             values["reason"] = text or ""
-            enqueue_email(session, rt.keyring, "credit_limit_declined", customer.email, values)
+            await messages.email(session, rt, "credit_limit_declined", customer.email, values, customer_id=customer.id)
         session.add(request)
     return request

@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.links import Route, storefront_link
-from app.outbox import enqueue_email, enqueue_event
+from app.outbox import enqueue_event
 from app.pagination import Page, empty_page, newest_rows
 from app.principal import STAFF_ROLES, Principal
 from app.runtime import Runtime
+from app.services import messages
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, roles_of
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
@@ -178,9 +179,9 @@ async def _notify_message(
     if message.author_kind is TicketAuthorKind.STAFF:
         if owner.status is CustomerStatus.DELETED:
             return
-        enqueue_email(
+        await messages.email(
             session,
-            rt.keyring,
+            rt,
             "ticket_staff_reply",
             owner.email,
             {
@@ -189,6 +190,7 @@ async def _notify_message(
                 "author": message.author_name or "Our support team",
                 "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
             },
+            customer_id=owner.id,
         )
         return
     recipient, name = rt.settings.support_email, "support team"
@@ -201,9 +203,9 @@ async def _notify_message(
             and (await roles_of(session, assignee.id)) & STAFF_ROLES
         ):
             recipient, name = assignee.email, display_name(assignee) or "support team"
-    enqueue_email(
+    await messages.email(
         session,
-        rt.keyring,
+        rt,
         "ticket_customer_message",
         recipient,
         {**values, "name": name, "customer_email": owner.email, "category": ticket.category.value},
@@ -369,9 +371,9 @@ async def _change_state(
         owner = await session.get(Customer, ticket.customer_id)
         assert owner is not None
         if principal.customer_id != ticket.customer_id and owner.status is not CustomerStatus.DELETED:
-            enqueue_email(
+            await messages.email(
                 session,
-                rt.keyring,
+                rt,
                 "ticket_state_changed",
                 owner.email,
                 {
@@ -384,6 +386,7 @@ async def _change_state(
                     else "Reply to it any time if you need more from us.",
                     "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
                 },
+                customer_id=owner.id,
             )
         _publish(session, rt, ticket, TicketChange.STATE, previous_state=previous, at=now)
     return await read_ticket(rt, ticket.id)
@@ -428,12 +431,13 @@ async def assign(
         ticket.updated_at = now
         session.add(ticket)
         if assignee is not None and assignee.id != principal.customer_id:
-            enqueue_email(
+            await messages.email(
                 session,
-                rt.keyring,
+                rt,
                 "ticket_assigned",
                 assignee.email,
                 {"name": display_name(assignee), "number": ticket.number, "subject": ticket.subject},
+                customer_id=assignee.id,
             )
         _publish(session, rt, ticket, TicketChange.ASSIGNMENT, at=now)
     return await read_ticket(rt, ticket.id)

@@ -13,7 +13,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.outbox import enqueue_email, enqueue_sms
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import (
@@ -25,10 +24,10 @@ from app.security.tokens import (
     normalize_recovery_code,
     sha256_hex,
 )
-from app.services import abuse, audit, risk
+from app.services import abuse, audit, messages, risk
 from app.services.customer_queries import lock_customer
 from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
-from app.templates import describe_minutes
+from app.templates import MessageValue, Minutes
 from models.auth import AuthSession
 from models.base import utcnow
 from models.customer import Customer
@@ -430,17 +429,22 @@ async def send_challenge_code(
             .values(sent_code_hash=_code_hash(rt, challenge.id, code), sent_code_method=method)
         )
         if method is ChallengeMethod.EMAIL_CODE:
-            values = {"name": customer.first_name or "", "code": code, "valid_for": describe_minutes(minutes)}
-            enqueue_email(session, rt.keyring, "sign_in_code", customer.email, values)
+            values: dict[str, MessageValue] = {
+                "name": customer.first_name or "",
+                "code": code,
+                "valid_for": Minutes(minutes),
+            }
+            await messages.email(session, rt, "sign_in_code", customer.email, values, customer_id=customer.id)
         else:
             phone = rt.fields.open_phone(customer.id, customer.phone_encrypted)
             assert phone is not None
-            enqueue_sms(
+            await messages.sms(
                 session,
-                rt.keyring,
+                rt,
                 "sign_in_code",
                 phone,
-                {"code": code, "valid_for": describe_minutes(minutes)},
+                {"code": code, "valid_for": Minutes(minutes)},
+                customer_id=customer.id,
             )
 
 
