@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types imports migrations-check pytest schema audit-http clean
+.PHONY: run test lint types imports migrations-check pytest schema messages audit-http clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ pytest: $(STAMP)
 ## Rewrite schema.graphql from the code
 schema: $(STAMP)
 	$(BIN)/customer-accounts export-schema -o schema.graphql
+
+## Extract the texts of mail, SMS and app/ into app/locale/messages.pot and merge them into every catalogue
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -w 120
 
 ## GraphQL-over-HTTP audit (npm graphql-http; needs Node.js): serve on a free port, audit /graphql, stop
 audit-http: $(STAMP)
