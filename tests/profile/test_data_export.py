@@ -93,8 +93,8 @@ async def test_export_holds_everything_about_the_customer_and_nothing_else(
     url = payload["dataExport"]["downloadUrl"]
     assert url.startswith(f"{rt.settings.effective_public_url}/files/{LINK_KIND}/")
 
-    # The link is mailed to the account's address, and the mailed link is the one that works.
-    message = await mailbox.wait_for(customer.customer.email, "Your data export is ready")
+    # The link is mailed to the account's address (in the German the settings above chose), and works.
+    message = await mailbox.wait_for(customer.customer.email, "Ihr Datenexport ist bereit")
     assert url in text_body(message)
 
     response = await download(api, url)
