@@ -86,7 +86,33 @@ async def test_sign_in_see_orders_and_sign_out_on_a_phone(settings: Settings, se
 
             await page.get_by_role("link", name="Sign out").click()
             await expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
-            assert await page.evaluate("sessionStorage.length") == 0
+            assert await page.evaluate("sessionStorage.getItem('customer-accounts.token')") is None
             await page.goto(f"{server.http_url}/account/")
             await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
             watched.assert_clean()
+
+
+async def test_a_session_ended_elsewhere_sends_the_reader_to_sign_in(settings: Settings, setup_rt: Runtime) -> None:
+    with live_server(settings) as server:
+        email = await _customer_with_an_order(server, setup_rt)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/login")
+            await page.get_by_label("Email address").fill(email)
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+
+            # The session ends on the server (signed out in another client with the same token).
+            token = await page.evaluate("sessionStorage.getItem('customer-accounts.token')")
+            async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+                await Api(client).ok("mutation { logout { userErrors { code } } }", token=token)
+
+            await page.get_by_role("link", name="Orders", exact=True).click()
+            await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            await expect(page).to_have_url(f"{server.http_url}/account/login?next=%2Forders")
+            assert await page.evaluate("sessionStorage.getItem('customer-accounts.token')") is None
+            # The browser logs the refused request itself; nothing else went wrong.
+            assert all("401" in error for error in watched.console_errors), watched.console_errors
+            assert watched.csp_violations == []
