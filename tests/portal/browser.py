@@ -25,7 +25,17 @@ PHONE = {"width": 360, "height": 740}
 browser_test = [
     pytest.mark.browser,
     pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="browser tests run on the SQLite run only"),
+    pytest.mark.usefixtures("chromium_present"),
 ]
+
+
+def browser_status() -> str:
+    """One line for pytest's header: whether this run drives a browser."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return "browser tests: skipped on the PostgreSQL run (they run on the SQLite run)"
+    if CHROMIUM.exists():
+        return f"browser tests: Chromium at {CHROMIUM}"
+    return f"browser tests: skipped, no Chromium at {CHROMIUM} (apt-get install chromium)"
 
 
 def skip_without_chromium() -> None:
