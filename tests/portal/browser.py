@@ -69,6 +69,7 @@ class Watched:
     page: Page
     console_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    graphql_requests: list[str] = field(default_factory=list)
 
     async def horizontal_overflow(self) -> int:
         """How many pixels the page is wider than the viewport (0: no horizontal scroll)."""
@@ -90,6 +91,12 @@ async def watched_page(browser: Browser, viewport: dict[str, int] | None = None)
             watched.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     page.on("console", on_console)
+    page.on(
+        "request",
+        lambda request: (
+            watched.graphql_requests.append(request.post_data or "") if request.url.endswith("/graphql") else None
+        ),
+    )
     page.on("pageerror", lambda error: watched.console_errors.append(str(error)))
 
     def on_csp_violation(violation: str) -> None:

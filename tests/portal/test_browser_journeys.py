@@ -67,14 +67,20 @@ async def test_sign_in_see_orders_and_sign_out_on_a_phone(settings: Settings, se
             await expect(page).to_have_url(f"{server.http_url}/account/orders")
             await _no_horizontal_scroll(watched)
 
+            # A page asks for its data in one request.
+            before = len(watched.graphql_requests)
             await page.get_by_role("link", name="Account", exact=True).click()
             await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+            assert len(watched.graphql_requests) == before + 1
             await expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
             await _no_horizontal_scroll(watched)
 
             await page.get_by_role("link", name="Orders Track your orders").click()
+            await expect(page.get_by_role("heading", name="Your orders")).to_be_visible()
+            before = len(watched.graphql_requests)
             await page.get_by_role("link", name="Order #portal-1").click()
             await expect(page.get_by_role("heading", name="Order #portal-1")).to_be_visible()
+            assert len(watched.graphql_requests) == before + 1
             await expect(page.get_by_role("cell", name="Mug")).to_be_visible()
             await _no_horizontal_scroll(watched)
 

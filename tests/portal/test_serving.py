@@ -1,5 +1,7 @@
 """The portal under /account/: one page for every route, versioned immutable assets, its strict CSP."""
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -106,3 +108,30 @@ async def test_the_portal_can_be_switched_off(app_factory: object) -> None:
 def test_the_portal_address_is_a_host_name(changes: dict[str, object], url: str) -> None:
     # `serve` prints this address; a host name, not an IP, since browsers bind passkeys to names.
     assert Settings(**changes).portal_url == url  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("enabled", "printed"), [("true", True), ("false", False)])
+def test_serve_prints_the_portal_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, enabled: str, printed: bool
+) -> None:
+    import uvicorn
+
+    from app.cli import main
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENVIRONMENT", "development")
+    monkeypatch.setenv("PORTAL_ENABLED", enabled)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("PORT", "8000")  # serve --port writes PORT: monkeypatch puts it back afterwards
+    started: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.append(args))
+    assert main(["serve", "--port", "8123"]) == 0
+    assert started
+    assert ("My Account portal: http://localhost:8123/account/" in capsys.readouterr().out) is printed
+
+
+def test_first_load_stays_within_the_budget() -> None:
+    # The issue's budget is 150 KB of compressed script and style for a first load; every asset together,
+    # uncompressed, staying below it keeps any page's first load there with room to spare.
+    total = sum(path.stat().st_size for path in (PORTAL_DIR / "assets").rglob("*") if path.is_file())
+    assert total < 150_000
