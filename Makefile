@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types imports migrations-check pytest schema messages audit-http clean
+.PHONY: run test portal lint types imports migrations-check pytest schema messages audit-http clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## Install, migrate the embedded SQLite database, seed demo data, serve GraphiQL on http://127.0.0.1:8000/graphql
+## Install, migrate the embedded SQLite database, seed demo data, serve the portal on http://localhost:8000/account/
+## (and GraphiQL on /graphql)
 run: $(STAMP)
 	$(BIN)/customer-accounts migrate
 	$(BIN)/customer-accounts seed-demo
@@ -42,6 +43,10 @@ migrations-check: $(STAMP)
 PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Rebuild app/static/portal from portal/ (no bundler: a copy with a version hash; `make test` checks it)
+portal: $(STAMP)
+	$(BIN)/python -m app.portal_build
 
 ## Rewrite schema.graphql from the code
 schema: $(STAMP)

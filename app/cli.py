@@ -61,6 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "warning: several workers without REDIS_URL: subscribers only see events handled by their own process",
             file=sys.stderr,
         )
+    if settings.portal_enabled:
+        print(f"My Account portal: {settings.portal_url}", flush=True)
     uvicorn.run(
         "app.asgi:app",
         host=args.host or settings.host,

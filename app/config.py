@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # The base of every link we mail (see app/links.py for the routes). Default: our own portal,
     # PUBLIC_URL/account (unset: http://localhost:PORT/account).
     storefront_url: str | None = None
+    # Serve the "My Account" portal under /account/ (off for shops whose own storefront answers the links).
+    portal_enabled: bool = True
     # Where this server is reached from outside: signed download links (exports, invoices) point here.
     public_url: str | None = None  # default: http://HOST:PORT
 
@@ -220,9 +222,14 @@ class Settings(BaseSettings):
     def effective_storefront_url(self) -> str:
         if self.storefront_url:
             return self.storefront_url
+        return self.portal_url.rstrip("/")
+
+    @property
+    def portal_url(self) -> str:
+        """Where this server's "My Account" portal is (whether a shop's own storefront replaces it or not)."""
         # A host name, not an IP, on this machine: browsers bind passkeys to names, and localhost is one.
         base = self.public_url or f"http://{_browser_host(self.host)}:{self.port}"
-        return f"{base}/account"
+        return f"{base}/account/"
 
     @property
     def cors_origins(self) -> list[str]:

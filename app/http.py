@@ -112,7 +112,8 @@ class RequestIdMiddleware:
 
 class SecurityHeadersMiddleware:
     """No sniffing, no framing, no referrer, no caching; HSTS when the request came over TLS; a locked-down
-    CSP for everything but the (development-only) GraphiQL page, which needs its inline script.
+    CSP for everything but HTML pages: the portal's page sends its own (app/portal.py), and the
+    (development-only) GraphiQL page needs its inline script.
 
     Each header is a default: a route that sets one itself (a download's Cache-Control) keeps it, and none
     is sent twice. Nothing is cached unless its route says so: answers to signed-in callers are private."""

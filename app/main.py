@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql, /healthz, /readyz, /files/… (signed downloads)."""
+"""The ASGI application: /graphql, /healthz, /readyz, /files/… (signed downloads), /account/ (the portal)."""
 
 import asyncio
 import contextlib
@@ -56,6 +56,7 @@ from app.logs import configure_logging
 from app.migrate import pending_migrations
 from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
+from app.portal import portal_routes
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime, redact_url
 from app.security.network import TrustedProxies
@@ -410,6 +411,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         Route("/readyz", readyz),
         *download_routes(),
     ]
+    if settings.portal_enabled:
+        routes.extend(portal_routes())
     if not settings.is_production:
         routes.append(Mount(GRAPHIQL_ASSETS_URL.rstrip("/"), StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"))
     app = Starlette(

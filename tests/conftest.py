@@ -38,8 +38,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("REQUIRE_REDIS=1 but TEST_REDIS_URL is not set")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"database: {'PostgreSQL ' + make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if TEST_DATABASE_URL else 'SQLite'}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from tests.portal.browser import browser_status
+
+    return [
+        f"database: {'PostgreSQL ' + make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if TEST_DATABASE_URL else 'SQLite'}",
+        browser_status(),
+    ]
 
 
 def _raw_server_error(response: httpx.Response) -> str | None:

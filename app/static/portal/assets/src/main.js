@@ -1,0 +1,3 @@
+import { start } from "./router.js";
+
+start(document.getElementById("main"), document.getElementById("top"));

@@ -1,0 +1,13 @@
+// The portal's pages: a path below /account, the module that renders it (loaded when first visited), and
+// whether it needs a signed-in customer. Adding a page is one line here and one module in pages/.
+// The mailed links' paths (README, "Storefront routes") must keep answering here.
+
+export const ROUTES = [
+  { path: "/", page: () => import("./pages/home.js"), signedIn: true },
+  { path: "/login", page: () => import("./pages/login.js"), signedIn: false },
+  { path: "/logout", page: () => import("./pages/logout.js"), signedIn: false },
+  { path: "/orders", page: () => import("./pages/orders.js"), signedIn: true },
+  { path: "/orders/:id", page: () => import("./pages/order.js"), signedIn: true },
+];
+
+export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

@@ -1,0 +1,32 @@
+// The account home: who is signed in, and a link to every section.
+import { h } from "../dom.js";
+import { request } from "../graphql.js";
+import { t, useLanguage } from "../i18n.js";
+import { HOME_PAGE } from "../operations.js";
+import { href } from "../router.js";
+
+const SECTIONS = [{ path: "/orders", title: "home.orders", hint: "home.ordersHint" }];
+
+export async function render() {
+  const { me } = await request(HOME_PAGE);
+  useLanguage(me.settings.language);
+  const name = [me.firstName, me.lastName].filter(Boolean).join(" ");
+  return h(
+    "section",
+    {},
+    h("h1", { tabindex: "-1" }, name ? t("home.greeting", { name }) : t("home.greetingNoName")),
+    h("p", { class: "muted" }, t("home.email", { email: me.email })),
+    h("h2", {}, t("home.sections")),
+    h(
+      "ul",
+      { class: "cards" },
+      SECTIONS.map((section) =>
+        h(
+          "li",
+          {},
+          h("a", { href: href(section.path) }, h("strong", {}, t(section.title)), h("span", {}, t(section.hint))),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,125 @@
+// A History API router: real paths below /account (no #), links handled in place, back and forward work,
+// and a reload of any path gets the same page (the server answers index.html for every path below it).
+import { h, replace } from "./dom.js";
+import { RequestFailed, SignedOut, whenSignedOut } from "./graphql.js";
+import { t, useLanguage } from "./i18n.js";
+import { NOT_FOUND, ROUTES } from "./routes.js";
+import { token } from "./session.js";
+
+export const BASE = "/account";
+
+let main;
+let header;
+let rendering = 0;
+let firstRender = true;
+
+/** The URL of a portal path ("/orders" → "/account/orders"). */
+export function href(path) {
+  return BASE + path;
+}
+
+export function navigate(path, { replace: replacing = false } = {}) {
+  history[replacing ? "replaceState" : "pushState"](null, "", href(path));
+  render();
+}
+
+/** A path we may send the reader to after sign-in: ours, below /account, never another origin. */
+export function safeNext(value) {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.includes("\\")
+    ? value
+    : "/";
+}
+
+function compile(route) {
+  const keys = [];
+  const pattern = route.path.replace(/:(\w+)/g, (_, key) => {
+    keys.push(key);
+    return "([^/]+)";
+  });
+  return { ...route, keys, regex: new RegExp(`^${pattern}/?$`) };
+}
+
+const COMPILED = ROUTES.map(compile);
+
+function match(path) {
+  for (const route of COMPILED) {
+    const found = route.regex.exec(path);
+    if (found) {
+      const params = Object.fromEntries(route.keys.map((key, index) => [key, decodeURIComponent(found[index + 1])]));
+      return { route, params };
+    }
+  }
+  return { route: NOT_FOUND, params: {} };
+}
+
+function renderHeader() {
+  const signedIn = Boolean(token());
+  const nav = signedIn
+    ? h(
+        "nav",
+        { "aria-label": t("app.title") },
+        h("a", { href: href("/") }, t("nav.home")),
+        h("a", { href: href("/orders") }, t("nav.orders")),
+        h("a", { href: href("/logout"), "data-sign-out": true }, t("nav.signOut")),
+      )
+    : null;
+  replace(header, h("a", { class: "brand", href: href("/") }, t("app.title")), nav);
+}
+
+function errorView(error) {
+  const message = error instanceof RequestFailed && error.code === "NETWORK" ? t("app.network") : t("app.error");
+  return h("section", {}, h("h1", { tabindex: "-1" }, t("app.error")), h("p", { role: "alert" }, message));
+}
+
+async function render() {
+  const current = ++rendering;
+  const path = location.pathname.slice(BASE.length) || "/";
+  const { route, params } = match(path);
+  if (route.signedIn && !token()) {
+    navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    return;
+  }
+  main.setAttribute("aria-busy", "true");
+  let view;
+  try {
+    const module = await route.page();
+    view = await module.render({ params, query: new URLSearchParams(location.search) });
+  } catch (error) {
+    if (error instanceof SignedOut) return; // the router is already on its way to sign-in
+    view = errorView(error);
+  }
+  if (current !== rendering) return; // the reader went elsewhere meanwhile
+  renderHeader();
+  replace(main, view);
+  main.removeAttribute("aria-busy");
+  if (!firstRender) {
+    // Tell screen readers the page changed: focus its heading, as a full page load would start there.
+    const heading = main.querySelector("h1");
+    (heading || main).focus();
+  }
+  firstRender = false;
+}
+
+function onClick(event) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+    return;
+  }
+  const link = event.target.closest("a[href]");
+  if (!link || link.target || link.hasAttribute("download")) return;
+  const url = new URL(link.href);
+  if (url.origin !== location.origin || !(url.pathname === BASE || url.pathname.startsWith(`${BASE}/`))) return;
+  if (url.pathname.startsWith(`${BASE}/assets/`)) return;
+  event.preventDefault();
+  history.pushState(null, "", url.pathname + url.search);
+  render();
+}
+
+export function start(mainElement, headerElement) {
+  main = mainElement;
+  header = headerElement;
+  useLanguage(null);
+  whenSignedOut(() => navigate(`/login?next=${encodeURIComponent(location.pathname.slice(BASE.length) || "/")}`, { replace: true }));
+  document.addEventListener("click", onClick);
+  window.addEventListener("popstate", render);
+  render();
+}

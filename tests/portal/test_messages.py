@@ -1,0 +1,36 @@
+"""The portal's catalogues: every English message has a German one, filled in and actually translated."""
+
+import re
+from pathlib import Path
+
+I18N = Path(__file__).resolve().parents[2] / "portal" / "src" / "i18n.js"
+CATALOGUE = re.compile(r"^  (\w+): \{\n(.*?)^  \},", re.MULTILINE | re.DOTALL)
+ENTRY = re.compile(r'^\s+"([\w.]+)": "((?:[^"\\]|\\.)*)",$', re.MULTILINE)
+# The same word in both languages.
+SAME_IN_GERMAN = {"orders.status"}
+
+
+def catalogues() -> dict[str, dict[str, str]]:
+    text = I18N.read_text(encoding="utf-8")
+    return {language: dict(ENTRY.findall(body)) for language, body in CATALOGUE.findall(text)}
+
+
+def test_both_catalogues_are_read() -> None:
+    found = catalogues()
+    assert set(found) == {"en", "de"}
+    assert len(found["en"]) > 20
+
+
+def test_every_message_is_translated() -> None:
+    found = catalogues()
+    english, german = found["en"], found["de"]
+    assert sorted(set(english) - set(german)) == []
+    assert sorted(set(german) - set(english)) == []
+    assert [key for key, value in german.items() if not value.strip()] == []
+    assert [key for key in english if german[key] == english[key] and key not in SAME_IN_GERMAN] == []
+
+
+def test_placeholders_match() -> None:
+    found = catalogues()
+    for key, value in found["en"].items():
+        assert set(re.findall(r"\{(\w+)\}", value)) == set(re.findall(r"\{(\w+)\}", found["de"][key])), key
