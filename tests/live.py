@@ -49,9 +49,10 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[LiveServer]:
+def live_server(settings: Settings, port: int | None = None) -> Iterator[LiveServer]:
+    """`port`: a port chosen beforehand (free_port()), for settings that must name the server's own address."""
     application = create_app(settings)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         application, host="127.0.0.1", port=port, log_config=None, ws="websockets-sansio", lifespan="on"
     )

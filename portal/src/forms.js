@@ -6,11 +6,25 @@ import { t } from "./i18n.js";
 let sequence = 0;
 
 /** A labelled input; `name` is the input field the server's userErrors name (their `field` path's end). */
-export function field({ name, label, type = "text", autocomplete, required = true, inputmode }) {
+export function field({ name, label, type = "text", autocomplete, required = true, inputmode, hint }) {
   const id = `field-${name}-${++sequence}`;
   const error = h("p", { class: "field-error", id: `${id}-error`, "data-error-for": name, hidden: true });
-  const input = h("input", { id, name, type, autocomplete, required, inputmode, "aria-describedby": `${id}-error` });
-  return h("div", { class: "field" }, h("label", { for: id }, label), input, error);
+  const hintElement = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
+  const describedBy = hint ? `${id}-hint ${id}-error` : `${id}-error`;
+  const input = h("input", { id, name, type, autocomplete, required, inputmode, "aria-describedby": describedBy });
+  return h("div", { class: "field" }, h("label", { for: id }, label), hintElement, input, error);
+}
+
+/** A labelled choice (`options`: [{ value, label }]) whose userErrors appear next to it, like field(). */
+export function choice({ name, label, options, value }) {
+  const id = `field-${name}-${++sequence}`;
+  const error = h("p", { class: "field-error", id: `${id}-error`, "data-error-for": name, hidden: true });
+  const select = h(
+    "select",
+    { id, name, "aria-describedby": `${id}-error` },
+    options.map((option) => h("option", { value: option.value, selected: option.value === value }, option.label)),
+  );
+  return h("div", { class: "field" }, h("label", { for: id }, label), select, error);
 }
 
 /** The form-level message area (errors that name no field), announced to screen readers. */

@@ -68,3 +68,39 @@ export const ORDER_PAGE = /* GraphQL */ `
     }
   }
 `;
+
+export const REGISTER_PAGE = /* GraphQL */ `
+  query PortalRegisterPage {
+    customerGroups { id code name activationMode selfRegistration }
+  }
+`;
+
+export const REGISTER = /* GraphQL */ `
+  mutation PortalRegister($input: RegisterInput!) {
+    register(input: $input) {
+      activationMode
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const ACTIVATE_ACCOUNT = /* GraphQL */ `
+  mutation PortalActivateAccount($input: ActivateAccountInput!) {
+    activateAccount(input: $input) {
+      activated
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REQUEST_PASSWORD_RESET = /* GraphQL */ `
+  mutation PortalRequestPasswordReset($input: RequestPasswordResetInput!) {
+    requestPasswordReset(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const RESET_PASSWORD = /* GraphQL */ `
+  mutation PortalResetPassword($input: ResetPasswordInput!) {
+    resetPassword(input: $input) { userErrors { field message code } }
+  }
+`;

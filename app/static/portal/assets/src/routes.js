@@ -6,6 +6,10 @@ export const ROUTES = [
   { path: "/", page: () => import("./pages/home.js"), signedIn: true },
   { path: "/login", page: () => import("./pages/login.js"), signedIn: false },
   { path: "/logout", page: () => import("./pages/logout.js"), signedIn: false },
+  { path: "/register", page: () => import("./pages/register.js"), signedIn: false },
+  { path: "/activate", page: () => import("./pages/activate.js"), signedIn: false },
+  { path: "/forgot-password", page: () => import("./pages/forgot-password.js"), signedIn: false },
+  { path: "/reset-password", page: () => import("./pages/reset-password.js"), signedIn: false },
   { path: "/orders", page: () => import("./pages/orders.js"), signedIn: true },
   { path: "/orders/:id", page: () => import("./pages/order.js"), signedIn: true },
 ];

@@ -4,7 +4,7 @@ import { field, formMessage, showErrors, submit } from "../forms.js";
 import { request } from "../graphql.js";
 import { t, useLanguage } from "../i18n.js";
 import { COMPLETE_TWO_FACTOR_LOGIN, LOGIN } from "../operations.js";
-import { navigate, safeNext } from "../router.js";
+import { href, navigate, safeNext } from "../router.js";
 import { setToken, token } from "../session.js";
 
 export async function render({ query }) {
@@ -48,7 +48,14 @@ function passwordStep(section, next) {
       signedIn(payload, next);
     }
   });
-  return [h("h1", { tabindex: "-1" }, t("signIn.title")), form];
+  const more = h(
+    "ul",
+    { class: "links" },
+    h("li", {}, h("a", { href: href("/forgot-password") }, t("signIn.forgot"))),
+    h("li", {}, h("a", { href: href("/register") }, t("signIn.register"))),
+    h("li", {}, h("a", { href: href("/activate") }, t("signIn.activateSms"))),
+  );
+  return [h("h1", { tabindex: "-1" }, t("signIn.title")), form, more];
 }
 
 function challengeStep(section, challenge, next) {

@@ -1,0 +1,176 @@
+"""Register, activate, forgot and reset password in the browser, each started from the REAL mailed link.
+
+The live server's STOREFRONT_URL is its own /account, so the links in the test SMTP mailbox open the portal.
+"""
+
+import re
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from app.config import Settings
+from app.runtime import Runtime
+from models.customer import ActivationMode
+from tests.live import live_server
+from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.support import Mailbox, free_port, html_body, make_customer, make_group, text_body, wait_for_sms_code
+
+pytestmark = browser_test
+PASSWORD = "a perfectly fine passphrase"
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def portal_settings(settings: Settings, port: int) -> Settings:
+    """The test settings, with the mail links pointing at the live server's portal."""
+    return settings.model_copy(update={"storefront_url": f"http://127.0.0.1:{port}/account"})
+
+
+@pytest.fixture
+async def setup_rt(portal_settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = Runtime.create(portal_settings.with_secrets())
+    yield runtime
+    await runtime.close()
+
+
+def mailed_link(message: EmailMessage, base: str, path: str) -> str:
+    """The link to `path` as the mail carries it (text and HTML parts agree), opened as a reader would."""
+    pattern = rf"{re.escape(base)}/account{re.escape(path)}\?token=[A-Za-z0-9_-]+"
+    found = re.search(pattern, text_body(message))
+    assert found, f"no {path} link in: {text_body(message)}"
+    assert found.group(0) in html_body(message)
+    return found.group(0)
+
+
+async def no_horizontal_scroll(watched: Watched) -> None:
+    assert await watched.horizontal_overflow() <= 0
+
+
+async def sign_in(page: Page, email: str, password: str) -> None:
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def test_register_follow_the_activation_link_and_sign_in(
+    portal_settings: Settings, port: int, mailbox: Mailbox
+) -> None:
+    with live_server(portal_settings, port) as server:
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/login")
+            await page.get_by_role("link", name="Create an account").click()
+            await expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+            await expect(page).to_have_url(f"{server.http_url}/account/register")
+            await no_horizontal_scroll(watched)
+
+            # Typed userErrors appear next to the fields they name, all of them at once.
+            await page.get_by_label("Email address").fill("not an address")
+            await page.get_by_label("Password", exact=True).fill("short")
+            await page.get_by_role("button", name="Create account").click()
+            await expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="email"]')).not_to_be_empty()
+            await expect(page.locator('[data-error-for="password"]')).not_to_be_empty()
+            await expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
+
+            await page.get_by_label("Email address").fill("new.reader@example.com")
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_label("First name (optional)").fill("Grace")
+            await page.get_by_role("button", name="Create account").click()
+            await expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+            await expect(page.get_by_text("new.reader@example.com", exact=False)).to_be_visible()
+            await no_horizontal_scroll(watched)
+
+            message = await mailbox.wait_for("new.reader@example.com", "Activate your account")
+            link = mailed_link(message, server.http_url, "/activate")
+            await page.goto(link)
+            await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
+            # The used token leaves the address bar (and the history).
+            await expect(page).to_have_url(f"{server.http_url}/account/activate")
+            await no_horizontal_scroll(watched)
+
+            await page.get_by_role("link", name="Sign in", exact=True).click()
+            await sign_in(page, "new.reader@example.com", PASSWORD)
+            await expect(page.get_by_role("heading", name="Hello, Grace")).to_be_visible()
+            await expect(page).to_have_url(f"{server.http_url}/account/")
+            await expect(page.get_by_text("Signed in as new.reader@example.com")).to_be_visible()
+            watched.assert_clean()
+
+
+async def test_forgot_password_follow_the_reset_link_and_sign_in_with_the_new_one(
+    portal_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
+) -> None:
+    with live_server(portal_settings, port) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/login")
+            await page.get_by_role("link", name="Forgot your password?").click()
+            await expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+            await no_horizontal_scroll(watched)
+            await page.get_by_label("Email address").fill(customer.email)
+            await page.get_by_role("button", name="Send the link").click()
+            await expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+            message = await mailbox.wait_for(customer.email, "Reset your password")
+            await page.goto(mailed_link(message, server.http_url, "/reset-password"))
+            await expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+            await expect(page).to_have_url(f"{server.http_url}/account/reset-password")
+            await no_horizontal_scroll(watched)
+
+            # The password rules' typed error appears next to the field.
+            new_password = page.get_by_label("New password")
+            await new_password.fill("qwertyuiop")
+            await page.get_by_role("button", name="Save the new password").click()
+            await expect(new_password).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="newPassword"]')).not_to_be_empty()
+
+            await new_password.fill("an entirely new passphrase")
+            await page.get_by_role("button", name="Save the new password").click()
+            await expect(page.get_by_role("heading", name="Your password has been changed")).to_be_visible()
+            await page.get_by_role("link", name="Sign in", exact=True).click()
+
+            # The old password no longer works; the new one does.
+            await sign_in(page, customer.email, PASSWORD)
+            await expect(page.get_by_role("alert")).to_have_text("The sign-in details are not correct.")
+            await page.get_by_label("Password").fill("an entirely new passphrase")
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+            watched.assert_clean()
+
+
+async def test_register_in_an_sms_group_and_activate_with_the_texted_code(
+    portal_settings: Settings, port: int, setup_rt: Runtime, sms_dir: Path
+) -> None:
+    await make_group(setup_rt, "mobile", ActivationMode.SMS_CODE)
+    with live_server(portal_settings, port) as server:
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/register")
+            await page.get_by_label("Email address").fill("sms.reader@example.com")
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_label("Mobile phone (optional)").fill("+14155550123")
+            await page.get_by_label("Customer type").select_option("mobile")
+            await page.get_by_role("button", name="Create account").click()
+            await expect(page.get_by_role("heading", name="Enter the code we texted you")).to_be_visible()
+
+            code = await wait_for_sms_code(sms_dir, "+14155550123")
+            await page.get_by_label("Code from the SMS").fill("000000" if code != "000000" else "111111")
+            await page.get_by_role("button", name="Activate").click()
+            await expect(page.get_by_label("Code from the SMS")).to_have_attribute("aria-invalid", "true")
+            await page.get_by_label("Code from the SMS").fill(code)
+            await page.get_by_role("button", name="Activate").click()
+            await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
+            await no_horizontal_scroll(watched)
+            watched.assert_clean()
