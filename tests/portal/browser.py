@@ -81,8 +81,9 @@ class Watched:
         assert self.csp_violations == []
 
 
-async def watched_page(browser: Browser, viewport: dict[str, int] | None = None) -> Watched:
-    context = await browser.new_context(viewport=viewport or PHONE)  # type: ignore[arg-type]
+async def watched_page(browser: Browser, viewport: dict[str, int] | None = None, locale: str | None = None) -> Watched:
+    """A page at `viewport` (a phone by default) whose browser asks for `locale` (the default: Chromium's)."""
+    context = await browser.new_context(viewport=viewport or PHONE, locale=locale)  # type: ignore[arg-type]
     page = await context.new_page()
     watched = Watched(page)
 

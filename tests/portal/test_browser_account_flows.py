@@ -174,3 +174,25 @@ async def test_register_in_an_sms_group_and_activate_with_the_texted_code(
             await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
             await no_horizontal_scroll(watched)
             watched.assert_clean()
+
+
+async def test_the_signed_out_pages_speak_the_browsers_german(portal_settings: Settings, port: int) -> None:
+    with live_server(portal_settings, port) as server:
+        async with chromium() as browser:
+            watched = await watched_page(browser, locale="de-DE")
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/login")
+            await expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+            for link, heading in [
+                ("Konto erstellen", "Konto erstellen"),
+                ("Passwort vergessen?", "Passwort vergessen?"),
+                ("Konto mit einem Code aus einer SMS aktivieren", "Konto aktivieren"),
+            ]:
+                await page.get_by_role("link", name=link).click()
+                await expect(page.get_by_role("heading", name=heading)).to_be_visible()
+                await no_horizontal_scroll(watched)
+                await page.go_back()
+                await expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+            await page.goto(f"{server.http_url}/account/reset-password")
+            await expect(page.get_by_text("Diese Seite braucht den Link aus unserer E-Mail.")).to_be_visible()
+            watched.assert_clean()
