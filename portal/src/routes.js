@@ -11,6 +11,9 @@ export const ROUTES = [
   { path: "/forgot-password", page: () => import("./pages/forgot-password.js"), signedIn: false },
   { path: "/reset-password", page: () => import("./pages/reset-password.js"), signedIn: false },
   { path: "/orders", page: () => import("./pages/orders.js"), signedIn: true },
+  { path: "/profile", page: () => import("./pages/profile.js"), signedIn: true },
+  { path: "/settings", page: () => import("./pages/settings.js"), signedIn: true },
+  { path: "/addresses", page: () => import("./pages/addresses.js"), signedIn: true },
   { path: "/orders/:id", page: () => import("./pages/order.js"), signedIn: true },
 ];
 

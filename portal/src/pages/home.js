@@ -5,7 +5,12 @@ import { t, useLanguage } from "../i18n.js";
 import { HOME_PAGE } from "../operations.js";
 import { href } from "../router.js";
 
-const SECTIONS = [{ path: "/orders", title: "home.orders", hint: "home.ordersHint" }];
+const SECTIONS = [
+  { path: "/orders", title: "home.orders", hint: "home.ordersHint" },
+  { path: "/profile", title: "home.profile", hint: "home.profileHint" },
+  { path: "/addresses", title: "home.addresses", hint: "home.addressesHint" },
+  { path: "/settings", title: "home.settings", hint: "home.settingsHint" },
+];
 
 export async function render() {
   const { me } = await request(HOME_PAGE);

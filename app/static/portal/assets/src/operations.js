@@ -104,3 +104,95 @@ export const RESET_PASSWORD = /* GraphQL */ `
     resetPassword(input: $input) { userErrors { field message code } }
   }
 `;
+
+export const PROFILE_PAGE = /* GraphQL */ `
+  query PortalProfile {
+    me { id email firstName lastName company phone phoneVerified settings { language timezone } }
+  }
+`;
+
+export const UPDATE_PROFILE = /* GraphQL */ `
+  mutation PortalUpdateProfile($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      customer { id firstName lastName company phone phoneVerified }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const SETTINGS_PAGE = /* GraphQL */ `
+  query PortalSettings {
+    me { id settings { language currency timezone } }
+  }
+`;
+
+export const UPDATE_SETTINGS = /* GraphQL */ `
+  mutation PortalUpdateSettings($input: UpdateSettingsInput!) {
+    updateSettings(input: $input) {
+      settings { language currency timezone }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const ADDRESSES_PAGE = /* GraphQL */ `
+  query PortalAddresses($countryCode: String!) {
+    me {
+      id
+      settings { language timezone }
+      addresses {
+        id firstName lastName company line1 line2 city region postalCode countryCode phone
+        isBilling isShipping isDefaultBilling isDefaultShipping
+      }
+    }
+    addressValidationRules(countryCode: $countryCode) {
+      countryCode countryName requiredFields allowedFields regions { code name } regionType postalCodeType
+      postalCodeExamples
+    }
+  }
+`;
+
+export const ADDRESS_RULES = /* GraphQL */ `
+  query PortalAddressRules($countryCode: String!) {
+    addressValidationRules(countryCode: $countryCode) {
+      countryCode countryName requiredFields allowedFields regions { code name } regionType postalCodeType
+      postalCodeExamples
+    }
+  }
+`;
+
+export const CREATE_ADDRESS = /* GraphQL */ `
+  mutation PortalCreateAddress($input: CreateAddressInput!) {
+    createAddress(input: $input) {
+      address { id }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const UPDATE_ADDRESS = /* GraphQL */ `
+  mutation PortalUpdateAddress($input: UpdateAddressInput!) {
+    updateAddress(input: $input) {
+      address { id }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const DELETE_ADDRESS = /* GraphQL */ `
+  mutation PortalDeleteAddress($input: DeleteAddressInput!) {
+    deleteAddress(input: $input) {
+      deletedAddressId
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const SET_DEFAULT_ADDRESS = /* GraphQL */ `
+  mutation PortalSetDefaultAddress($input: SetDefaultAddressInput!) {
+    setDefaultAddress(input: $input) {
+      address { id }
+      userErrors { field message code }
+    }
+  }
+`;

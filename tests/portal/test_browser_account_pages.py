@@ -1,0 +1,169 @@
+"""The portal's account pages in a real browser at 360 px: profile, settings (the language applies at once)
+and addresses (per-country forms from addressValidationRules, errors next to their fields)."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Page, expect
+
+from app.config import Settings
+from app.runtime import Runtime
+from tests.live import live_server
+from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.support import make_customer
+
+pytestmark = browser_test
+PASSWORD = "a perfectly fine passphrase"
+
+
+@pytest.fixture
+async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime for arranging data only; the live server serves the browser."""
+    runtime = Runtime.create(settings.with_secrets())
+    yield runtime
+    await runtime.close()
+
+
+async def _sign_in(watched: Watched, base: str, email: str) -> Page:
+    page = watched.page
+    await page.goto(f"{base}/account/login")
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+    return page
+
+
+async def _one_request(watched: Watched, click: object, heading: str) -> None:
+    """Opening a page from the account home (one click) asks for its data in one request."""
+    before = len(watched.graphql_requests)
+    await click  # type: ignore[misc]
+    await expect(watched.page.get_by_role("heading", name=heading)).to_be_visible()
+    assert len(watched.graphql_requests) == before + 1
+    assert await watched.horizontal_overflow() <= 0
+
+
+async def test_profile_is_shown_and_edited(settings: Settings, setup_rt: Runtime) -> None:
+    with live_server(settings) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = await _sign_in(watched, server.http_url, customer.email)
+            await _one_request(watched, page.get_by_role("link", name="Profile Your name").click(), "Your profile")
+            await expect(page.get_by_label("First name")).to_have_value("Ada")
+            await expect(page.get_by_text(f"Email address: {customer.email}")).to_be_visible()
+
+            # A phone number the server refuses: its error appears next to the phone field.
+            await page.get_by_label("Mobile phone").fill("12")
+            await page.get_by_role("button", name="Save profile").click()
+            phone = page.get_by_label("Mobile phone")
+            await expect(phone).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="phone"]')).not_to_be_empty()
+
+            await page.get_by_label("Last name").fill("Lovelace")
+            await page.get_by_label("Company").fill("Analytical Engines Ltd")
+            await phone.fill("+44 20 7946 0958")
+            await page.get_by_role("button", name="Save profile").click()
+            await expect(page.get_by_role("status")).to_have_text("Your profile has been saved.")
+            await expect(phone).to_have_value("+442079460958")
+            await page.reload()
+            await expect(page.get_by_label("Company")).to_have_value("Analytical Engines Ltd")
+            await page.get_by_role("link", name="Account", exact=True).click()
+            await expect(page.get_by_role("heading", name="Hello, Ada Lovelace")).to_be_visible()
+            watched.assert_clean()
+
+
+async def test_settings_save_and_german_applies_at_once(settings: Settings, setup_rt: Runtime) -> None:
+    with live_server(settings) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = await _sign_in(watched, server.http_url, customer.email)
+            await _one_request(watched, page.get_by_role("link", name="Settings Language").click(), "Settings")
+            await page.get_by_label("Currency").select_option("CHF")
+            await page.get_by_label("Time zone").select_option("Europe/Zurich")
+            await page.get_by_role("button", name="Save settings").click()
+            await expect(page.get_by_role("status")).to_have_text("Your settings have been saved.")
+
+            await page.get_by_label("Language").select_option("de-CH")
+            await page.get_by_role("button", name="Save settings").click()
+            await expect(page.get_by_role("heading", name="Einstellungen")).to_be_visible()
+            await expect(page.get_by_role("status")).to_have_text("Ihre Einstellungen wurden gespeichert.")
+            await expect(page.get_by_role("link", name="Abmelden")).to_be_visible()
+            assert await page.evaluate("document.documentElement.lang") == "de"
+            await expect(page.get_by_label("Sprache")).to_have_value("de-CH")
+            await expect(page.get_by_label("Währung")).to_have_value("CHF")
+            await expect(page.get_by_label("Zeitzone")).to_have_value("Europe/Zurich")
+
+            await page.get_by_role("link", name="Konto", exact=True).click()
+            await expect(page.get_by_role("heading", name="Hallo, Ada")).to_be_visible()
+            await expect(page.get_by_role("link", name="Adressen Rechnungs-")).to_be_visible()
+            watched.assert_clean()
+
+
+async def test_addresses_per_country_create_edit_default_delete(settings: Settings, setup_rt: Runtime) -> None:
+    with live_server(settings) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = await _sign_in(watched, server.http_url, customer.email)
+            await _one_request(watched, page.get_by_role("link", name="Addresses Billing").click(), "Your addresses")
+            await expect(page.get_by_text("You have not saved an address yet.")).to_be_visible()
+
+            # A German address: the form follows Germany's rules (no state, a postal-code example).
+            await page.get_by_role("button", name="Add an address").click()
+            await page.get_by_label("Country").select_option("DE")
+            await expect(page.get_by_label("State")).to_have_count(0)
+            await expect(page.get_by_text("For example")).to_be_visible()
+            await page.get_by_label("First name").fill("Ada")
+            await page.get_by_label("Street and house number").fill("Unter den Linden 1")
+            await page.get_by_label("Postal code").fill("1234")
+            await page.get_by_label("City").fill("Berlin")
+            await page.get_by_role("button", name="Save address").click()
+            postal = page.get_by_label("Postal code")
+            await expect(postal).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="postalCode"]')).to_contain_text(
+                "This is not a valid postal code in Germany"
+            )
+            await postal.fill("10117")
+            await page.get_by_role("button", name="Save address").click()
+            await expect(page.get_by_role("status")).to_have_text("The address has been saved.")
+            await expect(page.get_by_text("10117 Berlin")).to_be_visible()
+            await expect(page.get_by_text("Default billing address")).to_be_visible()
+
+            # A US address: a state to choose, a ZIP code; a missing state is named next to its field.
+            await page.get_by_role("button", name="Add an address").click()
+            await page.get_by_label("Country").select_option("US")
+            await expect(page.get_by_label("State")).to_be_visible()
+            await page.get_by_label("First name").fill("Grace")
+            await page.get_by_label("Street and house number").fill("1600 Amphitheatre Parkway")
+            await page.get_by_label("City").fill("Mountain View")
+            await page.get_by_label("ZIP code").fill("94043")
+            await page.get_by_role("button", name="Save address").click()
+            await expect(page.get_by_label("State")).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="region"]')).to_have_text(
+                "Required for addresses in United States."
+            )
+            await page.get_by_label("State").select_option("CA")
+            await page.get_by_role("button", name="Save address").click()
+            await expect(page.get_by_role("status")).to_have_text("The address has been saved.")
+            await expect(page.get_by_text("94043 Mountain View CA")).to_be_visible()
+            assert await watched.horizontal_overflow() <= 0
+
+            # Edit the US one, make it the default shipping address, delete the German one.
+            await page.get_by_role("button", name="Edit: Grace").click()
+            await expect(page.get_by_label("City")).to_have_value("Mountain View")
+            await page.get_by_label("City").fill("Palo Alto")
+            await page.get_by_label("ZIP code").fill("94301")
+            await page.get_by_role("button", name="Save address").click()
+            await expect(page.get_by_text("94301 Palo Alto CA")).to_be_visible()
+            await page.get_by_role("button", name="Use for shipping: Grace").click()
+            await expect(page.get_by_role("status")).to_have_text("Your default address has been changed.")
+            grace = page.locator("li.address", has_text="Grace")
+            await expect(grace.get_by_text("Default shipping address")).to_be_visible()
+            await page.get_by_role("button", name="Delete: Ada").click()
+            await expect(page.get_by_role("status")).to_have_text("The address has been deleted.")
+            await expect(page.locator("li.address")).to_have_count(1)
+            # The deleted default passes to the remaining address.
+            await expect(grace.get_by_text("Default billing address")).to_be_visible()
+            watched.assert_clean()
