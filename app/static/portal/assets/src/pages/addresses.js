@@ -120,19 +120,21 @@ function card(address, names, openForm) {
     }
   };
   const label = addressLines(address, names)[0];
-  const button = (text, onclick) => h("button", { type: "button", class: "small", "aria-label": `${text}: ${label}`, onclick }, text);
+  const button = (text, onclick) =>
+    h("button", { type: "button", class: "small", "aria-label": `${text}: ${label}`, onclick }, text);
+  const id = address.id;
+  const setDefault = (kind) => (event) =>
+    act(event.currentTarget, () => request(SET_DEFAULT_ADDRESS, { input: { addressId: id, kind } }), "default");
+  const remove = (event) =>
+    act(event.currentTarget, () => request(DELETE_ADDRESS, { input: { addressId: id } }), "deleted");
   const actions = [
     button(t("addresses.edit"), () => openForm(address)),
-    button(t("addresses.delete"), (event) => act(event.currentTarget, () => request(DELETE_ADDRESS, { input: { addressId: address.id } }), "deleted")),
+    button(t("addresses.delete"), remove),
     address.isBilling && !address.isDefaultBilling
-      ? button(t("addresses.makeDefaultBilling"), (event) =>
-          act(event.currentTarget, () => request(SET_DEFAULT_ADDRESS, { input: { addressId: address.id, kind: "BILLING" } }), "default"),
-        )
+      ? button(t("addresses.makeDefaultBilling"), setDefault("BILLING"))
       : null,
     address.isShipping && !address.isDefaultShipping
-      ? button(t("addresses.makeDefaultShipping"), (event) =>
-          act(event.currentTarget, () => request(SET_DEFAULT_ADDRESS, { input: { addressId: address.id, kind: "SHIPPING" } }), "default"),
-        )
+      ? button(t("addresses.makeDefaultShipping"), setDefault("SHIPPING"))
       : null,
   ];
   return h(
