@@ -196,3 +196,27 @@ export const SET_DEFAULT_ADDRESS = /* GraphQL */ `
     }
   }
 `;
+
+export const CONFIRM_EMAIL_CHANGE = /* GraphQL */ `
+  mutation PortalConfirmEmailChange($input: ConfirmEmailChangeInput!) {
+    confirmEmailChange(input: $input) {
+      status
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const UNDO_EMAIL_CHANGE = /* GraphQL */ `
+  mutation PortalUndoEmailChange($input: UndoEmailChangeInput!) {
+    undoEmailChange(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const CONFIRM_GUEST_ORDER_CLAIM = /* GraphQL */ `
+  mutation PortalConfirmGuestOrderClaim($input: ConfirmGuestOrderClaimInput!) {
+    confirmGuestOrderClaim(input: $input) {
+      claimedOrders
+      userErrors { field message code }
+    }
+  }
+`;
