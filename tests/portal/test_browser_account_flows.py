@@ -4,11 +4,9 @@ The live server's STOREFRONT_URL is its own /account, so the links in the test S
 """
 
 import re
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, expect
 
 from app.config import Settings
@@ -16,28 +14,10 @@ from app.runtime import Runtime
 from models.customer import ActivationMode
 from tests.live import live_server
 from tests.portal.browser import Watched, browser_test, chromium, watched_page
-from tests.support import Mailbox, free_port, html_body, make_customer, make_group, text_body, wait_for_sms_code
+from tests.support import Mailbox, html_body, make_customer, make_group, text_body, wait_for_sms_code
 
 pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def portal_settings(settings: Settings, port: int) -> Settings:
-    """The test settings, with the mail links pointing at the live server's portal."""
-    return settings.model_copy(update={"storefront_url": f"http://127.0.0.1:{port}/account"})
-
-
-@pytest.fixture
-async def setup_rt(portal_settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(portal_settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 def mailed_link(message: EmailMessage, base: str, path: str) -> str:

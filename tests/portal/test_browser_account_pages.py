@@ -1,9 +1,6 @@
 """The portal's account pages in a real browser at 360 px: profile, settings (the language applies at once)
 and addresses (per-country forms from addressValidationRules, errors next to their fields)."""
 
-from collections.abc import AsyncIterator
-
-import pytest
 from playwright.async_api import Page, expect
 
 from app.config import Settings
@@ -14,14 +11,6 @@ from tests.support import make_customer
 
 pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime for arranging data only; the live server serves the browser."""
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def _sign_in(watched: Watched, base: str, email: str) -> Page:

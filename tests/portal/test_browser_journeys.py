@@ -1,9 +1,6 @@
 """The portal in a real browser against a real server: sign in, account home, orders, order, sign out."""
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from playwright.async_api import expect
 
 from app.config import Settings
@@ -15,14 +12,6 @@ from tests.support import Api, make_customer
 
 pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime for arranging data only; the live server serves the browser."""
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def _customer_with_an_order(server: LiveServer, rt: Runtime) -> str:

@@ -4,10 +4,7 @@ Each starts from the REAL link in the test SMTP mailbox, opened in the browser a
 STOREFRONT_URL is its own /account. The requests that send those mails go through the API, as a storefront's would.
 """
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from playwright.async_api import expect
 
 from app.config import Settings
@@ -16,26 +13,9 @@ from tests.live import live_server
 from tests.orders.helpers import order_input, order_key, push
 from tests.portal.browser import browser_test, chromium, watched_page
 from tests.portal.test_browser_account_flows import PASSWORD, mailed_link, no_horizontal_scroll
-from tests.support import Api, Mailbox, free_port, login, make_customer
+from tests.support import Api, Mailbox, login, make_customer
 
 pytestmark = browser_test
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def portal_settings(settings: Settings, port: int) -> Settings:
-    return settings.model_copy(update={"storefront_url": f"http://127.0.0.1:{port}/account"})
-
-
-@pytest.fixture
-async def setup_rt(portal_settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(portal_settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 REQUEST_EMAIL_CHANGE = """mutation($i: RequestEmailChangeInput!) {

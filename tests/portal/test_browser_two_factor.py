@@ -1,9 +1,6 @@
 """Signing in through the two-factor step in the browser, and the portal following the customer's language."""
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from playwright.async_api import expect
 
 from app.config import Settings
@@ -17,13 +14,6 @@ pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
 UPDATE_SETTINGS = """mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) {
   settings { language } userErrors { field message code } } }"""
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def test_a_recovery_code_signs_in_and_the_portal_speaks_german(settings: Settings, setup_rt: Runtime) -> None:
