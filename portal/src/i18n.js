@@ -207,6 +207,32 @@ const MESSAGES = {
     "claim.doneMany": "{count} orders from guest checkouts are now in your account.",
     "claim.orders": "See your orders",
     "claim.failedTitle": "We could not add your orders",
+    "home.offers": "Offers",
+    "home.offersHint": "Quotes we made for you: accept, reject or pay",
+    "home.returns": "Returns",
+    "home.returnsHint": "Send items back and follow your refunds",
+    "home.tickets": "Support",
+    "home.ticketsHint": "Your questions to us, and the help centre",
+    "home.security": "Security",
+    "home.securityHint": "Password, two-step verification and devices",
+    "home.privacy": "Privacy",
+    "home.privacyHint": "Consents, your data and deleting your account",
+    "home.paymentMethods": "Payment methods",
+    "home.paymentMethodsHint": "Your saved cards",
+    "home.storeCredit": "Store credit",
+    "home.storeCreditHint": "Balance, transactions and credit limit",
+    "home.wishlist": "Wishlist",
+    "home.wishlistHint": "Products you saved and recently viewed",
+    // ── offers-returns ──
+
+    // ── orders-tickets ──
+
+    // ── security ──
+
+    // ── payments ──
+
+    // ── privacy ──
+
   },
   de: {
     "app.title": "Mein Konto",
@@ -413,6 +439,32 @@ const MESSAGES = {
     "claim.doneMany": "{count} Bestellungen als Gast sind jetzt in Ihrem Konto.",
     "claim.orders": "Zu Ihren Bestellungen",
     "claim.failedTitle": "Ihre Bestellungen konnten nicht hinzugefügt werden",
+    "home.offers": "Angebote",
+    "home.offersHint": "Unsere Angebote für Sie: annehmen, ablehnen oder bezahlen",
+    "home.returns": "Rücksendungen",
+    "home.returnsHint": "Artikel zurücksenden und Erstattungen verfolgen",
+    "home.tickets": "Kundenservice",
+    "home.ticketsHint": "Ihre Anfragen an uns und das Hilfe-Center",
+    "home.security": "Sicherheit",
+    "home.securityHint": "Passwort, Bestätigung in zwei Schritten und Geräte",
+    "home.privacy": "Datenschutz",
+    "home.privacyHint": "Einwilligungen, Ihre Daten und Konto löschen",
+    "home.paymentMethods": "Zahlungsarten",
+    "home.paymentMethodsHint": "Ihre gespeicherten Karten",
+    "home.storeCredit": "Guthaben",
+    "home.storeCreditHint": "Kontostand, Buchungen und Kreditlimit",
+    "home.wishlist": "Merkliste",
+    "home.wishlistHint": "Gespeicherte und zuletzt angesehene Produkte",
+    // ── offers-returns ──
+
+    // ── orders-tickets ──
+
+    // ── security ──
+
+    // ── payments ──
+
+    // ── privacy ──
+
   },
 };
 

@@ -220,3 +220,13 @@ export const CONFIRM_GUEST_ORDER_CLAIM = /* GraphQL */ `
     }
   }
 `;
+
+// ── offers-returns: offers and returns ──
+
+// ── orders-tickets: order detail, live updates, support tickets and the help centre ──
+
+// ── security: security: two-factor, devices, sessions, activity, email and password change ──
+
+// ── payments: payments: saved cards, paying, store credit, wishlist and recently viewed ──
+
+// ── privacy: privacy: consents, data export, account deletion ──

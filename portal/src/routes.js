@@ -19,6 +19,16 @@ export const ROUTES = [
   { path: "/settings", page: () => import("./pages/settings.js"), signedIn: true },
   { path: "/addresses", page: () => import("./pages/addresses.js"), signedIn: true },
   { path: "/orders/:id", page: () => import("./pages/order.js"), signedIn: true },
+  // ── offers-returns ──
+
+  // ── orders-tickets ──
+
+  // ── security ──
+
+  // ── payments ──
+
+  // ── privacy ──
+
 ];
 
 export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

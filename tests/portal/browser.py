@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -19,6 +20,11 @@ ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
+# Screenshots of every checked page, for people to look at (ignored by git).
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOT_WIDTHS = (375, 1280)
+SERIOUS = {"serious", "critical"}
+_AXE = Axe()
 
 # Browser tests run once per CI run: on the SQLite run, not again when TEST_DATABASE_URL points at PostgreSQL
 # (what they check is the page, which does not change with the database).
@@ -79,6 +85,30 @@ class Watched:
     def assert_clean(self) -> None:
         assert self.console_errors == []
         assert self.csp_violations == []
+
+    async def serious_accessibility_violations(self) -> list[str]:
+        """axe-core's serious and critical findings on the page as it is now (rule id and the elements)."""
+        results = await _AXE.run(self.page)
+        return [
+            f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+            for violation in results.response["violations"]
+            if violation.get("impact") in SERIOUS
+        ]
+
+    async def check(self, name: str) -> None:
+        """What every portal page must pass, checked on the page as shown now: no horizontal scroll at the
+        phone width, no serious or critical axe-core finding, no console error or CSP violation. Keeps a
+        screenshot at 375 and 1280 px wide in tests/portal/screenshots/<name>-<width>.png."""
+        assert await self.horizontal_overflow() <= 0, f"{name}: wider than the viewport"
+        assert await self.serious_accessibility_violations() == [], name
+        self.assert_clean()
+        viewport = self.page.viewport_size
+        SCREENSHOTS.mkdir(exist_ok=True)
+        for width in SCREENSHOT_WIDTHS:
+            await self.page.set_viewport_size({"width": width, "height": 900})
+            await self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        if viewport is not None:
+            await self.page.set_viewport_size(viewport)
 
 
 async def watched_page(browser: Browser, viewport: dict[str, int] | None = None, locale: str | None = None) -> Watched:

@@ -29,7 +29,7 @@ async def _one_request(watched: Watched, click: object, heading: str) -> None:
     await click  # type: ignore[misc]
     await expect(watched.page.get_by_role("heading", name=heading)).to_be_visible()
     assert len(watched.graphql_requests) == before + 1
-    assert await watched.horizontal_overflow() <= 0
+    await watched.check(heading.lower().replace(" ", "-"))
 
 
 async def test_profile_is_shown_and_edited(settings: Settings, setup_rt: Runtime) -> None:

@@ -7,9 +7,17 @@ import { href } from "../router.js";
 
 const SECTIONS = [
   { path: "/orders", title: "home.orders", hint: "home.ordersHint" },
+  { path: "/offers", title: "home.offers", hint: "home.offersHint" },
+  { path: "/returns", title: "home.returns", hint: "home.returnsHint" },
+  { path: "/tickets", title: "home.tickets", hint: "home.ticketsHint" },
+  { path: "/payment-methods", title: "home.paymentMethods", hint: "home.paymentMethodsHint" },
+  { path: "/store-credit", title: "home.storeCredit", hint: "home.storeCreditHint" },
+  { path: "/wishlist", title: "home.wishlist", hint: "home.wishlistHint" },
   { path: "/profile", title: "home.profile", hint: "home.profileHint" },
   { path: "/addresses", title: "home.addresses", hint: "home.addressesHint" },
   { path: "/settings", title: "home.settings", hint: "home.settingsHint" },
+  { path: "/security", title: "home.security", hint: "home.securityHint" },
+  { path: "/privacy", title: "home.privacy", hint: "home.privacyHint" },
 ];
 
 export async function render() {
