@@ -1,13 +1,15 @@
 """The portal's account pages in a real browser at 360 px: profile, settings (the language applies at once)
 and addresses (per-country forms from addressValidationRules, errors next to their fields)."""
 
+import httpx
 from playwright.async_api import Page, expect
 
 from app.config import Settings
 from app.runtime import Runtime
+from models.customer import Role
 from tests.live import live_server
 from tests.portal.browser import Watched, browser_test, chromium, watched_page
-from tests.support import make_customer
+from tests.support import Api, login, make_customer
 
 pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
@@ -156,3 +158,63 @@ async def test_addresses_per_country_create_edit_default_delete(settings: Settin
             # The deleted default passes to the remaining address.
             await expect(grace.get_by_text("Default billing address")).to_be_visible()
             watched.assert_clean()
+
+
+async def test_profile_date_of_birth_account_facts_and_affiliate_application(
+    settings: Settings, setup_rt: Runtime
+) -> None:
+    with live_server(settings) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        admin = await make_customer(setup_rt, roles=(Role.ADMIN,), password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = await _sign_in(watched, server.http_url, customer.email)
+            await _one_request(watched, page.get_by_role("link", name="Profile Your name").click(), "Your profile")
+            facts = page.locator(".facts")
+            await expect(facts.get_by_role("term")).to_have_text(["Customer type", "Customer since", "Roles"])
+            await expect(facts.get_by_role("definition").last).to_have_text("Customer")
+
+            # A birthday in the future is refused next to its field; a real one is kept.
+            birthday = page.get_by_label("Date of birth (optional)")
+            await birthday.fill("2999-01-01")
+            await page.get_by_role("button", name="Save profile").click()
+            await expect(birthday).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="dateOfBirth"]')).not_to_be_empty()
+            await birthday.fill("1990-12-10")
+            await page.get_by_role("button", name="Save profile").click()
+            await expect(page.get_by_role("status")).to_have_text("Your profile has been saved.")
+
+            # The affiliate application: sent once, then its state is shown instead of the form.
+            await page.get_by_label("About your site or audience (optional)").fill(
+                "A blog about engines, 40,000 readers"
+            )
+            await page.get_by_role("button", name="Apply to become an affiliate").click()
+            await expect(page.get_by_text("Your application is waiting for a decision.")).to_be_visible()
+            await expect(page.get_by_role("button", name="Apply to become an affiliate")).to_be_hidden()
+            await page.reload()
+            await expect(page.get_by_label("Date of birth (optional)")).to_have_value("1990-12-10")
+            await expect(page.get_by_text("Waiting for a decision")).to_be_visible()
+            await expect(page.get_by_role("button", name="Apply to become an affiliate")).to_be_hidden()
+            await watched.check("profile-affiliate-pending")
+
+            # An administrator declines it with a reason: the customer reads it and may apply again.
+            async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+                api = Api(client)
+                token = await login(api, admin.email, PASSWORD)
+                mine = await api.ok(
+                    "query($filter: CustomerFilterInput) { customers(first: 1, filter: $filter) {"
+                    " edges { node { affiliateRequests { id } } } } }",
+                    {"filter": {"query": customer.email}},
+                    token=token,
+                )
+                request_id = mine["customers"]["edges"][0]["node"]["affiliateRequests"][0]["id"]
+                await api.ok(
+                    "mutation($input: RejectAffiliateRequestInput!) { rejectAffiliateRequest(input: $input) {"
+                    " userErrors { code } } }",
+                    {"input": {"requestId": request_id, "reason": "Not enough readers yet"}},
+                    token=token,
+                )
+            await page.reload()
+            await expect(page.get_by_text("Reason: Not enough readers yet")).to_be_visible()
+            await expect(page.get_by_role("button", name="Apply to become an affiliate")).to_be_visible()
+            await watched.check("profile")

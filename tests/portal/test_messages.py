@@ -7,7 +7,7 @@ I18N = Path(__file__).resolve().parents[2] / "portal" / "src" / "i18n.js"
 CATALOGUE = re.compile(r"^  (\w+): \{\n(.*?)^  \},", re.MULTILINE | re.DOTALL)
 ENTRY = re.compile(r'^\s+"([\w.]+)": "((?:[^"\\]|\\.)*)",$', re.MULTILINE)
 # The same word in both languages.
-SAME_IN_GERMAN = {"orders.status"}
+SAME_IN_GERMAN = {"orders.status", "profile.role.ADMIN"}
 
 
 def catalogues() -> dict[str, dict[str, str]]:

@@ -107,14 +107,29 @@ export const RESET_PASSWORD = /* GraphQL */ `
 
 export const PROFILE_PAGE = /* GraphQL */ `
   query PortalProfile {
-    me { id email firstName lastName company phone phoneVerified settings { language timezone } }
+    me {
+      id email emailVerified firstName lastName company phone phoneVerified dateOfBirth
+      status createdAt activatedAt roles
+      group { id name }
+      affiliateRequests { id status message decisionReason decidedAt createdAt }
+      settings { language timezone }
+    }
   }
 `;
 
 export const UPDATE_PROFILE = /* GraphQL */ `
   mutation PortalUpdateProfile($input: UpdateProfileInput!) {
     updateProfile(input: $input) {
-      customer { id firstName lastName company phone phoneVerified }
+      customer { id firstName lastName company phone phoneVerified dateOfBirth }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REQUEST_AFFILIATE_STATUS = /* GraphQL */ `
+  mutation PortalRequestAffiliateStatus($input: RequestAffiliateStatusInput!) {
+    requestAffiliateStatus(input: $input) {
+      affiliateRequest { id status message decisionReason decidedAt createdAt }
       userErrors { field message code }
     }
   }
