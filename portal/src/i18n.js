@@ -5,6 +5,7 @@ const MESSAGES = {
   en: {
     "app.title": "My Account",
     "app.skip": "Skip to content",
+    "app.language": "Language",
     "app.loading": "Loading…",
     "app.error": "Something went wrong. Please try again.",
     "app.network": "We cannot reach the server. Check your connection and try again.",
@@ -261,6 +262,7 @@ const MESSAGES = {
   de: {
     "app.title": "Mein Konto",
     "app.skip": "Zum Inhalt springen",
+    "app.language": "Sprache",
     "app.loading": "Wird geladen …",
     "app.error": "Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.",
     "app.network": "Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
@@ -539,6 +541,18 @@ export function useLanguage(preferred) {
   document.title = t("app.title");
   const skip = document.querySelector(".skip");
   if (skip) skip.textContent = t("app.skip");
+}
+
+/** The reader's own choice before sign-in (the language switcher): kept for this tab, sent to the server. */
+export function chooseLanguage(tag) {
+  if (!catalogueFor(tag)) return;
+  sessionStorage.setItem(LANGUAGE_KEY, tag);
+  useLanguage(tag);
+}
+
+/** The BCP 47 tag in use ("de-CH"): what the server is told (Accept-Language) for mail sent before sign-in. */
+export function currentLocale() {
+  return locale;
 }
 
 export function currentLanguage() {

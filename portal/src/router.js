@@ -3,6 +3,7 @@
 import { h, replace } from "./dom.js";
 import { RequestFailed, SignedOut, whenSignedOut } from "./graphql.js";
 import { t, useLanguage } from "./i18n.js";
+import { languageSwitcher } from "./language-switcher.js";
 import { NOT_FOUND, ROUTES } from "./routes.js";
 import { token } from "./session.js";
 
@@ -62,7 +63,7 @@ function renderHeader() {
         h("a", { href: href("/orders") }, t("nav.orders")),
         h("a", { href: href("/logout"), "data-sign-out": true }, t("nav.signOut")),
       )
-    : null;
+    : languageSwitcher(() => render());
   replace(header, h("a", { class: "brand", href: href("/") }, t("app.title")), nav);
 }
 

@@ -1,4 +1,5 @@
 // The one way the portal talks to the server: POST /graphql, like any storefront would.
+import { currentLocale } from "./i18n.js";
 import { clearToken, token } from "./session.js";
 
 export class SignedOut extends Error {}
@@ -22,6 +23,8 @@ export async function request(query, variables = {}) {
   const headers = {
     "content-type": "application/json",
     accept: "application/graphql-response+json, application/json;q=0.9",
+    // The language the reader sees: mail sent before the customer has settings (activation, reset) uses it.
+    "accept-language": currentLocale(),
   };
   const bearer = token();
   if (bearer) headers.authorization = `Bearer ${bearer}`;
