@@ -149,6 +149,14 @@ async def test_register_in_an_sms_group_and_activate_with_the_texted_code(
             await page.get_by_label("Code from the SMS").fill("000000" if code != "000000" else "111111")
             await page.get_by_role("button", name="Activate").click()
             await expect(page.get_by_label("Code from the SMS")).to_have_attribute("aria-invalid", "true")
+
+            # A new code from the SMS activation page replaces the first one.
+            await page.goto(f"{server.http_url}/account/activate")
+            await page.get_by_label("Mobile phone").last.fill("+14155550123")
+            await page.get_by_role("button", name="Send a new code").click()
+            await expect(page.get_by_role("status")).to_contain_text("we have texted it a new code")
+            code = await wait_for_sms_code(sms_dir, "+14155550123", count=2)
+            await page.get_by_label("Mobile phone").first.fill("+14155550123")
             await page.get_by_label("Code from the SMS").fill(code)
             await page.get_by_role("button", name="Activate").click()
             await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
@@ -176,3 +184,41 @@ async def test_the_signed_out_pages_speak_the_browsers_german(portal_settings: S
             await page.goto(f"{server.http_url}/account/reset-password")
             await expect(page.get_by_text("Diese Seite braucht den Link aus unserer E-Mail.")).to_be_visible()
             watched.assert_clean()
+
+
+async def test_a_dead_activation_link_offers_a_new_one_and_only_the_newest_works(
+    portal_settings: Settings, port: int, mailbox: Mailbox
+) -> None:
+    with live_server(portal_settings, port) as server:
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/register")
+            await page.get_by_label("Email address").fill("slow.reader@example.com")
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_role("button", name="Create account").click()
+            await expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+            first = mailed_link(await mailbox.wait_for("slow.reader@example.com"), server.http_url, "/activate")
+
+            # A link that does not work any more: the page says so and offers a new one.
+            await page.goto(f"{server.http_url}/account/activate?token=no-such-token")
+            await expect(page.get_by_role("heading", name="We could not activate your account")).to_be_visible()
+            await page.get_by_role("button", name="Send a new link").click()
+            await expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
+            await page.get_by_label("Email address").fill("slow.reader@example.com")
+            await page.get_by_role("button", name="Send a new link").click()
+            await expect(page.get_by_role("status")).to_contain_text("we have sent it a new link")
+            await watched.check("activate-failed")
+            for _ in range(50):
+                if len(mailbox.to("slow.reader@example.com")) == 2:
+                    break
+                await page.wait_for_timeout(100)
+            second = mailed_link(mailbox.to("slow.reader@example.com")[-1], server.http_url, "/activate")
+            assert second != first
+
+            # The new link revoked the first one.
+            await page.goto(first)
+            await expect(page.get_by_role("heading", name="We could not activate your account")).to_be_visible()
+            await page.goto(second)
+            await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
+            await watched.check("activated")

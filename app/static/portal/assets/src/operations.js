@@ -93,6 +93,14 @@ export const ACTIVATE_ACCOUNT = /* GraphQL */ `
   }
 `;
 
+export const RESEND_ACTIVATION = /* GraphQL */ `
+  mutation PortalResendActivation($input: ResendActivationInput!) {
+    resendActivation(input: $input) {
+      userErrors { field message code }
+    }
+  }
+`;
+
 export const REQUEST_PASSWORD_RESET = /* GraphQL */ `
   mutation PortalRequestPasswordReset($input: RequestPasswordResetInput!) {
     requestPasswordReset(input: $input) { userErrors { field message code } }
