@@ -222,3 +222,35 @@ async def test_a_dead_activation_link_offers_a_new_one_and_only_the_newest_works
             await page.goto(second)
             await expect(page.get_by_role("heading", name="Your account is active")).to_be_visible()
             await watched.check("activated")
+
+
+async def test_forgot_password_by_phone_with_the_texted_code(
+    portal_settings: Settings, port: int, setup_rt: Runtime, sms_dir: Path
+) -> None:
+    customer = await make_customer(setup_rt, first_name="Ada", phone="+14155550188")
+    with live_server(portal_settings, port) as server:
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/forgot-password")
+            await page.get_by_role("link", name="Use my mobile phone instead").click()
+            await expect(page).to_have_url(f"{server.http_url}/account/forgot-password?by=phone")
+            await page.get_by_label("Mobile phone").fill("+1 415 555 0188")
+            await page.get_by_role("button", name="Text me a code").click()
+            await expect(page.get_by_role("heading", name="Enter the code and your new password")).to_be_visible()
+            await watched.check("forgot-password-phone")
+            code = await wait_for_sms_code(sms_dir, "+14155550188")
+
+            # A wrong code is refused next to its field; the right one sets the new password.
+            await page.get_by_label("Code from the SMS").fill("000000" if code != "000000" else "111111")
+            await page.get_by_label("New password").fill("an entirely new passphrase")
+            await page.get_by_role("button", name="Save the new password").click()
+            await expect(page.get_by_label("Code from the SMS")).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator('[data-error-for="code"]')).not_to_be_empty()
+            await page.get_by_label("Code from the SMS").fill(code)
+            await page.get_by_role("button", name="Save the new password").click()
+            await expect(page.get_by_role("heading", name="Your password has been changed")).to_be_visible()
+            await page.get_by_role("link", name="Sign in").click()
+            await sign_in(page, customer.email, "an entirely new passphrase")
+            await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+            watched.assert_clean()
