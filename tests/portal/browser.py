@@ -24,6 +24,11 @@ PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SCREENSHOT_WIDTHS = (375, 1280)
 SERIOUS = {"serious", "critical"}
+# The issue's budget: script and style a page loads, as sent (compressed), at most 150 KB.
+SCRIPT_AND_STYLE_BUDGET = 150_000
+_SCRIPT_AND_STYLE_BYTES = """performance.getEntriesByType("resource")
+  .filter((entry) => /[.](js|css)$/.test(new URL(entry.name).pathname))
+  .reduce((total, entry) => total + entry.encodedBodySize, 0)"""
 _AXE = Axe()
 
 # Browser tests run once per CI run: on the SQLite run, not again when TEST_DATABASE_URL points at PostgreSQL
@@ -95,11 +100,19 @@ class Watched:
             if violation.get("impact") in SERIOUS
         ]
 
+    async def script_and_style_bytes(self) -> int:
+        """What this document loaded of script and style so far, as it came over the wire (compressed)."""
+        loaded: int = await self.page.evaluate(_SCRIPT_AND_STYLE_BYTES)
+        return loaded
+
     async def check(self, name: str) -> None:
         """What every portal page must pass, checked on the page as shown now: no horizontal scroll at the
-        phone width, no serious or critical axe-core finding, no console error or CSP violation. Keeps a
-        screenshot at 375 and 1280 px wide in tests/portal/screenshots/<name>-<width>.png."""
+        phone width, no serious or critical axe-core finding, no console error or CSP violation, at most
+        150 KB of script and style loaded. Keeps a screenshot at 375 and 1280 px wide in
+        tests/portal/screenshots/<name>-<width>.png."""
         assert await self.horizontal_overflow() <= 0, f"{name}: wider than the viewport"
+        loaded = await self.script_and_style_bytes()
+        assert 0 < loaded <= SCRIPT_AND_STYLE_BUDGET, f"{name}: {loaded} bytes of script and style"
         assert await self.serious_accessibility_violations() == [], name
         self.assert_clean()
         viewport = self.page.viewport_size
