@@ -382,6 +382,7 @@ async def test_help_centre_search_and_article(settings: Settings, setup_rt: Runt
                 "No article matches your search. Try other or fewer words."
             )
             await page.go_back()
+            await expect(page.get_by_role("heading", name="Results for “invoice”")).to_be_visible()
             await _one_request(
                 watched,
                 page.get_by_role("link", name=re.compile("Where is my invoice")).click(),
