@@ -23,6 +23,10 @@ export const ROUTES = [
 
   // ── orders-tickets ──
 
+  { path: "/tickets", page: () => import("./pages/tickets.js"), signedIn: true },
+  { path: "/tickets/:number", page: () => import("./pages/ticket.js"), signedIn: true },
+  { path: "/help", page: () => import("./pages/help.js"), signedIn: false },
+  { path: "/help/:slug", page: () => import("./pages/help-article.js"), signedIn: false },
   // ── security ──
 
   // ── payments ──

@@ -36,39 +36,6 @@ export const HOME_PAGE = /* GraphQL */ `
   }
 `;
 
-export const ORDERS_PAGE = /* GraphQL */ `
-  query PortalOrders($first: Int = 10, $after: String) {
-    me {
-      id
-      settings { language timezone }
-      orders(first: $first, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        edges { node { id number status placedAt total { amount currencyCode } } }
-      }
-    }
-  }
-`;
-
-export const ORDER_PAGE = /* GraphQL */ `
-  query PortalOrder($id: ID!) {
-    me { id settings { language timezone } }
-    node(id: $id) {
-      ... on Order {
-        id
-        number
-        status
-        placedAt
-        lines { id sku name quantity unitPrice { amount currencyCode } total { amount currencyCode } }
-        subtotal { amount currencyCode }
-        discountTotal { amount currencyCode }
-        shippingTotal { amount currencyCode }
-        taxTotal { amount currencyCode }
-        total { amount currencyCode }
-      }
-    }
-  }
-`;
-
 export const REGISTER_PAGE = /* GraphQL */ `
   query PortalRegisterPage {
     customerGroups { id code name activationMode selfRegistration }
@@ -247,6 +214,197 @@ export const CONFIRM_GUEST_ORDER_CLAIM = /* GraphQL */ `
 // ── offers-returns: offers and returns ──
 
 // ── orders-tickets: order detail, live updates, support tickets and the help centre ──
+
+export const ORDER_LIST_PAGE = /* GraphQL */ `
+  query PortalOrderList($first: Int = 10, $after: String, $filter: OrderFilter) {
+    me {
+      id
+      settings { language timezone }
+      orders(first: $first, after: $after, filter: $filter) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id number status placedAt total { amount currencyCode } } }
+      }
+    }
+  }
+`;
+
+export const ORDER_DETAIL_PAGE = /* GraphQL */ `
+  query PortalOrderDetail($id: ID!) {
+    me { id settings { language timezone } }
+    node(id: $id) {
+      ... on Order {
+        id
+        number
+        status
+        placedAt
+        lines { id sku name quantity unitPrice { amount currencyCode } total { amount currencyCode } }
+        subtotal { amount currencyCode }
+        discountTotal { amount currencyCode }
+        shippingTotal { amount currencyCode }
+        taxTotal { amount currencyCode }
+        total { amount currencyCode }
+        shippingAddress { firstName lastName company line1 line2 postalCode city region countryCode }
+        timeline { fromStatus status note at }
+        shipments {
+          id carrier trackingNumber trackingUrl status createdAt
+          lines { sku quantity }
+          events { occurredAt status location description }
+        }
+        invoice { id number status total { amount currencyCode } amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptNumber receiptUrl createdAt }
+      }
+    }
+  }
+`;
+
+export const ORDER_LIVE = /* GraphQL */ `
+  subscription PortalOrderLive($orderId: ID!) {
+    orderStatusChanged(orderId: $orderId) {
+      status
+      changedAt
+      order {
+        id
+        status
+        timeline { fromStatus status note at }
+        shipments {
+          id carrier trackingNumber trackingUrl status createdAt
+          lines { sku quantity }
+          events { occurredAt status location description }
+        }
+        invoice { id number status total { amount currencyCode } amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptNumber receiptUrl createdAt }
+      }
+    }
+  }
+`;
+
+export const ORDER_DOCUMENTS = /* GraphQL */ `
+  query PortalOrderDocuments($id: ID!) {
+    node(id: $id) {
+      ... on Order {
+        id
+        invoice { id downloadUrl }
+        payments { id receiptUrl }
+      }
+    }
+  }
+`;
+
+export const TICKETS_PAGE = /* GraphQL */ `
+  query PortalTickets($first: Int = 20, $after: String, $filter: CustomerTicketFilter) {
+    me {
+      id
+      settings { language timezone }
+      tickets(first: $first, after: $after, filter: $filter) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id number subject category state lastMessageAt } }
+      }
+      orders(first: 50) { edges { node { id number placedAt } } }
+    }
+  }
+`;
+
+export const OPEN_TICKET = /* GraphQL */ `
+  mutation PortalOpenTicket($input: OpenTicketInput!) {
+    openTicket(input: $input) {
+      ticket { id number }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const TICKET_PAGE = /* GraphQL */ `
+  query PortalTicket($number: String!) {
+    me { id settings { language timezone } }
+    ticket(number: $number) {
+      id
+      number
+      subject
+      category
+      state
+      createdAt
+      lastMessageAt
+      rating { rating comment ratedAt }
+      order { id number }
+      messages { id authorKind authorName body createdAt }
+    }
+  }
+`;
+
+export const TICKET_LIVE = /* GraphQL */ `
+  subscription PortalTicketLive($ticketId: ID!) {
+    ticketUpdated(ticketId: $ticketId) {
+      change
+      state
+      message { id authorKind authorName body createdAt }
+      ticket { id state lastMessageAt rating { rating comment ratedAt } }
+    }
+  }
+`;
+
+export const TICKET_STATE = /* GraphQL */ `
+  query PortalTicketState($number: String!) {
+    ticket(number: $number) {
+      id
+      state
+      lastMessageAt
+      rating { rating comment ratedAt }
+      messages { id authorKind authorName body createdAt }
+    }
+  }
+`;
+
+export const REPLY_TO_TICKET = /* GraphQL */ `
+  mutation PortalReplyToTicket($input: ReplyToTicketInput!) {
+    replyToTicket(input: $input) {
+      ticket { id state lastMessageAt messages { id authorKind authorName body createdAt } }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const CLOSE_TICKET = /* GraphQL */ `
+  mutation PortalCloseTicket($input: CloseTicketInput!) {
+    closeTicket(input: $input) {
+      ticket { id state }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const RATE_TICKET = /* GraphQL */ `
+  mutation PortalRateTicket($input: RateTicketInput!) {
+    rateTicket(input: $input) {
+      ticket { id state rating { rating comment ratedAt } }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const HELP_PAGE = /* GraphQL */ `
+  query PortalHelp($query: String, $category: String, $first: Int = 20, $after: String) {
+    helpArticles(query: $query, category: $category, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id slug title category } }
+    }
+    helpCategories { name articleCount }
+  }
+`;
+
+export const HELP_MORE = /* GraphQL */ `
+  query PortalHelpMore($query: String, $category: String, $first: Int = 20, $after: String) {
+    helpArticles(query: $query, category: $category, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id slug title category } }
+    }
+  }
+`;
+
+export const HELP_ARTICLE_PAGE = /* GraphQL */ `
+  query PortalHelpArticle($slug: String!) {
+    helpArticle(slug: $slug) { id slug title body category updatedAt }
+  }
+`;
 
 // ── security: security: two-factor, devices, sessions, activity, email and password change ──
 

@@ -13,6 +13,8 @@ let main;
 let header;
 let rendering = 0;
 let firstRender = true;
+// What the page shown now asked to have undone when the reader leaves it (live updates, timers).
+let leaving = { callbacks: [], done: false };
 
 /** The URL of a portal path ("/orders" → "/account/orders"). */
 export function href(path) {
@@ -72,8 +74,17 @@ function errorView(error) {
   return h("section", {}, h("h1", { tabindex: "-1" }, t("app.error")), h("p", { role: "alert" }, message));
 }
 
+/** Runs a page's cleanups once; anything registered afterwards runs at once (the page is already gone). */
+function leave(page) {
+  page.done = true;
+  for (const callback of page.callbacks.splice(0)) callback();
+}
+
 async function render() {
   const current = ++rendering;
+  // Each render collects its page's cleanups (`onLeave` in render's argument): they run when the next page is shown.
+  const page = { callbacks: [], done: false };
+  const onLeave = (callback) => (page.done ? callback() : page.callbacks.push(callback));
   const path = location.pathname.slice(BASE.length) || "/";
   const { route, params } = match(path);
   if (route.signedIn && !token()) {
@@ -84,12 +95,18 @@ async function render() {
   let view;
   try {
     const module = await route.page();
-    view = await module.render({ params, query: new URLSearchParams(location.search) });
+    view = await module.render({ params, query: new URLSearchParams(location.search), onLeave });
   } catch (error) {
+    leave(page);
     if (error instanceof SignedOut) return; // the router is already on its way to sign-in
     view = errorView(error);
   }
-  if (current !== rendering) return; // the reader went elsewhere meanwhile
+  if (current !== rendering) {
+    leave(page);
+    return; // the reader went elsewhere meanwhile
+  }
+  leave(leaving);
+  leaving = page;
   renderHeader();
   replace(main, view);
   main.removeAttribute("aria-busy");
