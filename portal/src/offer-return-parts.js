@@ -46,11 +46,12 @@ function formatDateOnly(iso, timeZone) {
   }
 }
 
-/** A table: `columns` [{ label, numeric }], `rows` arrays of cells (strings or elements). */
-export function table(columns, rows) {
+/** A table named `label`: `columns` [{ label, numeric }], `rows` arrays of cells (strings or elements). On a
+ * narrow screen it scrolls sideways in its own box, which keyboard users can focus to scroll. */
+export function table(label, columns, rows) {
   return h(
     "div",
-    { class: "table-wrap" },
+    { class: "table-wrap", role: "region", tabindex: "0", "aria-label": label },
     h(
       "table",
       {},

@@ -94,6 +94,7 @@ function stateLine(offer, state, timeZone) {
 
 function linesTable(offer) {
   return table(
+    t("offer.lines"),
     [
       { label: t("order.item") },
       { label: t("order.quantity"), numeric: true },
@@ -127,6 +128,7 @@ function taxTable(offer) {
   }
   const money = (cents) => formatMoney({ amount: (cents / 100).toFixed(2), currencyCode: offer.currencyCode });
   return table(
+    t("offer.taxBreakdown"),
     [{ label: t("offer.taxRate") }, { label: t("offer.net"), numeric: true }, { label: t("offer.tax"), numeric: true }],
     [...rates.values()]
       .sort((a, b) => Number(b.rate) - Number(a.rate))

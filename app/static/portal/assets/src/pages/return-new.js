@@ -284,6 +284,7 @@ function previewView(calculation, order, timeZone) {
     "div",
     {},
     table(
+      t("returnNew.preview"),
       [{ label: t("order.item") }, { label: t("order.quantity"), numeric: true }, { label: t("return.amount"), numeric: true }],
       calculation.lines.map((line) => [names.get(line.orderLineId) || "", String(line.quantity), formatMoney(line.amount)]),
     ),

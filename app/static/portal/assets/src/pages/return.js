@@ -61,6 +61,7 @@ export async function render({ params, query }) {
     steps(found, timeZone),
     h("h2", {}, t("return.lines")),
     table(
+      t("return.lines"),
       [
         { label: t("order.item") },
         { label: t("order.quantity"), numeric: true },
@@ -133,6 +134,7 @@ function refunds(found, timeZone) {
     {},
     h("h2", {}, t("return.refunds")),
     table(
+      t("return.refunds"),
       [{ label: t("return.method") }, { label: t("return.refundStatus") }, { label: t("return.amount"), numeric: true }],
       found.refunds.map((refund) => [
         [refund.method, h("br"), time(refund.completedAt || refund.createdAt, timeZone)],
