@@ -51,7 +51,7 @@ function formatDateOnly(iso, timeZone) {
 export function table(label, columns, rows) {
   return h(
     "div",
-    { class: "table-wrap", role: "region", tabindex: "0", "aria-label": label },
+    { class: "table-wrap doc-table", role: "region", tabindex: "0", "aria-label": label },
     h(
       "table",
       {},
