@@ -274,6 +274,14 @@ async def test_a_return_from_request_to_refund(
             await expect(page.locator("ul.orders li")).to_contain_text("Refunded")
             await expect(page.locator("ul.orders li")).to_contain_text(both)
             await watched.check("returns")
+
+            # The order again: the mugs are returned in full, the T-shirt can still go back.
+            await open_counted(watched, f"{base}/account/returns/new?order={order['id']}", title)
+            mug = page.locator("fieldset.return-line").filter(has_text="MUG-001")
+            await expect(mug).to_contain_text("Already returned in full.")
+            await expect(mug.get_by_label("How many to return")).to_be_disabled()
+            tee = page.locator("fieldset.return-line").filter(has_text="TEE-1")
+            await expect(tee.get_by_label("How many to return")).to_be_enabled()
             watched.assert_clean()
 
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:

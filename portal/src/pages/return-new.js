@@ -40,6 +40,17 @@ export async function render({ query }) {
   if (order.status !== "DELIVERED") {
     return h("section", {}, back, heading, h("p", { role: "status" }, t("returnNew.notDelivered", { status: t(`status.${order.status}`) })));
   }
+  const counts = covered(order);
+  if (order.lines.every((line) => (counts.get(line.id) || 0) >= line.quantity)) {
+    return h(
+      "section",
+      {},
+      back,
+      heading,
+      h("p", { role: "status" }, t("returnNew.allReturned")),
+      h("p", {}, h("a", { href: href("/returns") }, t("returns.back"))),
+    );
+  }
   return h("section", {}, back, heading, returnForm(order, data.returnReasons, data.me.settings.timezone));
 }
 

@@ -414,6 +414,7 @@ const MESSAGES = {
     "returnNew.exchangeNote": "An exchange pays nothing back: we send you the items again.",
     "returnNew.returnableUntil": "Return possible until",
     "returnNew.submit": "Request the return",
+    "returnNew.allReturned": "Everything from this order has already been returned or is on its way back.",
 
     // ── orders-tickets ──
 
@@ -836,6 +837,7 @@ const MESSAGES = {
     "returnNew.exchangeNote": "Bei einem Umtausch wird nichts erstattet: Wir senden Ihnen die Artikel erneut.",
     "returnNew.returnableUntil": "Rücksendung möglich bis",
     "returnNew.submit": "Rücksendung anfragen",
+    "returnNew.allReturned": "Alles aus dieser Bestellung wurde bereits zurückgesendet oder ist auf dem Rückweg.",
 
     // ── orders-tickets ──
 

@@ -103,7 +103,8 @@ export function documentLink({ url, label, refresh, className = "button-link" })
     event.preventDefault();
     try {
       const fresh = await refresh();
-      if (fresh) window.location.assign(fresh);
+      if (!fresh) throw new Error("no document link");
+      window.location.assign(fresh);
     } catch (error) {
       if (!(error instanceof SignedOut)) link.after(h("p", { class: "form-error", role: "alert" }, t("app.error")));
     }

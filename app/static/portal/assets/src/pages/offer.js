@@ -313,7 +313,7 @@ function payForm(page) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const chosen = form.elements.payWith.value;
+    const chosen = form.querySelector('input[name="payWith"]:checked')?.value;
     if (!chosen) {
       showErrors(form, [{ field: ["paymentMethodId"], message: t("offer.error.chooseMethod") }]);
       return;
