@@ -213,6 +213,212 @@ export const CONFIRM_GUEST_ORDER_CLAIM = /* GraphQL */ `
 
 // ── offers-returns: offers and returns ──
 
+export const OFFERS_PAGE = /* GraphQL */ `
+  query PortalOffers($first: Int = 20, $after: String) {
+    me {
+      id
+      settings { language timezone }
+      offers(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id number state validUntil createdAt total { amount currencyCode } } }
+      }
+    }
+  }
+`;
+
+export const OFFER_PAGE = /* GraphQL */ `
+  query PortalOffer($number: String!) {
+    me {
+      id
+      settings { language timezone }
+      paymentMethods { id brand last4 expMonth expYear isDefault isExpired }
+      storeCredit { available { amount currencyCode } }
+    }
+    offer(number: $number) {
+      id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      pdfUrl
+      subtotal { amount currencyCode }
+      taxTotal { amount currencyCode }
+      total { amount currencyCode }
+      lines {
+        sku name quantity taxRate unitPrice { amount currencyCode } taxAmount { amount currencyCode }
+        total { amount currencyCode }
+      }
+      order {
+        id number status
+        invoice { id number status amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptUrl completedAt }
+      }
+    }
+  }
+`;
+
+export const OFFER_PDF_LINK = /* GraphQL */ `
+  query PortalOfferPdfLink($number: String!) {
+    offer(number: $number) { id pdfUrl }
+  }
+`;
+
+export const ACCEPT_OFFER = /* GraphQL */ `
+  mutation PortalAcceptOffer($input: AcceptOfferInput!) {
+    acceptOffer(input: $input) {
+      offer {
+      id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      pdfUrl
+      subtotal { amount currencyCode }
+      taxTotal { amount currencyCode }
+      total { amount currencyCode }
+      lines {
+        sku name quantity taxRate unitPrice { amount currencyCode } taxAmount { amount currencyCode }
+        total { amount currencyCode }
+      }
+      order {
+        id number status
+        invoice { id number status amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptUrl completedAt }
+      }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REJECT_OFFER = /* GraphQL */ `
+  mutation PortalRejectOffer($input: RejectOfferInput!) {
+    rejectOffer(input: $input) {
+      offer {
+      id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      pdfUrl
+      subtotal { amount currencyCode }
+      taxTotal { amount currencyCode }
+      total { amount currencyCode }
+      lines {
+        sku name quantity taxRate unitPrice { amount currencyCode } taxAmount { amount currencyCode }
+        total { amount currencyCode }
+      }
+      order {
+        id number status
+        invoice { id number status amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptUrl completedAt }
+      }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const PAY_OFFER = /* GraphQL */ `
+  mutation PortalPayOffer($input: PayOfferInput!) {
+    payOffer(input: $input) {
+      replayed
+      payment { id status method amount { amount currencyCode } receiptUrl failureMessage }
+      offer {
+      id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      pdfUrl
+      subtotal { amount currencyCode }
+      taxTotal { amount currencyCode }
+      total { amount currencyCode }
+      lines {
+        sku name quantity taxRate unitPrice { amount currencyCode } taxAmount { amount currencyCode }
+        total { amount currencyCode }
+      }
+      order {
+        id number status
+        invoice { id number status amountDue { amount currencyCode } downloadUrl }
+        payments { id status method amount { amount currencyCode } receiptUrl completedAt }
+      }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const RETURNS_PAGE = /* GraphQL */ `
+  query PortalReturns($first: Int = 20, $after: String) {
+    me {
+      id
+      settings { language timezone }
+      returns(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges {
+          node {
+            id number status resolution createdAt
+            refundTotal { amount currencyCode }
+            order { id number }
+            lines { quantity }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const RETURN_PAGE = /* GraphQL */ `
+  query PortalReturn($number: String!) {
+    me { id settings { language timezone } }
+    return(number: $number) {
+      id number status resolution refundDestination currencyCode note rejectionReason slipUrl
+      createdAt approvedAt rejectedAt receivedAt refundedAt closedAt
+      subtotal { amount currencyCode }
+      taxTotal { amount currencyCode }
+      restockingFee { amount currencyCode }
+      shippingDeduction { amount currencyCode }
+      refundTotal { amount currencyCode }
+      refundedAmount { amount currencyCode }
+      lines { orderLineId sku name quantity reason amount { amount currencyCode } taxAmount { amount currencyCode } }
+      refunds { destination status method amount { amount currencyCode } createdAt completedAt }
+      refundFailure { code message }
+      order { id number }
+    }
+  }
+`;
+
+export const RETURN_SLIP_LINK = /* GraphQL */ `
+  query PortalReturnSlipLink($number: String!) {
+    return(number: $number) { id slipUrl }
+  }
+`;
+
+export const NEW_RETURN_PAGE = /* GraphQL */ `
+  query PortalNewReturn($orderId: ID!) {
+    me { id settings { language timezone } }
+    returnReasons { code label deductionsApply }
+    node(id: $orderId) {
+      ... on Order {
+        id number status placedAt currencyCode
+        lines { id sku name quantity unitPrice { amount currencyCode } }
+        returns { id number status lines { orderLineId quantity } }
+      }
+    }
+  }
+`;
+
+export const RETURN_CALCULATE = /* GraphQL */ `
+  query PortalReturnCalculate($input: RequestReturnInput!) {
+    returnCalculate(input: $input) {
+      calculation {
+        currencyCode refundDestination returnableUntil
+        subtotal { amount currencyCode }
+        taxTotal { amount currencyCode }
+        restockingFee { amount currencyCode }
+        shippingDeduction { amount currencyCode }
+        refundTotal { amount currencyCode }
+        lines { orderLineId quantity returnableQuantity amount { amount currencyCode } }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REQUEST_RETURN = /* GraphQL */ `
+  mutation PortalRequestReturn($input: RequestReturnInput!) {
+    requestReturn(input: $input) {
+      return { id number status }
+      userErrors { field message code }
+    }
+  }
+`;
+
 // ── orders-tickets: order detail, live updates, support tickets and the help centre ──
 
 export const ORDER_LIST_PAGE = /* GraphQL */ `

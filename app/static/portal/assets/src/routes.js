@@ -21,6 +21,13 @@ export const ROUTES = [
   { path: "/orders/:id", page: () => import("./pages/order.js"), signedIn: true },
   // ── offers-returns ──
 
+  { path: "/offers", page: () => import("./pages/offers.js"), signedIn: true },
+  { path: "/offers/:number", page: () => import("./pages/offer.js"), signedIn: true },
+  { path: "/returns", page: () => import("./pages/returns.js"), signedIn: true },
+  // Before /returns/:number, which would match "new" as a number.
+  { path: "/returns/new", page: () => import("./pages/return-new.js"), signedIn: true },
+  { path: "/returns/:number", page: () => import("./pages/return.js"), signedIn: true },
+
   // ── orders-tickets ──
 
   { path: "/tickets", page: () => import("./pages/tickets.js"), signedIn: true },
