@@ -25,6 +25,10 @@ export const ROUTES = [
 
   // ── security ──
 
+  { path: "/security", page: () => import("./pages/security.js"), signedIn: true },
+  { path: "/security/two-factor", page: () => import("./pages/two-factor.js"), signedIn: true },
+  { path: "/security/password", page: () => import("./pages/change-password.js"), signedIn: true },
+  { path: "/security/email", page: () => import("./pages/change-email.js"), signedIn: true },
   // ── payments ──
 
   // ── privacy ──
