@@ -229,6 +229,8 @@ const MESSAGES = {
 
     // ── security ──
 
+    "security.confirmForgetYes": "Yes, stop trusting it",
+    "security.forgotten": "{device} no longer skips the second step.",
     "signIn.recoveryHint": "Enter one of the recovery codes you saved when you set up two-step verification.",
     "signIn.emailCode": "Code from the email",
     "signIn.emailCodeHint": "Enter the code we emailed you.",
@@ -637,6 +639,8 @@ const MESSAGES = {
 
     // ── security ──
 
+    "security.confirmForgetYes": "Ja, nicht mehr vertrauen",
+    "security.forgotten": "{device} überspringt den zweiten Schritt nicht mehr.",
     "signIn.recoveryHint": "Geben Sie einen der Wiederherstellungscodes ein, die Sie beim Einrichten der Bestätigung in zwei Schritten gespeichert haben.",
     "signIn.emailCode": "Code aus der E-Mail",
     "signIn.emailCodeHint": "Geben Sie den Code ein, den wir Ihnen per E-Mail geschickt haben.",

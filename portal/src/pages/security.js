@@ -42,7 +42,7 @@ function twoFactorSummary(status) {
 }
 
 /** One device in a list, with a "sign out" that asks first. `revoke()` resolves with userErrors. */
-function deviceItem({ name, details, badge, action, confirmText, revoke, announce }) {
+function deviceItem({ name, details, badge, action, confirmText, confirmLabel, revokedText, revoke, announce }) {
   const actions = h("div", { class: "actions" });
   const message = h("p", { class: "form-error", role: "alert", hidden: true });
   const item = h(
@@ -61,7 +61,7 @@ function deviceItem({ name, details, badge, action, confirmText, revoke, announc
     return button;
   };
   function ask() {
-    const yes = h("button", { type: "button" }, t("security.confirmRevoke"));
+    const yes = h("button", { type: "button" }, confirmLabel);
     const no = h("button", { type: "button", class: "small" }, t("security.cancel"));
     no.addEventListener("click", () => idle().focus());
     yes.addEventListener("click", async () => {
@@ -72,7 +72,7 @@ function deviceItem({ name, details, badge, action, confirmText, revoke, announc
         message.hidden = false;
         return;
       }
-      announce(t("security.revoked", { device: name }));
+      announce(revokedText);
       item.remove();
     });
     replace(actions, h("p", { class: "confirm" }, confirmText), yes, no);
@@ -100,6 +100,8 @@ function sessionsSection(sessions, zone) {
       ].filter(Boolean),
       action: session.current ? null : t("security.signOutDevice"),
       confirmText: t("security.confirmSignOut", { device: name }),
+      confirmLabel: t("security.confirmRevoke"),
+      revokedText: t("security.revoked", { device: name }),
       revoke: async () => {
         const data = await request(REVOKE_SESSION, { input: { sessionId: session.id } });
         return data.revokeSession.userErrors;
@@ -136,6 +138,8 @@ function trustedSection(devices, zone) {
         ].filter(Boolean),
         action: t("security.forgetDevice"),
         confirmText: t("security.confirmForget", { device: name }),
+        confirmLabel: t("security.confirmForgetYes"),
+        revokedText: t("security.forgotten", { device: name }),
         revoke: async () => {
           const data = await request(REVOKE_TRUSTED_DEVICE, { input: { deviceId: device.id } });
           return data.revokeTrustedDevice.userErrors;
