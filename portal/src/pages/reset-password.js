@@ -5,6 +5,7 @@ import { field, formMessage, showErrors, submit } from "../forms.js";
 import { request } from "../graphql.js";
 import { t } from "../i18n.js";
 import { RESET_PASSWORD } from "../operations.js";
+import { attachPasswordRules } from "../password-rules.js";
 import { href } from "../router.js";
 
 export async function render({ query }) {
@@ -20,17 +21,14 @@ export async function render({ query }) {
     return section;
   }
   history.replaceState(null, "", href("/reset-password"));
+  const newPassword = field({ name: "newPassword", label: t("reset.newPassword"), type: "password", autocomplete: "new-password" });
+  // The email rule is left to the server: this page does not know the account until the link is used.
+  attachPasswordRules(newPassword);
   const form = h(
     "form",
     { novalidate: true },
     formMessage(),
-    field({
-      name: "newPassword",
-      label: t("reset.newPassword"),
-      type: "password",
-      autocomplete: "new-password",
-      hint: t("register.passwordHint"),
-    }),
+    newPassword,
     h("button", { type: "submit" }, t("reset.submit")),
   );
   form.addEventListener("submit", async (event) => {

@@ -14,16 +14,6 @@ export const LOGIN = /* GraphQL */ `
   }
 `;
 
-export const COMPLETE_TWO_FACTOR_LOGIN = /* GraphQL */ `
-  mutation PortalCompleteTwoFactorLogin($input: CompleteTwoFactorLoginInput!) {
-    completeTwoFactorLogin(input: $input) {
-      token
-      customer { id settings { language } }
-      userErrors { field message code }
-    }
-  }
-`;
-
 export const LOGOUT = /* GraphQL */ `
   mutation PortalLogout {
     logout { userErrors { field message code } }
@@ -614,6 +604,144 @@ export const HELP_ARTICLE_PAGE = /* GraphQL */ `
 
 // ── security: security: two-factor, devices, sessions, activity, email and password change ──
 
+export const SECURITY_PAGE = /* GraphQL */ `
+  query PortalSecurity($first: Int = 10) {
+    me {
+      id
+      email
+      settings { language timezone }
+      securityEvents(first: $first) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id type outcome createdAt ipAddress userAgent } }
+      }
+    }
+    twoFactor { enabled recoveryCodesLeft }
+    sessions { id createdAt lastSeenAt ipAddress userAgent current }
+    trustedDevices { id userAgent ipAddress createdAt lastUsedAt expiresAt }
+  }
+`;
+
+export const SECURITY_EVENTS = /* GraphQL */ `
+  query PortalSecurityEvents($first: Int = 10, $after: String) {
+    me {
+      id
+      securityEvents(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id type outcome createdAt ipAddress userAgent } }
+      }
+    }
+  }
+`;
+
+export const REVOKE_SESSION = /* GraphQL */ `
+  mutation PortalRevokeSession($input: RevokeSessionInput!) {
+    revokeSession(input: $input) {
+      revokedSessionId
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REVOKE_TRUSTED_DEVICE = /* GraphQL */ `
+  mutation PortalRevokeTrustedDevice($input: RevokeTrustedDeviceInput!) {
+    revokeTrustedDevice(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const TWO_FACTOR_PAGE = /* GraphQL */ `
+  query PortalTwoFactor {
+    me { id email settings { language timezone } }
+    twoFactor { enabled recoveryCodesLeft }
+  }
+`;
+
+export const ENABLE_TOTP = /* GraphQL */ `
+  mutation PortalEnableTotp {
+    enableTotp {
+      secret
+      otpauthUri
+      qrCodeSvg
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const CONFIRM_TOTP = /* GraphQL */ `
+  mutation PortalConfirmTotp($input: ConfirmTotpInput!) {
+    confirmTotp(input: $input) {
+      recoveryCodes
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REGENERATE_RECOVERY_CODES = /* GraphQL */ `
+  mutation PortalRegenerateRecoveryCodes {
+    regenerateRecoveryCodes {
+      recoveryCodes
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const DISABLE_TOTP = /* GraphQL */ `
+  mutation PortalDisableTotp($input: DisableTotpInput!) {
+    disableTotp(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const STEP_UP = /* GraphQL */ `
+  mutation PortalStepUp($input: StepUpInput!) {
+    stepUp(input: $input) {
+      verifiedUntil
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const PASSWORD_PAGE = /* GraphQL */ `
+  query PortalPassword {
+    me { id email settings { language timezone } }
+  }
+`;
+
+export const CHANGE_PASSWORD = /* GraphQL */ `
+  mutation PortalChangePassword($input: ChangePasswordInput!) {
+    changePassword(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const EMAIL_PAGE = /* GraphQL */ `
+  query PortalEmail {
+    me { id email emailVerified settings { language timezone } }
+  }
+`;
+
+export const REQUEST_EMAIL_CHANGE = /* GraphQL */ `
+  mutation PortalRequestEmailChange($input: RequestEmailChangeInput!) {
+    requestEmailChange(input: $input) {
+      status
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const SEND_TWO_FACTOR_CODE = /* GraphQL */ `
+  mutation PortalSendTwoFactorCode($input: SendTwoFactorCodeInput!) {
+    sendTwoFactorCode(input: $input) { userErrors { field message code } }
+  }
+`;
+
+export const SIGN_IN_SECOND_FACTOR = /* GraphQL */ `
+  mutation PortalSignInSecondFactor($input: CompleteTwoFactorLoginInput!) {
+    completeTwoFactorLogin(input: $input) {
+      token
+      deviceToken
+      customer { id settings { language } }
+      userErrors { field message code }
+    }
+  }
+`;
 // ── payments: payments: saved cards, paying, store credit, wishlist and recently viewed ──
 
 // ── privacy: privacy: consents, data export, account deletion ──

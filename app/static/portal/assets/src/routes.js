@@ -36,6 +36,10 @@ export const ROUTES = [
   { path: "/help/:slug", page: () => import("./pages/help-article.js"), signedIn: false },
   // ── security ──
 
+  { path: "/security", page: () => import("./pages/security.js"), signedIn: true },
+  { path: "/security/two-factor", page: () => import("./pages/two-factor.js"), signedIn: true },
+  { path: "/security/password", page: () => import("./pages/change-password.js"), signedIn: true },
+  { path: "/security/email", page: () => import("./pages/change-email.js"), signedIn: true },
   // ── payments ──
 
   // ── privacy ──

@@ -6,6 +6,7 @@ import { request } from "../graphql.js";
 import { t } from "../i18n.js";
 import { REGISTER, REGISTER_PAGE } from "../operations.js";
 import { href, navigate } from "../router.js";
+import { attachPasswordRules } from "../password-rules.js";
 import { token } from "../session.js";
 import { smsCodeForm } from "./activate.js";
 
@@ -30,18 +31,13 @@ function registerStep(section, groups) {
           options: groups.map((group) => ({ value: group.code, label: group.name })),
         })
       : null;
+  const passwordField = field({ name: "password", label: t("register.password"), type: "password", autocomplete: "new-password" });
   const form = h(
     "form",
     { novalidate: true },
     formMessage(),
     field({ name: "email", label: t("register.email"), type: "email", autocomplete: "email" }),
-    field({
-      name: "password",
-      label: t("register.password"),
-      type: "password",
-      autocomplete: "new-password",
-      hint: t("register.passwordHint"),
-    }),
+    passwordField,
     field({ name: "firstName", label: t("register.firstName"), autocomplete: "given-name", required: false }),
     field({ name: "lastName", label: t("register.lastName"), autocomplete: "family-name", required: false }),
     field({
@@ -55,6 +51,9 @@ function registerStep(section, groups) {
     groupChoice,
     h("button", { type: "submit" }, t("register.submit")),
   );
+  // The rules are checked as the password is typed, against the email address typed above it.
+  const recheck = attachPasswordRules(passwordField, { email: () => form.elements.email.value.trim() || null });
+  form.elements.email.addEventListener("input", recheck);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const value = (name) => form.elements[name].value.trim() || null;
