@@ -59,7 +59,7 @@ function currencyChooser(currency, me) {
   }));
   const form = h(
     "form",
-    { class: "inline-form", "aria-label": t("credit.currency") },
+    { class: "inline-form" },
     choice({ name: "currency", label: t("credit.currency"), options, value: currency }),
     h("button", { type: "submit", class: "small" }, t("credit.show")),
   );
