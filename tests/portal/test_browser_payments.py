@@ -40,7 +40,9 @@ ME = "{ me { id } }"
 async def unpaid_order(server: LiveServer, rt: Runtime, email: str, external_id: str) -> str:
     """An order in PENDING_PAYMENT with its OPEN invoice (67.44 EUR), pushed by the order system."""
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
-        pushed = await push(Api(client), await order_key(rt, f"orders {uuid.uuid4().hex}"), order_input(external_id, email))
+        pushed = await push(
+            Api(client), await order_key(rt, f"orders {uuid.uuid4().hex}"), order_input(external_id, email)
+        )
     order: dict[str, Any] = pushed["order"]
     assert order["status"] == "PENDING_PAYMENT"
     return str(order["id"])
@@ -113,6 +115,7 @@ async def test_a_newcomer_registers_activates_adds_an_address_and_a_card_and_pay
             await open_from_home(watched, "Addresses Billing", "Your addresses", "payments-addresses")
             await page.get_by_role("button", name="Add an address").click()
             await page.get_by_label("Country").select_option("DE")
+            await expect(page.get_by_label("Postal code")).to_be_visible()  # Germany's form, not the US one
             await page.get_by_label("First name").fill("Grace")
             await page.get_by_label("Street and house number").fill("Unter den Linden 1")
             await page.get_by_label("Postal code").fill("10117")
@@ -121,7 +124,9 @@ async def test_a_newcomer_registers_activates_adds_an_address_and_a_card_and_pay
             await expect(page.get_by_role("status")).to_have_text("The address has been saved.")
 
             # Cards: none yet; the form says plainly that it is the sandbox, and sends only a test token.
-            await open_from_home(watched, "Payment methods Your saved cards", "Payment methods", "payment-methods-empty")
+            await open_from_home(
+                watched, "Payment methods Your saved cards", "Payment methods", "payment-methods-empty"
+            )
             await expect(page.get_by_text("You have no saved cards yet.")).to_be_visible()
             await expect(page.get_by_text("Test mode: sandbox payment gateway")).to_be_visible()
             await expect(page.get_by_label("Make this my default card")).to_be_checked()
@@ -248,7 +253,9 @@ async def test_store_credit_a_credit_limit_request_and_an_invoice_paid_on_accoun
             await expect(summary).to_contain_text("Balance€0.00")
             await expect(page.get_by_text("No transactions yet.")).to_be_visible()
             await expect(page.get_by_text("You have not asked for a credit limit yet.")).to_be_visible()
-            await expect(page.get_by_text(re.compile(r"Invoice \d{4}-\d{6} for order #C1: €67\.44 due"))).to_be_visible()
+            await expect(
+                page.get_by_text(re.compile(r"Invoice \d{4}-\d{6} for order #C1: €67\.44 due"))
+            ).to_be_visible()
 
             # The server's typed errors stand next to their fields.
             await page.get_by_label("Credit limit in EUR").fill("-5")
