@@ -390,3 +390,33 @@ async def test_the_wishlist_a_page_at_a_time_remove_and_recently_viewed(settings
         skus = [edge["node"]["product"]["sku"] for edge in left]
         assert "SKU-05" not in skus
         assert len(skus) == 12
+
+
+SET_LANGUAGE = """mutation($i: UpdateSettingsInput!) { updateSettings(input: $i) { userErrors { code } } }"""
+
+
+async def test_the_payment_pages_speak_the_customers_language(settings: Settings, setup_rt: Runtime) -> None:
+    customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+    with live_server(settings) as server:
+        order_id = await unpaid_order(server, setup_rt, customer.email, "G1")
+        async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+            token = await login(Api(client), customer.email, PASSWORD)
+            changed = await Api(client).ok(SET_LANGUAGE, {"i": {"language": "de-DE"}}, token=token)
+            assert changed["updateSettings"] == {"userErrors": []}
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(f"{server.http_url}/account/login")
+            await sign_in(page, customer.email, PASSWORD)
+            await expect(page.get_by_role("heading", name="Hallo, Ada")).to_be_visible()
+            await open_by_address(watched, f"{server.http_url}/account/payment-methods", "Zahlungsarten")
+            await expect(page.get_by_text("Testmodus: Sandbox-Zahlungsanbieter")).to_be_visible()
+            await open_by_address(
+                watched, f"{server.http_url}/account/orders/{order_id}/pay", "Bestellung #G1 bezahlen"
+            )
+            await expect(page.get_by_text("Nur 0,00 € verfügbar: nicht genug für diese Rechnung")).to_be_visible()
+            await expect(page.get_by_role("button", name="67,44 € bezahlen")).to_be_visible()
+            await watched.check("pay-order-de")
+            await open_by_address(watched, f"{server.http_url}/account/store-credit", "Guthaben")
+            await expect(page.get_by_role("heading", name="Offene Rechnungen")).to_be_visible()
+            watched.assert_clean()
