@@ -1,5 +1,6 @@
 """Store credit and credit limits: customers request, administrators decide and adjust."""
 
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -31,8 +32,11 @@ def _minor(amount: Decimal, currency: str, field: str = "amount") -> int:
         raise CreditError.one(CreditErrorCode.INVALID_AMOUNT, f"Not an amount of {currency}.", field) from exc
 
 
-def _currency(info: Info, code: object | None) -> str:
-    return str(getattr(code, "value", code)) if code is not None else info.context.rt.settings.default_currency
+async def _currency(info: Info, code: object | None, customer_id: uuid.UUID | None) -> str:
+    """The currency named, else the customer's own setting, else DEFAULT_CURRENCY."""
+    if code is not None:
+        return str(getattr(code, "value", code))
+    return await store_credit.default_currency(info.context.rt, customer_id)
 
 
 def _errors(error: CreditError) -> list[CreditUserError]:
@@ -47,7 +51,7 @@ class CreditMutations:
     )
     async def request_credit_limit(self, info: Info, input: RequestCreditLimitInput) -> RequestCreditLimitPayload:
         ctx = info.context
-        currency = _currency(info, input.currency_code)
+        currency = await _currency(info, input.currency_code, ctx.principal.customer_id)
         try:
             row = await store_credit.request_limit(
                 ctx.rt, ctx.principal, _minor(input.amount, currency), currency, input.reason
@@ -83,11 +87,11 @@ class CreditMutations:
     )
     async def adjust_store_credit(self, info: Info, input: AdjustStoreCreditInput) -> AdjustStoreCreditPayload:
         ctx = info.context
-        currency = _currency(info, input.currency_code)
         try:
             customer_id = decode_global_id(input.customer_id, "Customer")
             if customer_id is None:
                 raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
+            currency = await _currency(info, input.currency_code, customer_id)
             found = await store_credit.adjust(
                 ctx.rt, ctx.principal, customer_id, _minor(input.amount, currency), currency, input.note
             )

@@ -33,6 +33,7 @@ from models.credit import (
     StoreCreditAccount,
 )
 from models.customer import Customer
+from models.profile import CustomerSettings
 
 MAX_CREDIT = 10**12  # minor units
 MAX_REASON = 1000
@@ -72,6 +73,21 @@ def _currency(rt: Runtime, value: str | None) -> str:
     if not is_currency(currency):
         raise CreditError.one(CreditErrorCode.INVALID_CURRENCY, "Use an ISO 4217 currency code.", "currencyCode")
     return currency
+
+
+async def default_currency(rt: Runtime, customer_id: uuid.UUID | None) -> str:
+    """The currency store credit is shown and asked for in when none is named: the customer's own setting
+    (`settings.currency`), else DEFAULT_CURRENCY."""
+    if customer_id is not None:
+        async with rt.db.read() as session:
+            chosen = (
+                await session.execute(
+                    select(col(CustomerSettings.currency)).where(col(CustomerSettings.customer_id) == customer_id)
+                )
+            ).scalar_one_or_none()
+        if chosen and is_currency(chosen):
+            return chosen
+    return rt.settings.default_currency
 
 
 def _reason(value: str | None, field: str, *, required: bool, limit: int = MAX_REASON) -> str | None:
@@ -149,7 +165,7 @@ async def spend(
 async def balance(rt: Runtime, principal: Principal, customer_id: uuid.UUID, currency: str | None) -> Balance:
     if not principal.can_see_customer(customer_id):
         raise PermissionDeniedError()
-    code = _currency(rt, currency)
+    code = _currency(rt, currency or await default_currency(rt, customer_id))
     async with rt.db.read() as session:
         account = (
             await session.execute(

@@ -744,4 +744,173 @@ export const SIGN_IN_SECOND_FACTOR = /* GraphQL */ `
 `;
 // ── payments: payments: saved cards, paying, store credit, wishlist and recently viewed ──
 
+export const PAYMENT_METHODS_PAGE = /* GraphQL */ `
+  query PortalPaymentMethods {
+    me {
+      id
+      settings { language timezone }
+      paymentMethods { id brand last4 expMonth expYear isDefault isExpired expiresSoon }
+    }
+  }
+`;
+
+export const ADD_PAYMENT_METHOD = /* GraphQL */ `
+  mutation PortalAddPaymentMethod($input: AddPaymentMethodInput!) {
+    addPaymentMethod(input: $input) {
+      paymentMethod { id brand last4 }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const REMOVE_PAYMENT_METHOD = /* GraphQL */ `
+  mutation PortalRemovePaymentMethod($input: PaymentMethodIdInput!) {
+    removePaymentMethod(input: $input) {
+      removedPaymentMethodId
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const SET_DEFAULT_PAYMENT_METHOD = /* GraphQL */ `
+  mutation PortalSetDefaultPaymentMethod($input: PaymentMethodIdInput!) {
+    setDefaultPaymentMethod(input: $input) {
+      paymentMethod { id isDefault }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const PAY_PAGE = /* GraphQL */ `
+  query PortalPay($id: ID!) {
+    me {
+      id
+      settings { language timezone }
+      paymentMethods { id brand last4 expMonth expYear isDefault isExpired }
+      storeCredit { available { amount currencyCode } }
+    }
+    node(id: $id) {
+      ... on Order {
+        id
+        number
+        invoice {
+          id number status total { amount currencyCode } amountPaid { amount currencyCode }
+          amountDue { amount currencyCode } orderId
+        }
+      }
+      ... on Invoice {
+        id number status total { amount currencyCode } amountPaid { amount currencyCode }
+        amountDue { amount currencyCode } orderId
+      }
+    }
+  }
+`;
+
+export const PAY_ORDER = /* GraphQL */ `
+  mutation PortalPayOrder($input: PayOrderInput!) {
+    payOrder(input: $input) {
+      payment { id status }
+      invoice { id status orderId }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const PAY_INVOICE = /* GraphQL */ `
+  mutation PortalPayInvoice($input: PayInvoiceInput!) {
+    payInvoice(input: $input) {
+      payment { id status }
+      invoice { id status orderId }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STORE_CREDIT_PAGE = /* GraphQL */ `
+  query PortalStoreCredit($currency: CurrencyCode, $first: Int = 10, $after: String) {
+    me {
+      id
+      settings { language timezone currency }
+      storeCredit(currencyCode: $currency) {
+        balance { amount currencyCode }
+        creditLimit { amount currencyCode }
+        available { amount currencyCode }
+      }
+      creditTransactions(first: $first, after: $after, currencyCode: $currency) {
+        pageInfo { hasNextPage endCursor }
+        edges {
+          node { id amount { amount currencyCode } balanceAfter { amount currencyCode } reason reference note createdAt }
+        }
+      }
+      creditLimitRequests {
+        id amount { amount currencyCode } reason status approvedAmount { amount currencyCode } decisionReason
+        createdAt decidedAt
+      }
+      orders(first: 10, filter: { status: [PENDING_PAYMENT] }) {
+        edges {
+          node { id number invoice { id number status amountDue { amount currencyCode } } }
+        }
+      }
+    }
+  }
+`;
+
+export const CREDIT_TRANSACTIONS = /* GraphQL */ `
+  query PortalCreditTransactions($currency: CurrencyCode, $first: Int = 10, $after: String) {
+    me {
+      id
+      creditTransactions(first: $first, after: $after, currencyCode: $currency) {
+        pageInfo { hasNextPage endCursor }
+        edges {
+          node { id amount { amount currencyCode } balanceAfter { amount currencyCode } reason reference note createdAt }
+        }
+      }
+    }
+  }
+`;
+
+export const REQUEST_CREDIT_LIMIT = /* GraphQL */ `
+  mutation PortalRequestCreditLimit($input: RequestCreditLimitInput!) {
+    requestCreditLimit(input: $input) {
+      request { id status }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const WISHLIST_PAGE = /* GraphQL */ `
+  query PortalWishlist($first: Int = 10, $after: String) {
+    me {
+      id
+      settings { language timezone }
+      wishlist(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id addedAt product { id sku name price { amount currencyCode } active } } }
+      }
+      recentlyViewed(first: 10) { viewedAt product { id sku name price { amount currencyCode } active } }
+    }
+  }
+`;
+
+export const WISHLIST_MORE = /* GraphQL */ `
+  query PortalWishlistMore($first: Int = 10, $after: String) {
+    me {
+      id
+      wishlist(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id addedAt product { id sku name price { amount currencyCode } active } } }
+      }
+    }
+  }
+`;
+
+export const REMOVE_FROM_WISHLIST = /* GraphQL */ `
+  mutation PortalRemoveFromWishlist($input: RemoveFromWishlistInput!) {
+    removeFromWishlist(input: $input) {
+      removedProductId
+      userErrors { field message code }
+    }
+  }
+`;
+
 // ── privacy: privacy: consents, data export, account deletion ──

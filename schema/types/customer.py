@@ -340,7 +340,9 @@ class Customer(relay.Node):
         warning_days = info.context.rt.settings.card_expiry_warning_days
         return [PaymentMethod.from_row(row, warning_days) for row in rows]
 
-    @strawberry.field(description="Store credit in a currency (default: DEFAULT_CURRENCY).")
+    @strawberry.field(
+        description="Store credit in a currency (default: the customer's settings.currency, else DEFAULT_CURRENCY)."
+    )
     async def store_credit(
         self,
         info: Info,

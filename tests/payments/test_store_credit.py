@@ -317,3 +317,35 @@ async def test_absurd_amounts_and_overlong_notes_are_typed_errors(api: Api, cust
         token=admin.token,
     )
     assert long_note["adjustStoreCredit"]["userErrors"] == [{"field": ["input", "note"], "code": "TOO_LONG"}]
+
+
+SET_CURRENCY = f"""mutation($i: UpdateSettingsInput!) {{ updateSettings(input: $i) {{
+  settings {{ currency }} {ERRORS} }} }}"""
+CREDIT_IN = f"""query($c: CurrencyCode) {{ me {{ storeCredit(currencyCode: $c) {{ {CREDIT} }} }} }}"""
+
+
+async def test_the_customers_currency_setting_is_the_default_for_credit_views_and_requests(
+    api: Api, customer: Caller, admin: Caller
+) -> None:
+    # Without a setting: DEFAULT_CURRENCY (EUR).
+    assert (await api.ok(CREDIT_IN, token=customer.token))["me"]["storeCredit"]["balance"] == ZERO
+    chosen = await api.ok(SET_CURRENCY, {"i": {"currency": "CHF"}}, token=customer.token)
+    assert chosen["updateSettings"] == {"settings": {"currency": "CHF"}, "userErrors": []}
+
+    # A request that names no currency is in the customer's; so is an administrator's adjustment.
+    asked = await request_limit(api, customer, "250.00")
+    assert asked["request"]["amount"] == {"amount": "250.00", "currencyCode": "CHF"}
+    assert (await decide(api, admin, asked["request"]["id"], True))["userErrors"] == []
+    adjusted = await api.ok(
+        ADJUST, {"i": {"customerId": customer.gid, "amount": "10.00", "note": "Goodwill"}}, token=admin.token
+    )
+    assert adjusted["adjustStoreCredit"]["storeCredit"]["balance"] == {"amount": "10.00", "currencyCode": "CHF"}
+
+    # The balance without a currency is the customer's currency; another one is still there when named.
+    shown = (await api.ok(CREDIT_IN, token=customer.token))["me"]["storeCredit"]
+    assert shown == {
+        "balance": {"amount": "10.00", "currencyCode": "CHF"},
+        "creditLimit": {"amount": "250.00", "currencyCode": "CHF"},
+        "available": {"amount": "260.00", "currencyCode": "CHF"},
+    }
+    assert (await api.ok(CREDIT_IN, {"c": "EUR"}, token=customer.token))["me"]["storeCredit"]["balance"] == ZERO

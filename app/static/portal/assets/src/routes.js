@@ -42,6 +42,12 @@ export const ROUTES = [
   { path: "/security/email", page: () => import("./pages/change-email.js"), signedIn: true },
   // ── payments ──
 
+  { path: "/payment-methods", page: () => import("./pages/payment-methods.js"), signedIn: true },
+  { path: "/orders/:id/pay", page: () => import("./pages/pay.js"), signedIn: true },
+  { path: "/invoices/:id/pay", page: () => import("./pages/pay.js"), signedIn: true },
+  { path: "/store-credit", page: () => import("./pages/store-credit.js"), signedIn: true },
+  { path: "/wishlist", page: () => import("./pages/wishlist.js"), signedIn: true },
+
   // ── privacy ──
 
 ];
