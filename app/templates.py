@@ -16,15 +16,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from app.i18n import ENGLISH, MessageLocale, describe_minutes, format_moment, format_money
+from app.i18n import ENGLISH, N_, MessageLocale, describe_minutes, format_moment, format_money
 from app.links import Route
 
 TEMPLATE_DIR = Path(__file__).parent / "mail_templates"
-
-
-def N_(message: str) -> str:
-    """gettext's marker: extracted into the catalogue, translated when used."""
-    return message
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ async def locale_for(
     return MessageLocale.of(language, row.timezone if row else None)
 
 
+async def document_locale(session: AsyncSession, customer_id: uuid.UUID | None) -> MessageLocale:
+    """The language and time zone a customer's PDF is printed in: the customer's settings only, never the
+    language of whoever opens the link (staff downloading it, an accountant it was forwarded to), so one document
+    reads the same for everyone. English and UTC for a guest's document or a customer who set nothing."""
+    return await locale_for(session, customer_id)
+
+
 def brand_of(settings: Settings) -> Brand:
     return Brand.of(settings.mail_from, settings.mail_brand_color)
 

@@ -595,6 +595,7 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
             ).scalars()
         )
         buyer = await _buyer(session, customer)
+        locale = await messages.document_locale(session, customer.id)
     document = OfferDocument(
         number=offer.number,
         created_at=offer.created_at,
@@ -620,5 +621,5 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
         total=offer.total,
         note=offer.note,
     )
-    content = await anyio.to_thread.run_sync(render_offer, document)
+    content = await anyio.to_thread.run_sync(render_offer, document, locale)
     return invoices.Pdf(f"offer-{offer.number}.pdf", content)

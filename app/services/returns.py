@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.documents.model import clip, format_money
+from app.documents.pdf import STORE_CREDIT
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
 from app.links import Route, storefront_link
 from app.pagination import Page, empty_page, newest_rows
@@ -488,7 +489,7 @@ def _refund_row(
         status=ReturnRefundStatus.PENDING,
         amount=amount,
         currency=request.currency,
-        method_label=payment.method_label if payment else "Store credit",
+        method_label=payment.method_label if payment else STORE_CREDIT,
         created_at=now,
     )
 
@@ -796,6 +797,7 @@ async def slip_pdf(rt: Runtime, object_id: str, expires: str | None, signature: 
                 )
             ).scalars()
         )
+        locale = await messages.document_locale(session, customer.id)
     seller = invoices.seller_details(rt)
     buyer = invoices.buyer_details(order, customer)
     document = ReturnSlipDocument(
@@ -812,5 +814,5 @@ async def slip_pdf(rt: Runtime, object_id: str, expires: str | None, signature: 
         ),
         refund_total=request.refund_total,
     )
-    content = await anyio.to_thread.run_sync(render_return_slip, document)
+    content = await anyio.to_thread.run_sync(render_return_slip, document, locale)
     return invoices.Pdf(f"return-{request.number}.pdf", content)
