@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     reconcile_payments_seconds: int = Field(default=60, ge=0)
     # Where staff are told about offers and support tickets (one shared mailbox).
     support_email: str = "support@example.com"
+    # The language (BCP 47) and time zone (IANA) the staff mailbox reads its notices in; staff members with an
+    # account get theirs in their own settings' language.
+    support_language: str = "en"
+    support_timezone: str = "UTC"
     # How often offers past their valid-until are marked EXPIRED (0 turns it off).
     expire_offers_seconds: int = Field(default=300, ge=0)
     # Returns (RMA). Delivered orders can be returned for this many days after delivery.

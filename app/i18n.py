@@ -9,14 +9,15 @@ import io
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
 from app.money import to_decimal
@@ -24,6 +25,11 @@ from app.money import to_decimal
 LOCALE_DIR = Path(__file__).parent / "locale"
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """gettext's marker: extracted into the catalogue (`make messages`), translated where it is used."""
+    return message
 
 
 def available_languages() -> frozenset[str]:
@@ -131,6 +137,33 @@ def format_moment(moment: datetime, locale: MessageLocale) -> str:
     """A moment on the recipient's clock, with its zone: '4. Dezember 2026 um 23:15:00 MEZ'."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return format_datetime(aware, "long", tzinfo=zoneinfo.ZoneInfo(locale.timezone), locale=locale.babel)
+
+
+def local_time(moment: datetime, locale: MessageLocale) -> datetime:
+    """The moment on the recipient's clock; a naive time is taken to be UTC (we only store UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zoneinfo.ZoneInfo(locale.timezone))
+
+
+def format_day(moment: datetime, locale: MessageLocale) -> str:
+    """The calendar date on the recipient's clock, as documents print it: '16.12.2026' in German; English keeps
+    the unambiguous ISO date ('2026-12-16'), which en-US and en-GB readers both read the same way."""
+    local = local_time(moment, locale)
+    if locale.language == SOURCE_LANGUAGE:
+        return local.date().isoformat()
+    return format_date(local, "medium", locale=locale.babel)
+
+
+def format_day_and_time(moment: datetime, locale: MessageLocale) -> str:
+    """Date, hours and minutes on the recipient's clock, with its zone: '2026-12-16 09:30 UTC', '16.12.2026 10:30 MEZ'."""
+    local = local_time(moment, locale)
+    return f"{format_day(moment, locale)} {format_time(local, 'HH:mm z', locale=locale.babel)}"
+
+
+def format_rate(rate_bp: int, locale: MessageLocale) -> str:
+    """A tax rate in basis points, the one way documents and messages write it: the number in the recipient's
+    locale, a space, '%': 1900 → '19 %', 750 → '7.5 %' ('7,5 %' in German)."""
+    return f"{format_decimal(Decimal(rate_bp).scaleb(-2), format='#,##0.##', locale=locale.babel)} %"
 
 
 def describe_minutes(minutes: int, locale: MessageLocale = ENGLISH) -> str:

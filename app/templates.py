@@ -7,7 +7,7 @@ the shop's name. Every text goes through gettext in the recipient's language (ap
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from functools import cache
@@ -16,15 +16,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from app.i18n import ENGLISH, MessageLocale, describe_minutes, format_moment, format_money
+from app.i18n import ENGLISH, N_, MessageLocale, describe_minutes, format_moment, format_money
 from app.links import Route
 
 TEMPLATE_DIR = Path(__file__).parent / "mail_templates"
-
-
-def N_(message: str) -> str:
-    """gettext's marker: extracted into the catalogue, translated when used."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -47,8 +42,19 @@ class Minutes:
     minutes: int
 
 
-# What services hand a template: text as is, or values the recipient's locale writes.
-MessageValue = str | Money | Minutes | datetime
+@dataclass(frozen=True)
+class Text:
+    """A sentence or word a service composes, written in the recipient's language when the mail is rendered: an
+    English msgid (marked with N_ so `make messages` finds it) and the values of its placeholders, which may be
+    Money, moments or Text themselves."""
+
+    message: str
+    values: Mapping[str, "MessageValue"] = field(default_factory=dict)
+
+
+# What services hand a template: text as is (a customer's or staff member's own words, numbers, codes), or values
+# the recipient's locale writes.
+MessageValue = str | Money | Minutes | datetime | Text
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,9 @@ def localize(values: Mapping[str, MessageValue], locale: MessageLocale) -> dict[
             return describe_minutes(value.minutes, locale)
         if isinstance(value, datetime):
             return format_moment(value, locale)
+        if isinstance(value, Text):
+            message = locale.gettext(value.message)
+            return message % localize(value.values, locale) if value.values else message
         return value
 
     return {key: one(value) for key, value in values.items()}

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import TTFFont
 
 from app.documents.model import DocumentLine, Party, TaxRateTotal, clip, format_money, format_rate, utc
+from app.i18n import ENGLISH, N_, MessageLocale
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT = "DejaVu"
@@ -31,7 +33,7 @@ _HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    heading: str
+    heading: str  # an English msgid, translated when the table is drawn
     width: float  # relative to the other columns
     align: Align = Align.L
     limit: int = MAX_DESCRIPTION  # characters a cell may hold before it is shortened
@@ -46,41 +48,46 @@ class Total:
 
 # The item table of invoices and offers: one definition, so both print their lines the same way.
 ITEM_COLUMNS = (
-    Column("SKU", 15, limit=MAX_SKU),
-    Column("Description", 37),
-    Column("Qty", 9, Align.R),
-    Column("Unit price", 16, Align.R),
-    Column("Tax", 7, Align.R),
-    Column("Net", 18, Align.R),
+    Column(N_("SKU"), 15, limit=MAX_SKU),
+    Column(N_("Description"), 35),
+    Column(N_("Qty"), 9, Align.R),
+    Column(N_("Unit price"), 16, Align.R),
+    Column(N_("Tax"), 9, Align.R),
+    Column(N_("Net"), 18, Align.R),
 )
 
 
-def item_rows(lines: Iterable[DocumentLine], currency: str) -> list[tuple[str, ...]]:
+def item_rows(lines: Iterable[DocumentLine], currency: str, locale: MessageLocale = ENGLISH) -> list[tuple[str, ...]]:
     return [
         (
             line.sku,
             line.description,
-            f"{line.quantity:,}",
-            format_money(line.unit_price, currency),
-            format_rate(line.tax_rate_bp),
-            format_money(line.total, currency),
+            format_quantity(line.quantity, locale),
+            format_money(line.unit_price, currency, locale),
+            format_rate(line.tax_rate_bp, locale),
+            format_money(line.total, currency, locale),
         )
         for line in lines
     ]
 
 
+def format_quantity(quantity: int, locale: MessageLocale) -> str:
+    return format_decimal(quantity, locale=locale.babel)
+
+
 class Page(FPDF):
     """The builder: a document calls its sections in order; render() wraps the whole and returns the bytes."""
 
-    def __init__(self, title: str, created_at: datetime, author: str) -> None:
+    def __init__(self, title: str, created_at: datetime, author: str, locale: MessageLocale = ENGLISH) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.locale = locale
         self.footer_text = clip(title, 80)
         self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_title(title)
         self.set_author(author)
         self.set_creator(CREATOR)
-        self.set_lang("en")
+        self.set_lang(locale.tag.replace("_", "-"))
         self.set_creation_date(utc(created_at))
         self.set_margins(left=18, top=18, right=18)
         self.set_auto_page_break(auto=True, margin=20)
@@ -90,7 +97,9 @@ class Page(FPDF):
         self.set_y(-13)
         self.set_font(FONT, "", 8)
         self.set_text_color(*_GREY)
-        self.cell(0, 5, f"{self.footer_text} · Page {self.page_no()} of {{nb}}", align=Align.C)
+        # {nb} is fpdf's alias for the page count, filled in when the document is finished.
+        pages = self.locale.gettext("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 5, f"{self.footer_text} · {pages}", align=Align.C)
         self.set_text_color(0)
 
     # --- sections, top to bottom -------------------------------------------------------------------
@@ -135,7 +144,7 @@ class Page(FPDF):
         ) as table:
             headings = table.row()
             for column in columns:
-                headings.cell(column.heading, align=column.align)
+                headings.cell(self.locale.gettext(column.heading), align=column.align)
             for values in rows:
                 row = table.row()
                 for column, value in zip(columns, values, strict=True):
@@ -199,7 +208,7 @@ class Page(FPDF):
             self.set_text_color(0)
             lines = [*party.address_lines, *([party.email] if party.email else [])]
             if party.tax_id:
-                lines.append(f"Tax ID: {party.tax_id}")
+                lines.append(self.locale.gettext("Tax ID: %(tax_id)s") % {"tax_id": party.tax_id})
             self.set_font(FONT, "B", 10)
             self.multi_cell(column, 5, clip(party.name), new_x=XPos.LEFT, new_y=YPos.NEXT)
             self.set_font(FONT, "", 9.5)
@@ -209,7 +218,8 @@ class Page(FPDF):
         self.set_xy(self.l_margin, bottom + 8)
 
     def _tax_breakdown(self, rates: Sequence[TaxRateTotal], currency: str) -> None:
-        self.paragraph("Tax breakdown per rate", size=10.5, bold=True)
+        _ = self.locale.gettext
+        self.paragraph(_("Tax breakdown per rate"), size=10.5, bold=True)
         self.ln(1)
         self.set_font(FONT, "", 9)
         with self.table(
@@ -221,18 +231,20 @@ class Page(FPDF):
             line_height=5.5,
         ) as table:
             headings = table.row()
-            for heading in ("Rate", "Net", "Tax"):
+            for heading in (_("Rate"), _("Net"), _("Tax")):
                 headings.cell(heading, align=Align.R)
             for rate in rates:
                 row = table.row()
-                row.cell(format_rate(rate.rate_bp), align=Align.R)
-                row.cell(format_money(rate.net, currency), align=Align.R)
-                row.cell(format_money(rate.tax, currency), align=Align.R)
+                row.cell(format_rate(rate.rate_bp, self.locale), align=Align.R)
+                row.cell(format_money(rate.net, currency, self.locale), align=Align.R)
+                row.cell(format_money(rate.tax, currency, self.locale), align=Align.R)
 
 
-def render(title: str, created_at: datetime, author: str, build: Callable[[Page], None]) -> bytes:
-    """A new page, the document's sections drawn on it by build, the PDF's bytes."""
-    page = Page(title, created_at, author)
+def render(
+    title: str, created_at: datetime, author: str, build: Callable[[Page], None], locale: MessageLocale = ENGLISH
+) -> bytes:
+    """A new page in the reader's language, the document's sections drawn on it by build, the PDF's bytes."""
+    page = Page(title, created_at, author, locale)
     with _closing_fonts(page):
         build(page)
         return bytes(page.output())

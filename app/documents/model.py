@@ -5,9 +5,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
-from app.money import to_decimal
+from app import i18n
+from app.i18n import ENGLISH, MessageLocale
 
 MAX_FIELD = 200  # characters: names, address lines, e-mail addresses, payment method and reference
 
@@ -62,7 +62,7 @@ class ReceiptDocument:
     currency: str
     amount: int
     method: str  # as the customer may see it, e.g. "Visa •••• 4242" or "Store credit"
-    reference: str  # the order or invoice number this payment is for
+    invoice_number: str  # the invoice this payment is for
     seller: Party
     buyer: Party
     order_number: str | None = None
@@ -90,28 +90,33 @@ def tax_breakdown(lines: Iterable[DocumentLine]) -> list[TaxRateTotal]:
 _PAN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """'1,234.50 EUR', '1,235 JPY', '-5.000 KWD': the currency's own decimal places, then its ISO code."""
-    return f"{to_decimal(amount_minor, currency):,f} {currency}"
+def format_money(amount_minor: int, currency: str, locale: MessageLocale = ENGLISH) -> str:
+    """Money the one way mails and documents write it (app.i18n): '1,234.50 EUR' and '1,235 JPY' in English (the
+    currency's own decimal places, then its ISO code), '1.234,50 €' in German."""
+    return i18n.format_money(amount_minor, currency, locale)
 
 
-def format_rate(rate_bp: int) -> str:
-    """Basis points as a percentage: 1900 → '19 %', 750 → '7.5 %'. The one way a tax rate is written, in documents
-    and messages alike."""
-    return f"{Decimal(rate_bp).scaleb(-2).normalize():f} %"
+def format_rate(rate_bp: int, locale: MessageLocale = ENGLISH) -> str:
+    """Basis points as a percentage: 1900 → '19 %', 750 → '7.5 %' ('7,5 %' in German). The one way a tax rate is
+    written, in documents and messages alike."""
+    return i18n.format_rate(rate_bp, locale)
 
 
-def supply_date(ordered_at: datetime | None, delivered_at: datetime | None) -> list[tuple[str, str]]:
+def supply_date(
+    ordered_at: datetime | None, delivered_at: datetime | None, locale: MessageLocale = ENGLISH
+) -> list[tuple[str, str]]:
     """The meta line saying when the goods were supplied: the delivery date once known, else the order date,
     labelled as such (never an order date passed off as a delivery date)."""
+    _ = locale.gettext
     if delivered_at is not None:
-        return [("Delivery date", format_date(delivered_at))]
-    return [("Order date", format_date(ordered_at))] if ordered_at is not None else []
+        return [(_("Delivery date"), format_date(delivered_at, locale))]
+    return [(_("Order date"), format_date(ordered_at, locale))] if ordered_at is not None else []
 
 
-def format_date(moment: datetime) -> str:
-    """The UTC calendar date; a naive time is taken to be UTC already (we only store UTC)."""
-    return utc(moment).date().isoformat()
+def format_date(moment: datetime, locale: MessageLocale = ENGLISH) -> str:
+    """The calendar date on the reader's clock (UTC unless their settings say otherwise); a naive time is taken to
+    be UTC already (we only store UTC)."""
+    return i18n.format_day(moment, locale)
 
 
 def utc(moment: datetime) -> datetime:

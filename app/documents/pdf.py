@@ -15,8 +15,13 @@ from app.documents.model import (
     supply_date,
     tax_breakdown,
 )
+from app.i18n import ENGLISH, N_, MessageLocale
+
+# The method label payments and refunds store for store credit (an English msgid, translated when printed).
+STORE_CREDIT = N_("Store credit")
 
 __all__ = [
+    "STORE_CREDIT",
     "DocumentLine",
     "InvoiceDocument",
     "Party",
@@ -31,61 +36,81 @@ __all__ = [
 ]
 
 
-def render_invoice(doc: InvoiceDocument) -> bytes:
+def render_invoice(doc: InvoiceDocument, locale: MessageLocale = ENGLISH) -> bytes:
+    """Pure: the same invoice in the same language always renders to the same bytes."""
+    _ = locale.gettext
+
     def money(amount: int) -> str:
-        return format_money(amount, doc.currency)
+        return format_money(amount, doc.currency, locale)
 
     def build(page: Page) -> None:
         page.header_block(
-            "INVOICE",
+            _("INVOICE"),
             [
-                ("Invoice number", doc.number),
-                ("Issue date", format_date(doc.issued_at)),
-                ("Order", doc.order_number),
-                *supply_date(doc.ordered_at, doc.delivered_at),
+                (_("Invoice number"), doc.number),
+                (_("Issue date"), format_date(doc.issued_at, locale)),
+                (_("Order"), doc.order_number),
+                *supply_date(doc.ordered_at, doc.delivered_at, locale),
             ],
-            ("From", doc.seller),
-            ("Bill to", doc.buyer),
+            (_("From"), doc.seller),
+            (_("Bill to"), doc.buyer),
         )
-        page.lines_table(ITEM_COLUMNS, item_rows(doc.lines, doc.currency))
-        totals = [Total("Subtotal", money(doc.subtotal))]
+        page.lines_table(ITEM_COLUMNS, item_rows(doc.lines, doc.currency, locale))
+        totals = [Total(_("Subtotal"), money(doc.subtotal))]
         if doc.discount_total:
-            totals.append(Total("Discount", money(-doc.discount_total)))
+            totals.append(Total(_("Discount"), money(-doc.discount_total)))
         totals += [
-            Total("Shipping", money(doc.shipping_total)),
-            Total("Tax", money(doc.tax_total)),
-            Total("Total", money(doc.total), bold=True),
-            Total("Amount paid", money(doc.amount_paid)),
+            Total(_("Shipping"), money(doc.shipping_total)),
+            Total(_("Tax"), money(doc.tax_total)),
+            Total(_("Total"), money(doc.total), bold=True),
+            Total(_("Amount paid"), money(doc.amount_paid)),
         ]
-        if doc.amount_due == 0:
-            status = "PAID" + (f" on {format_date(doc.paid_at)}" if doc.paid_at else "")
+        if doc.amount_due == 0 and doc.paid_at is not None:
+            status = _("PAID on %(date)s") % {"date": format_date(doc.paid_at, locale)}
+        elif doc.amount_due == 0:
+            status = _("PAID")
         else:
-            status = f"AMOUNT DUE {money(doc.amount_due)}"
+            status = _("AMOUNT DUE %(amount)s") % {"amount": money(doc.amount_due)}
         page.totals_block(totals, rates=tax_breakdown(doc.lines), currency=doc.currency, status=status)
 
-    return render(f"Invoice {doc.number}", doc.issued_at, doc.seller.name, build)
+    title = _("Invoice %(number)s") % {"number": doc.number}
+    return render(title, doc.issued_at, doc.seller.name, build, locale)
 
 
-def render_receipt(doc: ReceiptDocument) -> bytes:
+def render_receipt(doc: ReceiptDocument, locale: MessageLocale = ENGLISH) -> bytes:
+    """Pure: the same receipt in the same language always renders to the same bytes."""
+    _ = locale.gettext
+
     def build(page: Page) -> None:
-        meta = [("Receipt number", doc.number), ("Date paid", format_date(doc.paid_at))]
+        meta = [(_("Receipt number"), doc.number), (_("Date paid"), format_date(doc.paid_at, locale))]
         if doc.order_number:
-            meta.append(("Order", doc.order_number))
+            meta.append((_("Order"), doc.order_number))
         page.header_block(
-            "RECEIPT",
-            meta + supply_date(doc.ordered_at, doc.delivered_at),
-            ("From", doc.seller),
-            ("Received from", doc.buyer),
+            _("RECEIPT"),
+            meta + supply_date(doc.ordered_at, doc.delivered_at, locale),
+            (_("From"), doc.seller),
+            (_("Received from"), doc.buyer),
         )
         page.totals_block(
             [
-                Total("Amount paid", format_money(doc.amount, doc.currency), bold=True),
-                Total("Payment method", clip(mask_card_numbers(doc.method))),
-                Total("Payment for", clip(doc.reference)),
+                Total(_("Amount paid"), format_money(doc.amount, doc.currency, locale), bold=True),
+                Total(_("Payment method"), clip(payment_method(doc.method, locale))),
+                Total(_("Payment for"), clip(_("Invoice %(number)s") % {"number": doc.invoice_number})),
             ],
             width=page.epw,
         )
         page.ln(4)
-        page.paragraph("Thank you for your payment. This receipt confirms that the amount above was received.", size=9)
+        page.paragraph(
+            _("Thank you for your payment. This receipt confirms that the amount above was received."), size=9
+        )
 
-    return render(f"Receipt {doc.number}", doc.paid_at, doc.seller.name, build)
+    title = _("Receipt %(number)s") % {"number": doc.number}
+    return render(title, doc.paid_at, doc.seller.name, build, locale)
+
+
+def payment_method(method: str, locale: MessageLocale) -> str:
+    """The method as the customer may see it: our own label ('Store credit') in their language, a card's brand and
+    last four digits as they are (never a full card number)."""
+    if method == STORE_CREDIT:
+        return locale.gettext(STORE_CREDIT)
+    return mask_card_numbers(method)

@@ -1,5 +1,6 @@
 """Reads of customer rows shared by the account services."""
 
+import unicodedata
 import uuid
 
 from sqlalchemy import select
@@ -75,6 +76,35 @@ async def customer_by_identifier(
 
 def display_name(customer: Customer) -> str:
     return customer.first_name or ""
+
+
+# A name as people write names: letters of any script with their marks, and single spaces, hyphens, apostrophes
+# or a period ending an initial ("Zoë", "Jean-Luc", "O'Brien", "Mary Ann", "J."); at most two words and GREETING_NAME_MAX
+# characters.
+GREETING_NAME_MAX = 30
+_NAME_PUNCTUATION = frozenset(" -'\u2019.")
+
+
+def unproven_greeting_name(customer: Customer) -> str:
+    """The first name for a mail to an address nobody has proven yet (activation, registration received), or ""
+    for the neutral greeting.
+
+    Anyone can register with someone else's address, so whatever they type as a name reaches that person under our
+    brand. We greet by name only when it is evidently a name: short, letters only (no digits, no '@', ':' or '/',
+    so no link, address or phone number), at most two words. It is rendered escaped like every value; nothing
+    else a registrant typed goes into the mail."""
+    name = (customer.first_name or "").strip()
+    if not name or len(name) > GREETING_NAME_MAX or len(name.split()) > 2 or "  " in name:
+        return ""
+    if not unicodedata.category(name[0]).startswith("L"):
+        return ""
+    for char in name:
+        if not (unicodedata.category(char)[0] in "LM" or char in _NAME_PUNCTUATION):
+            return ""
+    # A period only ends an initial ("J."), never joins words the way a host name does ("evil.example").
+    if any("." in word[:-1] for word in name.split()):
+        return ""
+    return name
 
 
 async def lock_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer | None:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.i18n import N_
 from app.links import Route, storefront_link
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
@@ -23,6 +24,7 @@ from app.services.errors import (
 )
 from app.services.sessions import revoke_all_sessions
 from app.services.validation import MAX_TEXT_LENGTH, clean_phone, clean_text, neutralize_text
+from app.templates import Text
 from models.base import utcnow
 from models.customer import (
     AffiliateRequest,
@@ -38,6 +40,13 @@ from models.customer import (
 from models.security import SecurityEventType
 
 MAX_QUERY_LENGTH = 200
+# How the role mail names a role (English msgids, written in the recipient's language).
+ROLE_WORDS = {
+    Role.CUSTOMER: N_("customer"),
+    Role.AFFILIATE: N_("affiliate"),
+    Role.SUPPORT: N_("support"),
+    Role.ADMIN: N_("administrator"),
+}
 
 
 def require_staff(principal: Principal) -> None:
@@ -256,7 +265,7 @@ async def grant_role(
             rt,
             "role_granted",
             customer.email,
-            {"name": display_name(customer), "role": role.value.lower()},
+            {"name": display_name(customer), "role": Text(ROLE_WORDS[role])},
             customer_id=customer.id,
         )
     return customer

@@ -23,6 +23,7 @@ from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocum
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
 from app.services import store_credit
+from app.services.messages import document_locale
 from app.services.return_quotes import returned_amounts
 from models.base import utcnow
 from models.credit import CreditTransactionReason
@@ -319,6 +320,7 @@ async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
             ).scalars()
         )
         delivered_at = await delivered_on(session, order)
+        locale = await document_locale(session, invoice.customer_id)
     document = InvoiceDocument(
         number=invoice.number,
         issued_at=invoice.issued_at,
@@ -348,7 +350,7 @@ async def invoice_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         ordered_at=order.placed_at,
         delivered_at=delivered_at,
     )
-    content = await anyio.to_thread.run_sync(render_invoice, document)
+    content = await anyio.to_thread.run_sync(render_invoice, document, locale)
     return Pdf(f"invoice-{invoice.number}.pdf", content)
 
 
@@ -362,6 +364,7 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         if payment is None or invoice is None or order is None or payment.status is not PaymentStatus.SUCCEEDED:
             raise DocumentUnavailableError()
         delivered_at = await delivered_on(session, order)
+        locale = await document_locale(session, payment.customer_id)
     assert payment.receipt_number is not None
     assert payment.completed_at is not None
     document = ReceiptDocument(
@@ -370,14 +373,14 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         currency=payment.currency,
         amount=payment.amount,
         method=payment.method_label,
-        reference=f"Invoice {invoice.number}",
+        invoice_number=invoice.number,
         seller=seller_party(rt, invoice.seller),
         buyer=party(invoice.buyer),
         order_number=order.number,
         ordered_at=order.placed_at,
         delivered_at=delivered_at,
     )
-    content = await anyio.to_thread.run_sync(render_receipt, document)
+    content = await anyio.to_thread.run_sync(render_receipt, document, locale)
     return Pdf(f"receipt-{payment.receipt_number}.pdf", content)
 
 

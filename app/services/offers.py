@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.documents.model import DocumentLine, Party, utc
 from app.documents.offer import OfferDocument, render_offer
+from app.i18n import N_
 from app.links import Route, storefront_link
 from app.money import is_currency
 from app.pagination import Page, empty_page, newest_rows
@@ -34,7 +35,7 @@ from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.numbers import owned_by_number
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
-from app.templates import MessageValue, Money
+from app.templates import MessageValue, Money, Text
 from models.address import Address
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
@@ -186,10 +187,6 @@ def _new_number() -> str:
     return f"Q-{secrets.randbelow(10**8):08d}"
 
 
-def _moment(value: datetime) -> str:
-    return f"{utc(value):%Y-%m-%d %H:%M:%S} UTC"
-
-
 def _values(rt: Runtime, offer: Offer, customer: Customer, **extra: str) -> dict[str, MessageValue]:
     return {
         "name": display_name(customer),
@@ -210,15 +207,15 @@ async def _notify(
     customer: Customer,
     template: str,
     event: str,
-    detail: str,
+    detail: Text,
     **extra: str,
 ) -> None:
-    """Mail the customer (`template`) and the support address (what happened, and a detail line)."""
+    """Mail the customer (`template`) and the support address (what happened, and a detail line), each in their
+    own language: `event` is an English msgid (N_), translated for the mailbox."""
     values = _values(rt, offer, customer, **extra)
     if customer.status is not CustomerStatus.DELETED:
         await messages.email(session, rt, template, customer.email, values, customer_id=customer.id)
-    staff_values = {**values, "name": "support team", "event": event, "detail": detail}
-    await messages.email(session, rt, "offer_staff_notice", rt.settings.support_email, staff_values)
+    await messages.notify_support(session, rt, "offer_staff_notice", {**values, "event": Text(event), "detail": detail})
 
 
 async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Offer:
@@ -265,8 +262,8 @@ async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Of
             offer,
             customer,
             "offer_sent",
-            "was sent",
-            f"Valid until {_moment(offer.valid_until)}.",
+            N_("was sent"),
+            Text(N_("Valid until %(valid_until)s."), {"valid_until": utc(offer.valid_until)}),
         )
     return offer
 
@@ -368,8 +365,8 @@ async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
             offer,
             customer,
             "offer_accepted",
-            "was accepted",
-            f"It is now order {order.number}, waiting for payment.",
+            N_("was accepted"),
+            Text(N_("It is now order %(order_number)s, waiting for payment."), {"order_number": order.number}),
             order_number=order.number,
         )
     return offer
@@ -392,7 +389,14 @@ async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
         offer.rejection_reason = reason
         session.add(offer)
         await _notify(
-            session, rt, offer, customer, "offer_rejected", "was declined", f"Reason: {reason}", reason=reason
+            session,
+            rt,
+            offer,
+            customer,
+            "offer_rejected",
+            N_("was declined"),
+            Text(N_("Reason: %(reason)s"), {"reason": reason}),
+            reason=reason,
         )
     return offer
 
@@ -441,8 +445,8 @@ async def order_paid(session: AsyncSession, rt: Runtime, order: Order) -> None:
         offer,
         customer,
         "offer_paid",
-        "was paid",
-        f"Order {order.number} is paid.",
+        N_("was paid"),
+        Text(N_("Order %(order_number)s is paid."), {"order_number": order.number}),
         order_number=order.number,
     )
 
@@ -485,8 +489,8 @@ async def expire_due(rt: Runtime, now: datetime | None = None) -> int:
                     offer,
                     customers[offer.customer_id],
                     "offer_expired",
-                    "has expired",
-                    "It was not accepted in time.",
+                    N_("has expired"),
+                    Text(N_("It was not accepted in time.")),
                 )
         expired += len(due)
         if len(due) < EXPIRE_BATCH:
@@ -595,6 +599,7 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
             ).scalars()
         )
         buyer = await _buyer(session, customer)
+        locale = await messages.document_locale(session, customer.id)
     document = OfferDocument(
         number=offer.number,
         created_at=offer.created_at,
@@ -620,5 +625,5 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
         total=offer.total,
         note=offer.note,
     )
-    content = await anyio.to_thread.run_sync(render_offer, document)
+    content = await anyio.to_thread.run_sync(render_offer, document, locale)
     return invoices.Pdf(f"offer-{offer.number}.pdf", content)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.documents.pdf import STORE_CREDIT
 from app.payments.gateway import GatewayError, InvalidTokenError, PaymentDeclinedError
 from app.principal import Principal
 from app.runtime import Runtime
@@ -304,7 +305,7 @@ async def _start(
         idempotency_key=request.idempotency_key,
         request_hash=digest,
         source=PaymentSource.STORE_CREDIT if request.use_store_credit else PaymentSource.CARD,
-        method_label="Store credit",
+        method_label=STORE_CREDIT,
         amount=amount,
         currency=invoice.currency,
         status=PaymentStatus.PENDING,

@@ -18,6 +18,7 @@ from app.services.customer_queries import (
     group_of,
     identifier_text,
     parse_identifier,
+    unproven_greeting_name,
 )
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.validation import (
@@ -92,8 +93,8 @@ async def send_activation(
             session, rt, customer.id, VerificationPurpose.ACTIVATION, settings.activation_link_ttl_minutes
         )
         values: dict[str, MessageValue] = {
-            # No name: the address is not proven yet, and whatever the registrant typed would reach it.
-            "name": "",
+            # The address is not proven yet: the registrant's first name only when it is evidently a name.
+            "name": unproven_greeting_name(customer),
             "link": _activation_link(rt, token),
             "valid_for": Minutes(settings.activation_link_ttl_minutes),
         }
@@ -165,7 +166,13 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
             audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason=mode.value)
         if mode is ActivationMode.ADMIN_APPROVAL:
             await messages.email(
-                session, rt, "registration_received", customer.email, {"name": ""}, customer_id=customer.id, meta=meta
+                session,
+                rt,
+                "registration_received",
+                customer.email,
+                {"name": unproven_greeting_name(customer)},
+                customer_id=customer.id,
+                meta=meta,
             )
         else:
             await send_activation(session, rt, customer, mode, meta)

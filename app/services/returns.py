@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.documents.model import clip, format_money
+from app.documents.pdf import STORE_CREDIT
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
+from app.i18n import N_
 from app.links import Route, storefront_link
 from app.pagination import Page, empty_page, newest_rows
 from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
@@ -46,6 +48,7 @@ from app.services.return_quotes import (
     refundable_payments,
 )
 from app.services.validation import neutralize_text
+from app.templates import MessageValue, Money, Text
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer, CustomerStatus
@@ -83,10 +86,11 @@ STALE_PENDING = timedelta(minutes=5)
 # then may staff pay the amount as store credit instead.
 UNCERTAIN_FAILURES = frozenset({"GATEWAY_UNAVAILABLE", "GATEWAY_ERROR"})
 RETRY_BATCH = 50
+# How the mails name where the money goes (English msgids, written in the recipient's language).
 DESTINATION_LABELS = {
-    ReturnRefundDestination.ORIGINAL_PAYMENT: "to your original payment method",
-    ReturnRefundDestination.STORE_CREDIT: "as store credit",
-    ReturnRefundDestination.NONE: "no refund: an exchange",
+    ReturnRefundDestination.ORIGINAL_PAYMENT: N_("to your original payment method"),
+    ReturnRefundDestination.STORE_CREDIT: N_("as store credit"),
+    ReturnRefundDestination.NONE: N_("no refund: an exchange"),
 }
 
 
@@ -207,7 +211,7 @@ async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestD
         items = _items(found)
         if approved:
             await _notify(
-                session, rt, request, found.order, customer, "return_approved", "was approved automatically", items
+                session, rt, request, found.order, customer, "return_approved", N_("was approved automatically"), items
             )
         else:
             await _notify(
@@ -217,9 +221,9 @@ async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestD
                 found.order,
                 customer,
                 "return_requested",
-                "needs a decision",
+                N_("needs a decision"),
                 items,
-                detail=f"Routed to staff: {decision.value}.",
+                detail=Text(N_("Routed to staff: %(decision)s."), {"decision": decision.value}),
             )
     return request
 
@@ -233,22 +237,28 @@ def _items(found: Quote) -> str:
     return _describe((line.quantity, line.order_line.name) for line in found.lines)
 
 
-def _values(rt: Runtime, request: ReturnRequest, order: Order, customer: Customer, items: str) -> dict[str, str]:
-    refund = format_money(request.refund_total, request.currency)
-    destination = DESTINATION_LABELS[request.refund_destination]
+def _values(
+    rt: Runtime, request: ReturnRequest, order: Order, customer: Customer, items: str
+) -> dict[str, MessageValue]:
+    """Facts, written in each recipient's language and locale when the mail is rendered."""
+    refund = Money(request.refund_total, request.currency)
+    destination = Text(DESTINATION_LABELS[request.refund_destination])
     return {
         "name": display_name(customer),
         "number": request.number,
         "order_number": order.number,
         "items": items,
         "customer_email": customer.email,
-        "value": format_money(request.subtotal, request.currency),
+        "value": Money(request.subtotal, request.currency),
         "refund": refund,
         "destination": destination,
         "money_line": (
-            "Nothing is refunded: we send you a replacement."
+            Text(N_("Nothing is refunded: we send you a replacement."))
             if request.resolution is ReturnResolution.EXCHANGE
-            else f"Once the goods arrive we refund {refund} {destination}."
+            else Text(
+                N_("Once the goods arrive we refund %(refund)s %(destination)s."),
+                {"refund": refund, "destination": destination},
+            )
         ),
         "reason": request.rejection_reason or "",
         "link": storefront_link(rt.settings, Route.RETURN, number=request.number),
@@ -265,16 +275,18 @@ async def _notify(
     event: str,
     items: str = "",
     *,
-    detail: str = "",
-    **extra: str,
+    detail: Text | None = None,
+    **extra: MessageValue,
 ) -> None:
     """Mail the customer (`template`; None: staff only) and the support address (what happened, and a
-    detail line)."""
+    detail line), each in their own language: `event` is an English msgid (N_), translated for the mailbox."""
     values = {**_values(rt, request, order, customer, items), **extra}
     if template is not None and customer.status is not CustomerStatus.DELETED:
         await messages.email(session, rt, template, customer.email, values, customer_id=customer.id)
-    staff = {**values, "name": "support team", "event": event, "detail": detail or f"Status: {request.status.value}."}
-    await messages.email(session, rt, "return_staff_notice", rt.settings.support_email, staff)
+    detail = detail or Text(N_("Status: %(state)s"), {"state": request.status.value})
+    await messages.notify_support(
+        session, rt, "return_staff_notice", {**values, "event": Text(event), "detail": detail}
+    )
 
 
 # --- staff and warehouse side ----------------------------------------------------------------------
@@ -333,7 +345,7 @@ async def approve_return(
         request.staff_note = staff_note or request.staff_note
         session.add(request)
         items = await _lines_text(session, request)
-        await _notify(session, rt, request, locked.order, locked.customer, "return_approved", "was approved", items)
+        await _notify(session, rt, request, locked.order, locked.customer, "return_approved", N_("was approved"), items)
     return request
 
 
@@ -357,8 +369,8 @@ async def reject_return(
             locked.order,
             locked.customer,
             "return_rejected",
-            "was declined",
-            detail=f"Reason: {text}",
+            N_("was declined"),
+            detail=Text(N_("Reason: %(reason)s"), {"reason": text or ""}),
         )
     return request
 
@@ -379,7 +391,7 @@ async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         _move(request, ReturnStatus.CLOSED, now)
         request.closed_at = now
         session.add(request)
-        await _notify(session, rt, request, locked.order, locked.customer, "return_closed", "was closed")
+        await _notify(session, rt, request, locked.order, locked.customer, "return_closed", N_("was closed"))
     return request
 
 
@@ -409,9 +421,12 @@ async def mark_received(
             await _refunded(session, rt, locked, now)
         else:
             next_step = (
-                "Your replacement is on its way."
+                Text(N_("Your replacement is on its way."))
                 if request.refund_destination is ReturnRefundDestination.NONE
-                else f"We are refunding {format_money(request.refund_total, request.currency)} to your card now."
+                else Text(
+                    N_("We are refunding %(refund)s to your card now."),
+                    {"refund": Money(request.refund_total, request.currency)},
+                )
             )
             await _notify(
                 session,
@@ -420,7 +435,7 @@ async def mark_received(
                 locked.order,
                 locked.customer,
                 "return_received",
-                "was received",
+                N_("was received"),
                 next_step=next_step,
             )
         session.add(request)
@@ -488,7 +503,7 @@ def _refund_row(
         status=ReturnRefundStatus.PENDING,
         amount=amount,
         currency=request.currency,
-        method_label=payment.method_label if payment else "Store credit",
+        method_label=payment.method_label if payment else STORE_CREDIT,
         created_at=now,
     )
 
@@ -539,7 +554,7 @@ async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: dat
             created_at=now,
         )
     )
-    await _notify(session, rt, request, order, locked.customer, "return_refunded", "was refunded")
+    await _notify(session, rt, request, order, locked.customer, "return_refunded", N_("was refunded"))
 
 
 def _failure_code(error: Exception) -> tuple[str, str]:
@@ -611,9 +626,12 @@ async def _record_card_outcome(
         if open_rows == 0 and request.status is ReturnStatus.RECEIVED:
             await _refunded(session, rt, locked, now)
         elif failure is not None and row.attempts == 1:
-            detail = f"A card refund failed ({failure[0]}); it is retried automatically, or retry it by hand."
+            detail = Text(
+                N_("A card refund failed (%(code)s); it is retried automatically, or retry it by hand."),
+                {"code": failure[0]},
+            )
             await _notify(
-                session, rt, request, locked.order, locked.customer, None, "could not be refunded", detail=detail
+                session, rt, request, locked.order, locked.customer, None, N_("could not be refunded"), detail=detail
             )
 
 
@@ -796,6 +814,7 @@ async def slip_pdf(rt: Runtime, object_id: str, expires: str | None, signature: 
                 )
             ).scalars()
         )
+        locale = await messages.document_locale(session, customer.id)
     seller = invoices.seller_details(rt)
     buyer = invoices.buyer_details(order, customer)
     document = ReturnSlipDocument(
@@ -812,5 +831,5 @@ async def slip_pdf(rt: Runtime, object_id: str, expires: str | None, signature: 
         ),
         refund_total=request.refund_total,
     )
-    content = await anyio.to_thread.run_sync(render_return_slip, document)
+    content = await anyio.to_thread.run_sync(render_return_slip, document, locale)
     return invoices.Pdf(f"return-{request.number}.pdf", content)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.i18n import N_
 from app.links import Route, storefront_link
 from app.outbox import enqueue_event
 from app.pagination import Page, empty_page, newest_rows
@@ -36,6 +37,7 @@ from app.services.customer_queries import display_name, roles_of
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
 from app.services.numbers import owned_by_number
 from app.services.validation import neutralize_text
+from app.templates import MessageValue, Text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order
@@ -58,6 +60,21 @@ MAX_QUERY = 100
 MAX_AUTHOR_NAME = 100
 EMAIL_LINE_WIDTH = 76
 TICKET_EVENT = "ticket.updated"
+# How mails name a ticket's state and category (English msgids, written in the recipient's language).
+STATE_WORDS = {
+    S.OPEN: N_("open"),
+    S.PENDING_CUSTOMER: N_("waiting for your reply"),
+    S.RESOLVED: N_("resolved"),
+    S.CLOSED: N_("closed"),
+}
+CATEGORY_WORDS = {
+    TicketCategory.ORDER: N_("order"),
+    TicketCategory.PAYMENT: N_("payment"),
+    TicketCategory.RETURN: N_("return"),
+    TicketCategory.ACCOUNT: N_("account"),
+    TicketCategory.PRODUCT: N_("product"),
+    TicketCategory.OTHER: N_("other"),
+}
 
 
 class TicketErrorCode(enum.Enum):
@@ -187,13 +204,13 @@ async def _notify_message(
             {
                 **values,
                 "name": display_name(owner),
-                "author": message.author_name or "Our support team",
+                "author": message.author_name or Text(N_("Our support team")),
                 "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
             },
             customer_id=owner.id,
         )
         return
-    recipient, name = rt.settings.support_email, "support team"
+    recipient: Customer | None = None
     if ticket.assignee_id is not None:
         assignee = await session.get(Customer, ticket.assignee_id)
         # Someone who left the support team (or was deleted) no longer hears of it: the shared mailbox does.
@@ -202,13 +219,23 @@ async def _notify_message(
             and assignee.status is CustomerStatus.ACTIVE
             and (await roles_of(session, assignee.id)) & STAFF_ROLES
         ):
-            recipient, name = assignee.email, display_name(assignee) or "support team"
+            recipient = assignee
+    staff_values: dict[str, MessageValue] = {
+        **values,
+        "customer_email": owner.email,
+        "category": Text(CATEGORY_WORDS[ticket.category]),
+    }
+    if recipient is None:
+        await messages.notify_support(session, rt, "ticket_customer_message", staff_values)
+        return
+    # The assigned staff member reads it in their own settings' language, not the customer's.
     await messages.email(
         session,
         rt,
         "ticket_customer_message",
-        recipient,
-        {**values, "name": name, "customer_email": owner.email, "category": ticket.category.value},
+        recipient.email,
+        {**staff_values, "name": display_name(recipient) or messages.SUPPORT_TEAM},
+        customer_id=recipient.id,
     )
 
 
@@ -380,10 +407,10 @@ async def _change_state(
                     "name": display_name(owner),
                     "number": ticket.number,
                     "subject": ticket.subject,
-                    "state": state.value.replace("_", " ").lower(),
-                    "next_step": "Open a new ticket whenever you need us again."
+                    "state": Text(STATE_WORDS[state]),
+                    "next_step": Text(N_("Open a new ticket whenever you need us again."))
                     if state is TicketState.CLOSED
-                    else "Reply to it any time if you need more from us.",
+                    else Text(N_("Reply to it any time if you need more from us.")),
                     "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
                 },
                 customer_id=owner.id,

@@ -44,8 +44,9 @@ async def test_register_activate_login_me_logout_through_real_mail(api: Api, mai
     assert login["login"]["userErrors"][0]["code"] == "ACCOUNT_PENDING_ACTIVATION"
 
     message = await mailbox.wait_for("Jo.Doe@example.com", "Activate your account")
-    # No name in mail to an address nobody has proven yet: the registrant's text must not reach it.
-    assert text_body(message).startswith("Hello there,")
+    # The address is not proven yet, but "Jo" is evidently a name: the mail greets by it (hostile "names" are
+    # left out: test_an_unproven_address_is_greeted_by_name_only_when_it_is_evidently_a_name).
+    assert text_body(message).startswith("Hello Jo,")
     assert "https://shop.test/activate?token=" in html_body(message)
     token = link_token(message, "/activate")
 
@@ -356,3 +357,34 @@ async def test_an_expired_code_is_refused(api: Api, rt: Runtime, sms_dir: Path) 
     await expire_verification_tokens(rt)
     result = await api.ok(ACTIVATE, {"input": {"phone": "+14155550123", "code": code}})
     assert [e["code"] for e in result["activateAccount"]["userErrors"]] == ["TOKEN_EXPIRED"]
+
+
+@pytest.mark.parametrize(
+    ("first_name", "greeting"),
+    [
+        ("Zoë", "Hello Zoë,"),
+        ("Jean-Luc", "Hello Jean-Luc,"),
+        ("Mary Ann", "Hello Mary Ann,"),
+        ("O'Brien", "Hello O&#39;Brien,"),
+        ("Łukasz", "Hello Łukasz,"),
+        # Someone registering with a victim's address cannot make our mail carry their message:
+        ("Visit evil.example", "Hello there,"),
+        ("Call 0800 555 0100", "Hello there,"),
+        ("see https://evil.example/", "Hello there,"),
+        ("Your account was hacked", "Hello there,"),
+        ("<b>Jo</b>", "Hello there,"),
+        ("Jo@evil", "Hello there,"),
+        ("J" * 31, "Hello there,"),
+    ],
+)
+async def test_an_unproven_address_is_greeted_by_name_only_when_it_is_evidently_a_name(
+    api: Api, mailbox: Mailbox, first_name: str, greeting: str
+) -> None:
+    email = f"name-{len(first_name)}-{sum(map(ord, first_name))}@example.com"
+    result = await api.ok(REGISTER, register_input(email, firstName=first_name))
+    assert result["register"]["userErrors"] == []
+    message = await mailbox.wait_for(email, "Activate your account")
+    assert text_body(message).splitlines()[0] == greeting.replace("&#39;", "'")
+    assert greeting in html_body(message)  # escaped like every value
+    if greeting == "Hello there,":
+        assert first_name not in text_body(message)

@@ -241,7 +241,7 @@ def test_receipt_contents() -> None:
         currency="EUR",
         amount=156_536,
         method="Visa •••• 4242",
-        reference="2026-000042",
+        invoice_number="2026-000042",
         seller=SELLER,
         buyer=BUYER,
     )
@@ -256,7 +256,7 @@ def test_receipt_contents() -> None:
     assert "2026-12-03" in text  # the UTC date
     assert "Amount paid 1,565.36 EUR" in text
     assert "Payment method Visa •••• 4242" in text
-    assert "Payment for 2026-000042" in text
+    assert "Payment for Invoice 2026-000042" in text
     assert "Zoë Łukasiewicz" in text
     assert "Łódź Ünïcode Handels GmbH" in text
 
@@ -268,7 +268,7 @@ def test_receipt_never_prints_a_full_card_number() -> None:
         currency="JPY",
         amount=5_000,
         method="Visa 4242 4242 4242 4242",
-        reference="ORD-7781",
+        invoice_number="2026-000042",
         seller=SELLER,
         buyer=BUYER,
     )
@@ -363,7 +363,7 @@ def test_receipt_prints_tax_id_order_and_delivery_date() -> None:
         currency="EUR",
         amount=1_000,
         method="Store credit",
-        reference="Invoice 2026-000042",
+        invoice_number="2026-000042",
         seller=SELLER,
         buyer=BUYER,
         order_number="ORD-7781",
@@ -421,7 +421,7 @@ def test_every_document_renders_non_latin_names(render: str) -> None:
     pdf = {
         "invoice": lambda: render_invoice(replace(make_invoice(TWO_RATES), buyer=NON_LATIN)),
         "receipt": lambda: render_receipt(
-            ReceiptDocument("PAY-1-1", ISSUED, "EUR", 100, "Store credit", "Invoice 1", SELLER, NON_LATIN)
+            ReceiptDocument("PAY-1-1", ISSUED, "EUR", 100, "Store credit", "1", SELLER, NON_LATIN)
         ),
         "offer": lambda: render_offer(make_offer(buyer=NON_LATIN)),
         "slip": lambda: render_return_slip(make_slip(sender=NON_LATIN)),

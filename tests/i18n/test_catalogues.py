@@ -27,7 +27,9 @@ from app.templates import (
 ROOT = Path(__file__).resolve().parents[2]
 # Texts a translation may leave as they are, with the reason.
 SAME_IN_EVERY_LANGUAGE: dict[str, str] = {
-    # (none yet: brand names, "OK" and the like go here; texts of placeholders and punctuation only pass anyway)
+    # Brand names, "OK" and the like go here; texts of placeholders and punctuation only pass anyway.
+    "RMA %(number)s": "RMA (return merchandise authorisation) is the code warehouses know in every language",
+    "Status: %(state)s": "'Status' is the German word too; the state itself is translated",
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TRANSLATED = sorted(available_languages() - {"en"})

@@ -1,6 +1,8 @@
 """Mail follows the recipient's language through the real SMTP server: the customer's setting, else the
 language the request carried, else English."""
 
+import pytest
+
 from app.runtime import Runtime
 from tests.accounts.queries import REGISTER, REQUEST_RESET
 from tests.offers.helpers import new_offer
@@ -55,3 +57,16 @@ async def test_the_offer_mail_writes_money_and_time_the_german_way(
     assert "gültig bis 2. Juli 2031, 00:30:00 MESZ" in mail
     # The support address reads English, whoever the customer is.
     assert "65.54 EUR" in text_body(await mailbox.wait_for(rt.settings.support_email, offer["number"]))
+
+
+async def test_staff_notices_are_written_in_the_staff_mailboxs_language_not_the_customers(
+    api: Api, rt: Runtime, staff: Caller, customer: Caller, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rt.settings, "support_language", "de")
+    monkeypatch.setattr(rt.settings, "support_timezone", "Europe/Berlin")
+    offer = await new_offer(api, staff, customer, validUntil="2031-07-01T22:30:00Z")  # the customer reads English
+    notice = text_body(await mailbox.wait_for(rt.settings.support_email, f"Angebot {offer['number']}: wurde gesendet"))
+    assert notice.startswith("Hallo Support-Team,")
+    assert "Gültig bis 2. Juli 2031, 00:30:00 MESZ." in notice
+    assert "65,54\xa0€" in notice
+    assert "65.54 EUR" in text_body(await mailbox.wait_for(customer.customer.email, f"Your offer {offer['number']}"))
