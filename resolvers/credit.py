@@ -7,6 +7,7 @@ from strawberry import relay
 
 from app.money import to_minor
 from app.services import store_credit
+from app.services.sessions import require_customer
 from app.services.store_credit import CreditError, CreditErrorCode
 from models.credit import CreditLimitRequestStatus
 from resolvers.permissions import IsAdmin, IsAuthenticated, requires
@@ -47,8 +48,12 @@ class CreditMutations:
     )
     async def request_credit_limit(self, info: Info, input: RequestCreditLimitInput) -> RequestCreditLimitPayload:
         ctx = info.context
-        currency = _currency(info, input.currency_code)
         try:
+            currency = (
+                _currency(info, input.currency_code)
+                if input.currency_code is not None
+                else await store_credit.preferred_currency(ctx.rt, require_customer(ctx.principal))
+            )
             row = await store_credit.request_limit(
                 ctx.rt, ctx.principal, _minor(input.amount, currency), currency, input.reason
             )
@@ -83,8 +88,12 @@ class CreditMutations:
     )
     async def adjust_store_credit(self, info: Info, input: AdjustStoreCreditInput) -> AdjustStoreCreditPayload:
         ctx = info.context
-        currency = _currency(info, input.currency_code)
         try:
+            currency = (
+                _currency(info, input.currency_code)
+                if input.currency_code is not None
+                else await store_credit.preferred_currency(ctx.rt, require_customer(ctx.principal))
+            )
             customer_id = decode_global_id(input.customer_id, "Customer")
             if customer_id is None:
                 raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")

@@ -33,6 +33,7 @@ from models.credit import (
     StoreCreditAccount,
 )
 from models.customer import Customer
+from models.profile import CustomerSettings
 
 MAX_CREDIT = 10**12  # minor units
 MAX_REASON = 1000
@@ -146,11 +147,24 @@ async def spend(
     return post(session, account, -amount, CreditTransactionReason.PAYMENT, reference=reference)
 
 
+async def _preferred(session: AsyncSession, rt: Runtime, customer_id: uuid.UUID) -> str:
+    settings = await session.get(CustomerSettings, customer_id)
+    return (settings.currency if settings else None) or rt.settings.default_currency
+
+
+async def preferred_currency(rt: Runtime, customer_id: uuid.UUID) -> str:
+    """The currency a customer's store credit is shown and asked for in when they name none: the one in their
+    settings, else DEFAULT_CURRENCY."""
+    async with rt.db.read() as session:
+        return await _preferred(session, rt, customer_id)
+
+
 async def balance(rt: Runtime, principal: Principal, customer_id: uuid.UUID, currency: str | None) -> Balance:
+    """The balance in `currency`; without one, in the customer's preferred currency."""
     if not principal.can_see_customer(customer_id):
         raise PermissionDeniedError()
-    code = _currency(rt, currency)
     async with rt.db.read() as session:
+        code = _currency(rt, currency or await _preferred(session, rt, customer_id))
         account = (
             await session.execute(
                 select(StoreCreditAccount).where(

@@ -115,7 +115,9 @@ class CreditLimitRequest(relay.Node):
 @strawberry.input
 class RequestCreditLimitInput:
     amount: Decimal
-    currency_code: CurrencyCode | None = None  # type: ignore[valid-type]
+    currency_code: CurrencyCode | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Default: your settings.currency, else DEFAULT_CURRENCY."
+    )
     reason: str
 
 
