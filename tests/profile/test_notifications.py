@@ -1,6 +1,7 @@
 """The customer's settings are obeyed: emailNotifications / smsNotifications gate notifications (never security
 or transaction messages), and settings.currency is the default currency of store credit."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -40,14 +41,14 @@ def test_every_message_has_a_kind() -> None:
 
 @pytest.mark.parametrize("kind", list(MessageKind))
 def test_only_notifications_obey_the_settings(kind: MessageKind) -> None:
-    everything_off = CustomerSettings(email_notifications=False, sms_notifications=False)
+    everything_off = CustomerSettings(customer_id=uuid.uuid4(), email_notifications=False, sms_notifications=False)
     gated = kind is MessageKind.NOTIFICATION
     assert allowed(kind, "email", everything_off) is not gated
     assert allowed(kind, "sms", everything_off) is not gated
     # Never changed: mail on, SMS off (the columns' defaults).
     assert allowed(kind, "email", None) is True
     assert allowed(kind, "sms", None) is not gated
-    assert allowed(kind, "sms", CustomerSettings(sms_notifications=True)) is True
+    assert allowed(kind, "sms", CustomerSettings(customer_id=uuid.uuid4(), sms_notifications=True)) is True
 
 
 async def test_mail_notifications_off_only_notifications_stop(
