@@ -94,6 +94,11 @@ async def test_consents_history_and_the_review_a_new_policy_asks_for(settings: S
             await expect(page.get_by_role("heading", name="Please review your consents")).to_be_visible()
             await expect(page.get_by_text("A new paragraph about partners.")).to_be_visible()  # the policy is open
             await watched.check("privacy-review")
+            # "Read the privacy policy" jumps to it on the page, without asking the server again.
+            before = len(watched.graphql_requests)
+            await page.locator(".review-banner").get_by_role("button", name="Read the privacy policy").click()
+            await expect(page.get_by_role("heading", name="Privacy policy")).to_be_focused()
+            assert len(watched.graphql_requests) == before
             await page.get_by_role("button", name="Keep my choices under version 2027-06").click()
             await expect(page.get_by_role("status")).to_have_text(
                 "Thank you: your consents now follow the current privacy policy."

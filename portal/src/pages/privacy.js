@@ -84,6 +84,18 @@ async function refresh(section, done, focus) {
   target.focus();
 }
 
+/** Jumps to the policy (opened) in place: a "#policy" link would go through the router and reload the page. */
+function readPolicy(section) {
+  const button = h("button", { type: "button", class: "link" }, t("privacy.reviewRead"));
+  button.addEventListener("click", () => {
+    section.querySelector("details.policy").open = true;
+    const heading = section.querySelector("#policy");
+    heading.scrollIntoView();
+    heading.focus();
+  });
+  return button;
+}
+
 function reviewPrompt(policy, zone, section) {
   const slot = actionError();
   const button = h("button", { type: "button" }, t("privacy.reviewKeep", { version: policy.version }));
@@ -102,7 +114,7 @@ function reviewPrompt(policy, zone, section) {
       {},
       t("privacy.reviewText", { version: policy.version, date: formatDate(policy.effectiveFrom, zone) }),
     ),
-    h("div", { class: "actions" }, button, h("a", { href: "#policy" }, t("privacy.reviewRead"))),
+    h("div", { class: "actions" }, button, readPolicy(section)),
     slot,
   );
 }
