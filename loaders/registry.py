@@ -30,6 +30,7 @@ from loaders.orders import (
     load_order_tracking_events,
     load_orders,
 )
+from loaders.privacy import load_current_policy
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
 from loaders.returns import load_order_returns, load_return_lines, load_return_refunds, load_returns
@@ -45,6 +46,7 @@ from models.help import HelpArticle
 from models.offer import Offer, OfferLine
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
 from models.payment import Invoice, Payment
+from models.privacy import PrivacyPolicy
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.returns import ReturnLine, ReturnRefund, ReturnRequest
@@ -84,6 +86,7 @@ class Loaders:
         self.consent_events: DataLoader[UUID, list[ConsentEvent]] = make_loader(
             partial(load_consent_events, db, principal)
         )
+        self.privacy_policy: DataLoader[str, PrivacyPolicy | None] = make_loader(partial(load_current_policy, db))
         self.product: DataLoader[UUID, Product | None] = make_loader(partial(load_products, db))
         self.wishlist_item: DataLoader[UUID, WishlistItem | None] = make_loader(
             partial(load_wishlist_items, db, principal)

@@ -45,6 +45,7 @@ from models.payment import (
     PaymentSource,
     PaymentStatus,
 )
+from models.privacy import PrivacyPolicy
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, ConsentPurpose, CustomerSettings
 from models.returns import (
@@ -110,6 +111,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentSource",
     "PaymentStatus",
+    "PrivacyPolicy",
     "Product",
     "ProductView",
     "RecoveryCode",

@@ -24,6 +24,7 @@ from resolvers.node import NodeQueries
 from resolvers.offers import OfferMutations, OfferQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
 from resolvers.payments import PaymentMutations, PaymentQueries
+from resolvers.privacy import PrivacyMutations, PrivacyQueries
 from resolvers.products import ProductIntegrationMutations, ProductMutations, ProductQueries
 from resolvers.profile import ProfileMutations
 from resolvers.returns import ReturnMutations, ReturnQueries
@@ -63,6 +64,7 @@ class Query(
     ReturnQueries,
     TicketQueries,
     HelpQueries,
+    PrivacyQueries,
     NodeQueries,
 ):
     pass
@@ -89,6 +91,7 @@ class Mutation(
     ReturnMutations,
     TicketMutations,
     HelpMutations,
+    PrivacyMutations,
 ):
     pass
 

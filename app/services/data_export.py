@@ -42,6 +42,12 @@ class DataExportErrorCode(enum.Enum):
     TOO_MANY_EXPORTS = "TOO_MANY_EXPORTS"
 
 
+class DataExportStatus(enum.Enum):
+    READY = "READY"  # the link works
+    USED_UP = "USED_UP"  # downloaded DATA_EXPORT_MAX_DOWNLOADS times
+    EXPIRED = "EXPIRED"  # past its expiry
+
+
 class DataExportError(DomainError):
     pass
 
@@ -58,6 +64,14 @@ def download_url(rt: Runtime, export: DataExport) -> str | None:
     if export.expires_at <= utcnow():
         return None
     return links(rt).url(LINK_KIND, str(export.id), export.expires_at)
+
+
+def export_status(rt: Runtime, export: DataExport) -> DataExportStatus:
+    if export.expires_at <= utcnow():
+        return DataExportStatus.EXPIRED
+    if export.download_count >= rt.settings.data_export_max_downloads:
+        return DataExportStatus.USED_UP
+    return DataExportStatus.READY
 
 
 async def request_export(rt: Runtime, principal: Principal, meta: RequestMeta) -> DataExport:

@@ -1,5 +1,23 @@
-"""Mail and SMS in the recipient's language: the customer's settings, else the request's, else English."""
+"""Mail and SMS in the recipient's language (the customer's settings, else the request's, else English), sent
+only on the channels the customer allows.
 
+Every message has a kind (the tables below; a test fails for a template without one):
+- SECURITY: proves or protects control of the account (codes and links to activate, sign in, reset, confirm or
+  undo an email change, claim orders, download an export) or says its access changed (password or email
+  changed, locked, approved, suspended, reactivated, deleted, a role granted, a registration received).
+- TRANSACTION: a commitment or money the customer is party to, or the decision on something they applied for:
+  an offer accepted (an order to pay), a payment, a refund, the decision on a return, a credit limit or
+  affiliate status.
+- NOTIFICATION: news the account also shows: a new offer, one that expired, progress of a return, support
+  replies and ticket states, and echoes of the customer's own actions (offer declined, return requested).
+- STAFF: work mail to the shop's staff (notices, assignments, security alerts).
+Only NOTIFICATION obeys the customer's settings: `emailNotifications` for mail, `smsNotifications` for SMS
+(off unless the customer turns it on). The others go out whatever the settings say: a customer cannot turn
+off the codes that let them in, the warnings that protect them, or the record of their transactions.
+"""
+
+import enum
+import logging
 import uuid
 from collections.abc import Mapping
 
@@ -11,6 +29,86 @@ from app.outbox import enqueue_email, enqueue_sms
 from app.runtime import RequestMeta, Runtime
 from app.templates import Brand, MessageValue, Text
 from models.profile import CustomerSettings
+
+logger = logging.getLogger(__name__)
+
+
+class MessageKind(enum.Enum):
+    SECURITY = "security"
+    TRANSACTION = "transaction"
+    NOTIFICATION = "notification"
+    STAFF = "staff"
+
+
+_S, _T, _N, _STAFF = MessageKind.SECURITY, MessageKind.TRANSACTION, MessageKind.NOTIFICATION, MessageKind.STAFF
+EMAIL_KINDS: dict[str, MessageKind] = {
+    "activation": _S,
+    "already_registered": _S,
+    "registration_received": _S,
+    "account_approved": _S,
+    "account_suspended": _S,
+    "account_reactivated": _S,
+    "account_locked": _S,
+    "account_deleted": _S,
+    "password_reset": _S,
+    "password_changed": _S,
+    "sign_in_code": _S,
+    "email_change_confirm": _S,
+    "email_change_approve": _S,
+    "email_changed_undo": _S,
+    "email_change_undone": _S,
+    "claim_guest_orders": _S,
+    "data_export_ready": _S,
+    "role_granted": _S,
+    "offer_accepted": _T,
+    "offer_paid": _T,
+    "return_approved": _T,
+    "return_rejected": _T,
+    "return_refunded": _T,
+    "credit_limit_approved": _T,
+    "credit_limit_declined": _T,
+    "affiliate_request_rejected": _T,
+    "offer_sent": _N,
+    "offer_rejected": _N,
+    "offer_expired": _N,
+    "return_requested": _N,
+    "return_received": _N,
+    "return_closed": _N,
+    "ticket_staff_reply": _N,
+    "ticket_state_changed": _N,
+    "offer_staff_notice": _STAFF,
+    "return_staff_notice": _STAFF,
+    "ticket_customer_message": _STAFF,
+    "ticket_assigned": _STAFF,
+    "security_alerts": _STAFF,
+}
+SMS_KINDS: dict[str, MessageKind] = {
+    "activation_code": _S,
+    "sign_in_code": _S,
+    "password_reset_code": _S,
+}
+
+
+def allowed(kind: MessageKind, channel: str, settings: CustomerSettings | None) -> bool:
+    """Whether a message of `kind` may go on `channel` ("email" or "sms") to a customer with these settings
+    (None: the customer never changed them, so the defaults: mail on, SMS off)."""
+    if kind is not MessageKind.NOTIFICATION:
+        return True
+    if settings is None:
+        return channel == "email"
+    return settings.email_notifications if channel == "email" else settings.sms_notifications
+
+
+async def _may_send(
+    session: AsyncSession, kinds: Mapping[str, MessageKind], channel: str, template: str, customer_id: uuid.UUID | None
+) -> bool:
+    kind = kinds[template]  # a KeyError here is a template nobody classified: add it to the table above
+    if kind is not MessageKind.NOTIFICATION or customer_id is None:
+        return True
+    if allowed(kind, channel, await session.get(CustomerSettings, customer_id)):
+        return True
+    logger.info("not sending %s %s: the customer turned %s notifications off", channel, template, channel)
+    return False
 
 
 async def locale_for(
@@ -65,10 +163,14 @@ async def email(
     customer_id: uuid.UUID | None = None,
     meta: RequestMeta | None = None,
     locale: MessageLocale | None = None,
-) -> None:
-    """Queue a mail in this unit of work; `locale` when the caller already knows it (e.g. read before a deletion)."""
+) -> bool:
+    """Queue a mail in this unit of work, unless it is a notification the customer turned off (returns whether
+    it was queued); `locale` when the caller already knows it (e.g. read before a deletion)."""
+    if not await _may_send(session, EMAIL_KINDS, "email", template, customer_id):
+        return False
     locale = locale or await locale_for(session, customer_id, meta)
     enqueue_email(session, rt.keyring, template, recipient, values, locale=locale, brand=brand_of(rt.settings))
+    return True
 
 
 async def sms(
@@ -80,5 +182,9 @@ async def sms(
     *,
     customer_id: uuid.UUID | None = None,
     meta: RequestMeta | None = None,
-) -> None:
+) -> bool:
+    """Queue an SMS in this unit of work, unless it is a notification the customer did not allow by SMS."""
+    if not await _may_send(session, SMS_KINDS, "sms", template, customer_id):
+        return False
     enqueue_sms(session, rt.keyring, template, recipient, values, locale=await locale_for(session, customer_id, meta))
+    return True

@@ -19,6 +19,7 @@ from app.runtime import RequestMeta, Runtime
 from app.services import audit, risk
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.services.privacy import POLICY_VERSION, current_in
 from app.services.validation import clean_phone, clean_text
 from models.base import utcnow
 from models.customer import Customer
@@ -41,6 +42,7 @@ class ProfileErrorCode(enum.Enum):
     INVALID_CURRENCY = "INVALID_CURRENCY"
     INVALID_TIMEZONE = "INVALID_TIMEZONE"
     STEP_UP_REQUIRED = "STEP_UP_REQUIRED"
+    POLICY_OUTDATED = "POLICY_OUTDATED"
     CHANGE_REFUSED = "CHANGE_REFUSED"
 
 
@@ -237,8 +239,6 @@ async def update_settings(rt: Runtime, principal: Principal, changes: SettingsCh
 
 # --- Consents ----------------------------------------------------------------------------------------
 
-POLICY_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-
 
 @dataclass(frozen=True)
 class ConsentState:
@@ -289,13 +289,16 @@ async def set_consent(
     *,
     purpose: ConsentPurpose,
     granted: bool,
-    policy_version: str,
+    policy_version: str | None,
     source: str | None,
 ) -> ConsentEvent:
+    """Record a grant or withdrawal under the policy version the customer was shown. Once a policy is
+    published the version is the server's: left out, the current one is recorded; another one is refused
+    (the customer was shown an outdated text). Before any is published, the client names the version."""
     customer_id = _require(principal)
     errors: list[ErrorDetail] = []
     version = (policy_version or "").strip()
-    if not POLICY_VERSION.match(version):
+    if version and not POLICY_VERSION.match(version):
         errors.append(
             ErrorDetail(
                 ProfileErrorCode.INVALID, "Send the version of the policy shown, e.g. 2026-11.", ("policyVersion",)
@@ -304,13 +307,31 @@ async def set_consent(
     where = clean_text(source, ("source",), errors, max_length=64, label="source") or "api"
     if errors:
         raise ProfileError(*_restate(errors))
-    event = ConsentEvent(
-        customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version, source=where
-    )
     async with rt.db.unit_of_work() as session:
         # The current state is the newest event: stamp it under the lock, so the newest is also the last.
         await lock_customer(session, customer_id)
-        event.created_at = utcnow()
+        policy = await current_in(session)
+        if policy is not None and version and version != policy.version:
+            raise ProfileError.one(
+                ProfileErrorCode.POLICY_OUTDATED,
+                f"Version {policy.version} of the privacy policy is now in force; show it and send that version.",
+                "policyVersion",
+            )
+        if policy is None and not version:
+            raise ProfileError.one(
+                ProfileErrorCode.REQUIRED,
+                "No privacy policy is published here: send the version the customer was shown.",
+                "policyVersion",
+            )
+        version = version or (policy.version if policy else "")
+        event = ConsentEvent(
+            customer_id=customer_id,
+            purpose=purpose,
+            granted=granted,
+            policy_version=version,
+            source=where,
+            created_at=utcnow(),
+        )
         session.add(event)
         audit.record(
             session,

@@ -163,6 +163,7 @@ async def spend(
 
 
 async def balance(rt: Runtime, principal: Principal, customer_id: uuid.UUID, currency: str | None) -> Balance:
+    """The balance in `currency`; without one, in the customer's preferred currency."""
     if not principal.can_see_customer(customer_id):
         raise PermissionDeniedError()
     code = _currency(rt, currency or await default_currency(rt, customer_id))

@@ -9,11 +9,12 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
-from app.services import offers, payment_methods, returns, store_credit
+from app.services import offers, payment_methods, privacy, returns, store_credit
 from app.services.orders import OrderFilter as OrderQuery
 from app.services.orders import customer_orders
 from app.services.tickets import customer_tickets
 from loaders.batching import PageKey
+from loaders.privacy import CURRENT
 from models.customer import (
     ActivationMode,
     AffiliateRequestStatus,
@@ -237,6 +238,17 @@ class Customer(relay.Node):
             )
             for e in events
         ]
+
+    @strawberry.field(
+        description=(
+            "True when a consent was granted under an earlier version of the privacy policy than the one in force "
+            "(privacyPolicy): show the policy and ask again. Cleared by confirmConsents, or by setConsent for each."
+        )
+    )
+    async def privacy_review_required(self, info: Info) -> bool:
+        events = await info.context.loaders.consent_events.load(self.row.id)
+        policy = await info.context.loaders.privacy_policy.load(CURRENT)
+        return bool(privacy.needs_review(privacy.latest_per_purpose(events), policy))
 
     @strawberry.field(description="Billing and shipping addresses, oldest first.")
     async def addresses(self, info: Info) -> list[Address]:

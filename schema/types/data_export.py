@@ -7,11 +7,16 @@ import strawberry
 from strawberry import relay
 
 from app.services import data_export
-from app.services.data_export import DataExportErrorCode
+from app.services.data_export import DataExportErrorCode, DataExportStatus
 from models.data_export import DataExport as DataExportRow
 from schema.types.base import DisplayableError, Info, load_nodes
 
 DataExportErrorCodeEnum = strawberry.enum(DataExportErrorCode, name="DataExportErrorCode")
+DataExportStatusEnum = strawberry.enum(
+    DataExportStatus,
+    name="DataExportStatus",
+    description="READY: the link works; USED_UP: downloaded as often as allowed; EXPIRED: past expiresAt.",
+)
 
 
 @strawberry.type(description="An error from asking for a data export.")
@@ -28,11 +33,17 @@ class DataExport(relay.Node):
     last_downloaded_at: datetime | None
     row: strawberry.Private[DataExportRow]
 
+    @strawberry.field(description="Whether the download link still works, and if not, why.")
+    def status(self, info: Info) -> DataExportStatus:
+        return data_export.export_status(info.context.rt, self.row)
+
     @strawberry.field(
-        description="A short-lived signed link (also sent by email); null once expired, and for anyone but the owner."
+        description="A short-lived signed link (also sent by email); null once expired or used up, and for anyone but the owner."
     )
     def download_url(self, info: Info) -> str | None:
         if info.context.principal.customer_id != self.row.customer_id:
+            return None
+        if data_export.export_status(info.context.rt, self.row) is not DataExportStatus.READY:
             return None
         return data_export.download_url(info.context.rt, self.row)
 

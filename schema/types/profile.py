@@ -67,7 +67,13 @@ class UpdateSettingsInput:
 class SetConsentInput:
     purpose: ConsentPurpose
     granted: bool
-    policy_version: str = strawberry.field(description="Version of the privacy policy the customer was shown.")
+    policy_version: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Version of the privacy policy the customer was shown. Once one is published (privacyPolicy), leave it "
+            "out to record the current version; another version is refused with POLICY_OUTDATED."
+        ),
+    )
     source: str | None = strawberry.field(default=None, description="Where it was given, e.g. checkout, account-page.")
 
 

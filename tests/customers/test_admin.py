@@ -313,6 +313,9 @@ PERMISSION_MATRIX = [
     ('{ ticket(number: "T-1") { id } }', {}, "customer"),
     ('{ offer(number: "Q-1") { id } }', {}, "customer"),
     ('{ return(number: "R-1") { id } }', {}, "customer"),
+    ("{ privacyPolicy { version } }", {}, "anonymous"),
+    ('mutation { publishPrivacyPolicy(input: {version: "", text: ""}) { userErrors { code } } }', {}, "admin"),
+    ('mutation { confirmConsents(input: {policyVersion: "x"}) { userErrors { code } } }', {}, "customer"),
 ]
 RANK = {"anonymous": 0, "customer": 1, "staff": 2, "admin": 3}
 

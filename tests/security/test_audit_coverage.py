@@ -209,6 +209,14 @@ async def test_every_event_type_is_recorded_by_some_flow(
         token=admin.token,
     )
 
+    # A new version of the privacy policy, published by an administrator.
+    await gql(
+        api,
+        "mutation($i: PublishPrivacyPolicyInput!) { publishPrivacyPolicy(input: $i) { userErrors { code } } }",
+        {"i": {"version": "2027-01", "text": "We keep your data safe."}},
+        token=admin.token,
+    )
+
     # Deletion, by an administrator on request.
     await gql(
         api,

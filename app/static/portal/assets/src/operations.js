@@ -22,7 +22,7 @@ export const LOGOUT = /* GraphQL */ `
 
 export const HOME_PAGE = /* GraphQL */ `
   query PortalHome {
-    me { id email firstName lastName settings { language timezone } }
+    me { id email firstName lastName privacyReviewRequired settings { language timezone } }
   }
 `;
 
@@ -914,3 +914,53 @@ export const REMOVE_FROM_WISHLIST = /* GraphQL */ `
 `;
 
 // ── privacy: privacy: consents, data export, account deletion ──
+
+export const PRIVACY_PAGE = /* GraphQL */ `
+  query PortalPrivacy {
+    me {
+      id
+      settings { language timezone }
+      privacyReviewRequired
+      consents { purpose granted policyVersion updatedAt }
+      consentHistory { purpose granted policyVersion source createdAt }
+      dataExports { id createdAt expiresAt status downloadCount downloadUrl }
+    }
+    privacyPolicy { version text effectiveFrom }
+  }
+`;
+
+export const SET_CONSENT = /* GraphQL */ `
+  mutation PortalSetConsent($input: SetConsentInput!) {
+    setConsent(input: $input) {
+      consent { purpose granted policyVersion }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const CONFIRM_CONSENTS = /* GraphQL */ `
+  mutation PortalConfirmConsents($input: ConfirmConsentsInput!) {
+    confirmConsents(input: $input) {
+      customer { id privacyReviewRequired }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const EXPORT_MY_DATA = /* GraphQL */ `
+  mutation PortalExportMyData {
+    exportMyData {
+      dataExport { id status }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const DELETE_ACCOUNT = /* GraphQL */ `
+  mutation PortalDeleteAccount($input: DeleteAccountInput!) {
+    deleteAccount(input: $input) {
+      deleted
+      userErrors { field message code }
+    }
+  }
+`;

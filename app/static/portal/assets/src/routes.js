@@ -50,6 +50,8 @@ export const ROUTES = [
 
   // ── privacy ──
 
+  { path: "/privacy", page: () => import("./pages/privacy.js"), signedIn: true },
+  { path: "/account-deleted", page: () => import("./pages/account-deleted.js"), signedIn: false },
 ];
 
 export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

@@ -1,4 +1,4 @@
-// The account home: who is signed in, and a link to every section.
+// The account home: who is signed in, a link to every section, and a prompt when the privacy policy changed.
 import { h } from "../dom.js";
 import { request } from "../graphql.js";
 import { t, useLanguage } from "../i18n.js";
@@ -20,6 +20,17 @@ const SECTIONS = [
   { path: "/privacy", title: "home.privacy", hint: "home.privacyHint" },
 ];
 
+// A changed privacy policy asks the customer to look at their consents again, first thing on the home page.
+function reviewBanner() {
+  return h(
+    "aside",
+    { class: "review-banner", "aria-labelledby": "review-banner-title" },
+    h("h2", { id: "review-banner-title" }, t("privacy.bannerTitle")),
+    h("p", {}, t("privacy.bannerText")),
+    h("a", { href: href("/privacy") }, t("privacy.bannerLink")),
+  );
+}
+
 export async function render() {
   const { me } = await request(HOME_PAGE);
   useLanguage(me.settings.language);
@@ -29,6 +40,7 @@ export async function render() {
     {},
     h("h1", { tabindex: "-1" }, name ? t("home.greeting", { name }) : t("home.greetingNoName")),
     h("p", { class: "muted" }, t("home.email", { email: me.email })),
+    me.privacyReviewRequired ? reviewBanner() : null,
     h("h2", {}, t("home.sections")),
     h(
       "ul",
