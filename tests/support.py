@@ -3,6 +3,8 @@
 import asyncio
 import email
 import email.policy
+import os
+import random
 import re
 import socket
 import threading
@@ -25,12 +27,24 @@ from app.services.setup import create_account, ensure_group
 from models.base import utcnow
 from models.customer import ActivationMode, Customer, CustomerStatus, Role
 
+# Ports chosen before a server binds them come from below the kernel's ephemeral range (32768 up), so the
+# outgoing connections of the browser, the database pool or SMTP can never take one meanwhile; each xdist
+# worker has a block of its own, so two workers never pick the same.
+_PORT_BLOCK = 1500
+_PORT_BASE = 20000
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = _PORT_BASE + (int(worker) % 8 if worker.isdigit() else 0) * _PORT_BLOCK
+    for port in random.sample(range(first, first + _PORT_BLOCK), _PORT_BLOCK):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{first + _PORT_BLOCK - 1}")
 
 
 @dataclass

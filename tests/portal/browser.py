@@ -2,14 +2,14 @@
 
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright, expect
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARGS = [
@@ -81,6 +81,7 @@ class Watched:
     console_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     graphql_requests: list[str] = field(default_factory=list)
+    graphql_in_flight: int = 0
 
     async def horizontal_overflow(self) -> int:
         """How many pixels the page is wider than the viewport (0: no horizontal scroll)."""
@@ -99,6 +100,19 @@ class Watched:
             for violation in results.response["violations"]
             if violation.get("impact") in SERIOUS
         ]
+
+    async def opens_with_one_request(self, action: Awaitable[object], heading: str, exact: bool = True) -> None:
+        """`action` (a click on a link, a goto) shows the page with `heading` after exactly one GraphQL
+        request: the page's data, in one request. What the page before was still asking for (the account
+        home right after sign-in, say) is waited for first, so it cannot be counted."""
+        for _ in range(200):
+            if self.graphql_in_flight == 0:
+                break
+            await self.page.wait_for_timeout(50)
+        before = len(self.graphql_requests)
+        await action
+        await expect(self.page.get_by_role("heading", name=heading, exact=exact)).to_be_visible()
+        assert len(self.graphql_requests) == before + 1, self.graphql_requests[before:]
 
     async def script_and_style_bytes(self) -> int:
         """What this document loaded of script and style so far, as it came over the wire (compressed)."""
@@ -135,12 +149,19 @@ async def watched_page(browser: Browser, viewport: dict[str, int] | None = None,
             watched.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     page.on("console", on_console)
-    page.on(
-        "request",
-        lambda request: (
-            watched.graphql_requests.append(request.post_data or "") if request.url.endswith("/graphql") else None
-        ),
-    )
+
+    def on_request(request: Request) -> None:
+        if request.url.endswith("/graphql"):
+            watched.graphql_requests.append(request.post_data or "")
+            watched.graphql_in_flight += 1
+
+    def on_request_done(request: Request) -> None:
+        if request.url.endswith("/graphql"):
+            watched.graphql_in_flight -= 1
+
+    page.on("request", on_request)
+    page.on("requestfinished", on_request_done)
+    page.on("requestfailed", on_request_done)
     page.on("pageerror", lambda error: watched.console_errors.append(str(error)))
 
     def on_csp_violation(violation: str) -> None:

@@ -1,6 +1,8 @@
 """The portal's account pages in a real browser at 360 px: profile, settings (the language applies at once)
 and addresses (per-country forms from addressValidationRules, errors next to their fields)."""
 
+from collections.abc import Awaitable
+
 import httpx
 from playwright.async_api import Page, expect
 
@@ -25,12 +27,9 @@ async def _sign_in(watched: Watched, base: str, email: str) -> Page:
     return page
 
 
-async def _one_request(watched: Watched, click: object, heading: str) -> None:
+async def _one_request(watched: Watched, click: Awaitable[object], heading: str) -> None:
     """Opening a page from the account home (one click) asks for its data in one request."""
-    before = len(watched.graphql_requests)
-    await click  # type: ignore[misc]
-    await expect(watched.page.get_by_role("heading", name=heading)).to_be_visible()
-    assert len(watched.graphql_requests) == before + 1
+    await watched.opens_with_one_request(click, heading, exact=False)
     await watched.check(heading.lower().replace(" ", "-"))
 
 

@@ -54,10 +54,7 @@ async def sign_in(page: Page, email: str) -> None:
 
 async def open_counted(watched: Watched, url: str, heading: str) -> None:
     """A full load of `url` shows `heading` after exactly one GraphQL request."""
-    before = len(watched.graphql_requests)
-    await watched.page.goto(url)
-    await expect(watched.page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    assert len(watched.graphql_requests) == before + 1, watched.graphql_requests[before:]
+    await watched.opens_with_one_request(watched.page.goto(url), heading)
 
 
 async def downloaded_pdf(page: Page, link_name: str) -> bytes:

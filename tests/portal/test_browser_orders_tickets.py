@@ -45,10 +45,7 @@ async def _sign_in(watched: Watched, base: str, email: str, path: str = "/login"
 
 async def _one_request(watched: Watched, click: Any, heading: str) -> None:
     """Opening a page from its link asks for its data in one GraphQL request (the WebSocket is no request)."""
-    before = len(watched.graphql_requests)
-    await click
-    await expect(watched.page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    assert len(watched.graphql_requests) == before + 1, watched.graphql_requests[before:]
+    await watched.opens_with_one_request(click, heading)
 
 
 async def _clear_filters(page: Page) -> None:
@@ -140,6 +137,7 @@ async def test_order_detail_shipments_documents_and_live_status(
             await watched.check("order-unpaid")
 
             await page.get_by_role("link", name="Back").click()
+            await expect(page.get_by_role("heading", name="Your orders")).to_be_visible()
             await _one_request(
                 watched, page.get_by_role("link", name=re.compile("Order #live-1")).click(), "Order #live-1"
             )

@@ -44,10 +44,7 @@ async def _sign_in(watched: Watched, base: str, email: str) -> Page:
 
 async def _open_privacy(watched: Watched, link: str) -> None:
     """Opening the page from a link costs one GraphQL request, and the page passes every check."""
-    before = len(watched.graphql_requests)
-    await watched.page.get_by_role("link", name=link).click()
-    await expect(watched.page.get_by_role("heading", name="Privacy", exact=True)).to_be_visible()
-    assert len(watched.graphql_requests) == before + 1
+    await watched.opens_with_one_request(watched.page.get_by_role("link", name=link).click(), "Privacy")
 
 
 async def test_consents_history_and_the_review_a_new_policy_asks_for(settings: Settings, setup_rt: Runtime) -> None:
@@ -85,10 +82,9 @@ async def test_consents_history_and_the_review_a_new_policy_asks_for(settings: S
 
             # An administrator publishes a new version: the account home asks the customer to review.
             await _publish(server, setup_rt, "2027-06", "A new paragraph about partners.\n\nWe still never sell it.")
-            before = len(watched.graphql_requests)
-            await page.get_by_role("link", name="Account", exact=True).click()
-            await expect(page.get_by_role("heading", name="Our privacy policy has changed")).to_be_visible()
-            assert len(watched.graphql_requests) == before + 1
+            await watched.opens_with_one_request(
+                page.get_by_role("link", name="Account", exact=True).click(), "Our privacy policy has changed"
+            )
             await watched.check("home-privacy-review")
             await _open_privacy(watched, "Review your privacy choices")
             await expect(page.get_by_role("heading", name="Please review your consents")).to_be_visible()

@@ -43,10 +43,7 @@ async def _sign_out(page: Page) -> None:
 
 async def _open(watched: Watched, link: str, heading: str, name: str) -> None:
     """Opening a page from its link asks for its data in one GraphQL request; then the page passes every check."""
-    before = len(watched.graphql_requests)
-    await watched.page.get_by_role("link", name=link).click()
-    await expect(watched.page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    assert len(watched.graphql_requests) == before + 1
+    await watched.opens_with_one_request(watched.page.get_by_role("link", name=link).click(), heading)
     await watched.check(name)
 
 
