@@ -96,12 +96,24 @@ async def test_follow_the_claim_link_and_the_guest_orders_join_the_account(
             await push(api, key, order_input("G1", "grace@example.com", placedAt="2026-11-01T10:00:00Z"))
             await push(api, key, order_input("G2", "grace@example.com", placedAt="2026-11-02T10:00:00Z"))
             customer = await make_customer(setup_rt, email_address="grace@example.com", password=PASSWORD)
-            session = await login(api, customer.email, PASSWORD)
-            asked = (await api.ok(CLAIM, token=session))["claimGuestOrders"]
-            assert asked == {"pendingOrders": 2, "userErrors": []}
         async with chromium() as browser:
             watched = await watched_page(browser)
             page = watched.page
+            # The customer asks from the orders page (claimGuestOrders): the page says what was found.
+            await page.goto(f"{server.http_url}/account/orders")
+            await page.get_by_label("Email address").fill(customer.email)
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page.get_by_role("heading", name="Ordered as a guest?")).to_be_visible()
+            await page.get_by_role("button", name="Look for my guest orders").click()
+            await expect(page.get_by_role("status")).to_have_text(
+                "We found 2 orders placed as a guest with grace@example.com. Open the link we have just emailed "
+                "you to add them."
+            )
+            await watched.check("orders-guest-claim")
+            await page.get_by_role("link", name="Sign out").click()
+            await expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
+
             mail = await mailbox.wait_for(customer.email, "Add your earlier orders")
             await page.goto(mailed_link(mail, server.http_url, "/claim-orders"))
             await expect(page.get_by_role("heading", name="Your orders have been added")).to_be_visible()

@@ -415,11 +415,21 @@ export const ORDER_LIST_PAGE = /* GraphQL */ `
   query PortalOrderList($first: Int = 10, $after: String, $filter: OrderFilter) {
     me {
       id
+      email
       settings { language timezone }
       orders(first: $first, after: $after, filter: $filter) {
         pageInfo { hasNextPage endCursor }
         edges { node { id number status placedAt total { amount currencyCode } } }
       }
+    }
+  }
+`;
+
+export const CLAIM_GUEST_ORDERS = /* GraphQL */ `
+  mutation PortalClaimGuestOrders {
+    claimGuestOrders {
+      pendingOrders
+      userErrors { field message code }
     }
   }
 `;

@@ -6,7 +6,7 @@ import { choice, field } from "../forms.js";
 import { request, SignedOut } from "../graphql.js";
 import { formatDate, formatMoney, t, useLanguage } from "../i18n.js";
 import { startOfDay } from "../moments.js";
-import { ORDER_LIST_PAGE } from "../operations.js";
+import { CLAIM_GUEST_ORDERS, ORDER_LIST_PAGE } from "../operations.js";
 import { href, navigate } from "../router.js";
 
 const PAGE = 10;
@@ -90,7 +90,7 @@ export async function render({ query }) {
   const section = h("section", {}, h("h1", { tabindex: "-1" }, t("orders.title")));
   const filtered = Boolean(filter);
   if (!me.orders.edges.length && !filtered) {
-    section.append(h("p", {}, t("orders.empty")));
+    section.append(h("p", {}, t("orders.empty")), guestOrders(me.email));
     return section;
   }
   section.append(filterForm(filters));
@@ -124,8 +124,46 @@ export async function render({ query }) {
     }
   });
   show(me.orders);
-  section.append(more);
+  section.append(more, guestOrders(me.email));
   return section;
+}
+
+/** Orders placed as a guest with the account's address join it through a mailed link (claimGuestOrders). */
+function guestOrders(email) {
+  const said = h("p", { role: "status", hidden: true });
+  const button = h("button", { type: "button", class: "secondary" }, t("claim.ask"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const { claimGuestOrders: payload } = await request(CLAIM_GUEST_ORDERS);
+      const [error] = payload.userErrors;
+      const count = payload.pendingOrders;
+      said.className = error ? "form-error" : "notice";
+      if (error) {
+        const key = `claim.error.${error.code}`;
+        said.textContent = t(key) === key ? error.message : t(key);
+      } else if (count) {
+        said.textContent = t(count === 1 ? "claim.sentOne" : "claim.sent", { count, email });
+      } else {
+        said.textContent = t("claim.none", { email });
+      }
+    } catch (error) {
+      if (error instanceof SignedOut) return;
+      said.className = "form-error";
+      said.textContent = t("app.error");
+    } finally {
+      button.disabled = false;
+    }
+    said.hidden = false;
+  });
+  return h(
+    "section",
+    { class: "guest-orders", "aria-labelledby": "guest-orders" },
+    h("h2", { id: "guest-orders" }, t("claim.askTitle")),
+    h("p", { class: "muted" }, t("claim.askText", { email })),
+    button,
+    said,
+  );
 }
 
 function row(order, timeZone) {
