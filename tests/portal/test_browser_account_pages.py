@@ -75,6 +75,17 @@ async def test_settings_save_and_german_applies_at_once(settings: Settings, setu
             await page.get_by_role("button", name="Save settings").click()
             await expect(page.get_by_role("status")).to_have_text("Your settings have been saved.")
 
+            # Notifications: mail off is kept; texts need a confirmed phone, and the page says so.
+            notifications = page.get_by_role("group", name="Notifications")
+            await expect(notifications.get_by_label("Email me")).to_be_checked()
+            await expect(notifications.get_by_text("Add a confirmed mobile phone number")).to_be_visible()
+            await notifications.get_by_label("Email me").uncheck()
+            await page.get_by_role("button", name="Save settings").click()
+            await expect(page.get_by_role("status")).to_have_text("Your settings have been saved.")
+            await page.reload()
+            await expect(page.get_by_role("group", name="Notifications").get_by_label("Email me")).not_to_be_checked()
+            await watched.check("settings-notifications")
+
             await page.get_by_label("Language").select_option("de-CH")
             await page.get_by_role("button", name="Save settings").click()
             await expect(page.get_by_role("heading", name="Einstellungen")).to_be_visible()
@@ -84,6 +95,7 @@ async def test_settings_save_and_german_applies_at_once(settings: Settings, setu
             await expect(page.get_by_label("Sprache")).to_have_value("de-CH")
             await expect(page.get_by_label("Währung")).to_have_value("CHF")
             await expect(page.get_by_label("Zeitzone")).to_have_value("Europe/Zurich")
+            await expect(page.get_by_label("Per E-Mail")).not_to_be_checked()
 
             await page.get_by_role("link", name="Konto", exact=True).click()
             await expect(page.get_by_role("heading", name="Hallo, Ada")).to_be_visible()

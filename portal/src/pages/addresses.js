@@ -140,8 +140,8 @@ function card(address, names, openForm) {
     const buttons = event.currentTarget.closest(".actions");
     const question = h(
       "div",
-      { class: "actions confirm", role: "group", "aria-label": t("addresses.confirmDelete") },
-      h("p", {}, t("addresses.confirmDelete")),
+      { class: "actions", role: "group", "aria-label": t("addresses.confirmDelete") },
+      h("p", { class: "confirm" }, t("addresses.confirmDelete")),
       button(t("addresses.confirmDeleteYes"), (yes) =>
         act(yes.currentTarget, () => request(DELETE_ADDRESS, { input: { addressId: id } }), "deleted"),
       ),

@@ -233,7 +233,7 @@ function rejectForm(page, cancel) {
   const { offer } = page;
   const form = h(
     "form",
-    { novalidate: true, class: "confirm", "aria-labelledby": "reject-title" },
+    { novalidate: true, class: "confirm-box", "aria-labelledby": "reject-title" },
     h("h3", { id: "reject-title" }, t("offer.rejectTitle", { number: offer.number })),
     h("p", {}, t("offer.rejectWarning")),
     formMessage(),

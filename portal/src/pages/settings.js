@@ -37,6 +37,32 @@ function timeZoneOptions(value) {
   return [{ value: "", label: t("settings.notSet") }, ...withCurrent(options, value)];
 }
 
+/** Which messages the customer wants beyond those always sent (the README lists which is which). */
+function notifications(me) {
+  const box = (name, label, checked, hint) =>
+    h(
+      "div",
+      { class: "check" },
+      h("input", { type: "checkbox", id: `settings-${name}`, name, checked, "aria-describedby": hint ? `settings-${name}-hint` : null }),
+      h("label", { for: `settings-${name}` }, label),
+      hint ? h("p", { class: "hint", id: `settings-${name}-hint` }, hint) : null,
+      h("p", { class: "field-error", "data-error-for": name, hidden: true }),
+    );
+  return h(
+    "fieldset",
+    { "aria-describedby": "notifications-hint" },
+    h("legend", {}, t("settings.notifications")),
+    h("p", { class: "hint", id: "notifications-hint" }, t("settings.notificationsHint")),
+    box("emailNotifications", t("settings.emailNotifications"), me.settings.emailNotifications),
+    box(
+      "smsNotifications",
+      t("settings.smsNotifications"),
+      me.settings.smsNotifications,
+      me.phoneVerified ? null : t("settings.smsNeedsPhone"),
+    ),
+  );
+}
+
 export async function render({ query }) {
   const { me } = await request(SETTINGS_PAGE);
   useLanguage(me.settings.language);
@@ -54,6 +80,7 @@ export async function render({ query }) {
     }),
     choice({ name: "currency", label: t("settings.currency"), options: currencyOptions(currency), value: currency || "" }),
     choice({ name: "timezone", label: t("settings.timezone"), options: timeZoneOptions(timezone), value: timezone || "" }),
+    notifications(me),
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("settings.save")), saved),
   );
   form.addEventListener("submit", async (event) => {
@@ -63,6 +90,8 @@ export async function render({ query }) {
       language: form.elements.language.value || null,
       currency: form.elements.currency.value || null,
       timezone: form.elements.timezone.value || null,
+      emailNotifications: form.elements.emailNotifications.checked,
+      smsNotifications: form.elements.smsNotifications.checked,
     };
     const data = await submit(form, () => request(UPDATE_SETTINGS, { input }));
     if (!data) return;

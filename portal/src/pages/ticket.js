@@ -178,7 +178,7 @@ class TicketView {
       const cancel = h("button", { type: "button", class: "link" }, t("ticket.closeCancel"));
       const box = h(
         "div",
-        { class: "confirm", role: "group", "aria-label": t("ticket.close") },
+        { class: "confirm-box", role: "group", "aria-label": t("ticket.close") },
         h("p", {}, t("ticket.closeQuestion")),
         error,
         h("div", { class: "actions" }, confirm, cancel),

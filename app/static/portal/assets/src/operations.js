@@ -102,14 +102,14 @@ export const REQUEST_AFFILIATE_STATUS = /* GraphQL */ `
 
 export const SETTINGS_PAGE = /* GraphQL */ `
   query PortalSettings {
-    me { id settings { language currency timezone } }
+    me { id phoneVerified settings { language currency timezone emailNotifications smsNotifications } }
   }
 `;
 
 export const UPDATE_SETTINGS = /* GraphQL */ `
   mutation PortalUpdateSettings($input: UpdateSettingsInput!) {
     updateSettings(input: $input) {
-      settings { language currency timezone }
+      settings { language currency timezone emailNotifications smsNotifications }
       userErrors { field message code }
     }
   }
