@@ -22,8 +22,10 @@ def port() -> int:
 
 @pytest.fixture
 def portal_settings(settings: Settings, port: int) -> Settings:
-    """The test settings, with the mail links pointing at the live server's portal."""
-    return settings.model_copy(update={"storefront_url": f"http://127.0.0.1:{port}/account"})
+    """The test settings with the live server's own address, as in production: mail links open its portal,
+    signed document links (PUBLIC_URL) its downloads."""
+    base = f"http://127.0.0.1:{port}"
+    return settings.model_copy(update={"storefront_url": f"{base}/account", "public_url": base})
 
 
 @pytest.fixture

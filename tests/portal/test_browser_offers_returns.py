@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
 from app.config import Settings
@@ -25,12 +24,6 @@ from tests.support import Api, Caller, Mailbox, login, make_customer, text_body
 
 pytestmark = browser_test
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-def offer_settings(portal_settings: Settings, port: int) -> Settings:
-    """Mail links and signed document links (PUBLIC_URL) both point at the live server, as in production."""
-    return portal_settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
 
 
 def mailed_object_link(message: EmailMessage, base: str, path: str) -> str:
@@ -76,9 +69,9 @@ def operations(watched: Watched, name: str) -> int:
 
 
 async def test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_declined(
-    offer_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
+    portal_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
 ) -> None:
-    with live_server(offer_settings, port) as server:
+    with live_server(portal_settings, port) as server:
         base = server.http_url
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:
             api = Api(client)
@@ -167,9 +160,9 @@ async def test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_dec
 
 
 async def test_a_return_from_request_to_refund(
-    offer_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
+    portal_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
 ) -> None:
-    with live_server(offer_settings, port) as server:
+    with live_server(portal_settings, port) as server:
         base = server.http_url
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:
             api = Api(client)
@@ -299,9 +292,9 @@ async def test_a_return_from_request_to_refund(
 
 
 async def test_empty_lists_and_unknown_numbers_in_german(
-    offer_settings: Settings, port: int, setup_rt: Runtime
+    portal_settings: Settings, port: int, setup_rt: Runtime
 ) -> None:
-    with live_server(offer_settings, port) as server:
+    with live_server(portal_settings, port) as server:
         base = server.http_url
         customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
         async with chromium() as browser:

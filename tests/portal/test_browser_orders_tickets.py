@@ -65,9 +65,7 @@ async def _still_same_page(page: Page) -> None:
 async def test_order_detail_shipments_documents_and_live_status(
     portal_settings: Settings, port: int, setup_rt: Runtime
 ) -> None:
-    # Document links are signed with PUBLIC_URL: the live server's own address, so the browser can follow them.
-    settings = portal_settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-    with live_server(settings, port) as server:
+    with live_server(portal_settings, port) as server:
         customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
         key = await order_key(setup_rt)
         async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:

@@ -111,9 +111,7 @@ async def test_consents_history_and_the_review_a_new_policy_asks_for(settings: S
 async def test_data_export_is_downloaded_and_the_account_deleted(
     portal_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
 ) -> None:
-    # The download links point at this server, as they would in production.
-    settings = portal_settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-    with live_server(settings, port=port) as server:
+    with live_server(portal_settings, port=port) as server:
         customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
         async with chromium() as browser:
             watched = await watched_page(browser)
