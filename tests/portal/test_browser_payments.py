@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Page, expect
+from strawberry import relay
 
 from app.config import Settings
 from app.runtime import Runtime
 from app.services.products import ProductData, upsert_products
 from models.customer import Role
 from tests.live import LiveServer, live_server
-from tests.orders.helpers import order_input, order_key, push
+from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.portal.browser import Watched, browser_test, chromium, watched_page
 from tests.portal.test_browser_account_flows import PASSWORD, mailed_link, sign_in
 from tests.support import Api, Mailbox, login, make_customer
@@ -154,6 +155,27 @@ async def test_a_newcomer_registers_activates_adds_an_address_and_a_card_and_pay
             assert state["status"] == "PAID"
             assert state["invoice"] == {"status": "PAID", "amountDue": {"amount": "0.00"}}
             assert [(p["status"], p["method"]) for p in state["payments"]] == [("SUCCEEDED", "Visa •••• 4242")]
+            await expect(page.locator(".status").first).to_have_text("Paid")
+
+            # The order system starts on it: the newcomer sees the status change live, without a reload.
+            await page.evaluate("window.__sameDocument = true")
+            requests = len(watched.graphql_requests)
+            await server.wait_for_subscriber(f"order:{relay.from_base64(order_id)[1]}")
+            async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+                moved = await Api(client).ok(
+                    UPDATE_STATUS,
+                    {"i": {"orderId": order_id, "status": "PROCESSING", "note": "Packing your parcel"}},
+                    token=await order_key(setup_rt, "warehouse"),
+                )
+                assert moved["updateOrderStatus"]["userErrors"] == []
+            await expect(page.get_by_role("status").filter(has_text="Update:")).to_have_text(
+                "Update: this order is now “Processing”."
+            )
+            await expect(page.locator(".status").first).to_have_text("Processing")
+            await expect(page.locator(".timeline li").first).to_contain_text("Packing your parcel")
+            assert await page.evaluate("window.__sameDocument === true")
+            assert len(watched.graphql_requests) == requests
+            await watched.check("order-live-after-payment")
 
             # Paid is paid: the page says so instead of offering to pay again.
             await open_by_address(watched, pay_url, "Pay order #J1")
