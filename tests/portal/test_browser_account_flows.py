@@ -248,6 +248,13 @@ async def test_forgot_password_by_phone_with_the_texted_code(
             await expect(page.get_by_label("Code from the SMS")).to_have_attribute("aria-invalid", "true")
             await expect(page.locator('[data-error-for="code"]')).not_to_be_empty()
             await page.get_by_label("Code from the SMS").fill(code)
+            # The password's rules are ticked off as it is typed, as on every password form.
+            rules = page.locator(".password-rules li:not([hidden])")
+            await expect(rules.first).to_have_class("rule-met")
+            await page.get_by_label("New password").fill("short")
+            await expect(rules.first).to_have_class("rule-unmet")
+            await page.get_by_label("New password").fill("an entirely new passphrase")
+            await expect(rules).to_have_class(["rule-met"] * await rules.count())
             await page.get_by_role("button", name="Save the new password").click()
             await expect(page.get_by_role("heading", name="Your password has been changed")).to_be_visible()
             await page.get_by_role("link", name="Sign in").click()

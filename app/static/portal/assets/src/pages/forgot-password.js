@@ -5,6 +5,7 @@ import { field, formMessage, showErrors, submit } from "../forms.js";
 import { request } from "../graphql.js";
 import { t } from "../i18n.js";
 import { REQUEST_PASSWORD_RESET, RESET_PASSWORD } from "../operations.js";
+import { attachPasswordRules } from "../password-rules.js";
 import { href } from "../router.js";
 
 export async function render({ query }) {
@@ -100,18 +101,15 @@ function showPhoneForm(section) {
 }
 
 function showCodeForm(section, phone) {
+  const newPassword = field({ name: "newPassword", label: t("reset.newPassword"), type: "password", autocomplete: "new-password" });
+  // As on the reset page: the rules show as the customer types; the email rule is the server's to check.
+  attachPasswordRules(newPassword);
   const form = h(
     "form",
     { novalidate: true },
     formMessage(),
     field({ name: "code", label: t("forgot.code"), autocomplete: "one-time-code", inputmode: "numeric" }),
-    field({
-      name: "newPassword",
-      label: t("reset.newPassword"),
-      type: "password",
-      autocomplete: "new-password",
-      hint: t("register.passwordHint"),
-    }),
+    newPassword,
     h("button", { type: "submit" }, t("reset.submit")),
   );
   form.addEventListener("submit", async (event) => {
