@@ -171,6 +171,7 @@ async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> No
         await abuse.guard_codes(rt, meta, audit.identifier_hash(rt, identifier_text(email, phone)))
     new_hash = await rt.hasher.hash(data.new_password)
     failure: ErrorDetail | None = None
+    signs_in_with: list[str | None] = []
     async with rt.db.unit_of_work() as session:
         if token:
             outcome = await consume_link(session, rt, VerificationPurpose.PASSWORD_RESET, token, ("token",))
@@ -199,8 +200,16 @@ async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> No
             if errors:
                 raise AccountError(*errors)  # rolls back: the link or code stays usable
             await _apply_reset(session, rt, meta, customer, new_hash, proof)
+            signs_in_with = [customer.email, rt.fields.open_phone(customer.id, customer.phone_encrypted)]
     if failure is not None:
         raise AccountError(failure)  # raised after commit: the wrong try is counted
+    # The reset proved control of the account's address or phone, and whoever was guessing does not know the new
+    # password: the count of failed sign-ins starts again, so a sign-in lock ends (the account_locked mail offers
+    # the reset as the way back in), for every identifier the account signs in with.
+    for identifier in signs_in_with:
+        if identifier:
+            tried = audit.identifier_hash(rt, identifier_text(identifier, None))
+            await rt.throttle.reset(rt.throttle.policies.sign_in_per_account, tried)
 
 
 async def _apply_reset(

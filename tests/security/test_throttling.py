@@ -8,9 +8,9 @@ from httpx import ASGITransport, AsyncClient
 
 from app.runtime import Runtime
 from models.base import utcnow
-from tests.accounts.queries import LOGIN, REQUEST_RESET
+from tests.accounts.queries import LOGIN, REQUEST_RESET, RESET
 from tests.security.helpers import wait_out_backoff, wait_out_lockout
-from tests.support import Api, Caller, Mailbox, login
+from tests.support import Api, Caller, Mailbox, link_token, login
 
 EVENTS = "{ me { securityEvents(first: 50) { edges { node { type outcome reason } } } } }"
 
@@ -150,3 +150,22 @@ async def test_the_address_used_is_the_real_client_behind_trusted_proxies(app_fa
         assert [await from_address("203.0.113.1", i) for i in range(4)][-1] == "THROTTLED"
         # Another client behind the same proxy is not affected.
         assert await from_address("203.0.113.2", 9) == "INVALID_CREDENTIALS"
+
+
+async def test_a_password_reset_ends_the_sign_in_lock(
+    api: Api, rt: Runtime, customer: Caller, mailbox: Mailbox
+) -> None:
+    """The lock's mail offers a reset as the way back in: after it, the new password signs in at once."""
+    email = customer.customer.email
+    for _ in range(rt.settings.sign_in_lock_after):
+        await wait_out_backoff(rt, seconds=600)
+        assert await attempt(api, email, "wrong password!!") == "INVALID_CREDENTIALS"
+    await wait_out_backoff(rt, seconds=600)
+    assert await attempt(api, email, customer.password) == "THROTTLED"
+    await mailbox.wait_for(email, "Sign-in to your account is paused")
+
+    assert (await api.ok(REQUEST_RESET, {"input": {"email": email}}))["requestPasswordReset"]["userErrors"] == []
+    token = link_token(await mailbox.wait_for(email, "Reset your password"), "/reset-password")
+    reset = await api.ok(RESET, {"input": {"token": token, "newPassword": "a brand new passphrase"}})
+    assert reset["resetPassword"]["userErrors"] == []
+    assert await attempt(api, email, "a brand new passphrase") is None
