@@ -20,6 +20,7 @@ ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
+PASSWORD = "a perfectly fine passphrase"  # make_customer's default
 # Screenshots of every checked page, for people to look at (ignored by git).
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SCREENSHOT_WIDTHS = (375, 1280)
@@ -170,3 +171,17 @@ async def watched_page(browser: Browser, viewport: dict[str, int] | None = None,
     await page.expose_function("reportCspViolation", on_csp_violation)
     await page.add_init_script(_WATCH_CSP)
     return watched
+
+
+async def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Fills in and sends the sign-in form the page shows (opened, or redirected to)."""
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def sign_in_at(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
+    """Opens `url` (a sign-in page, or one that asks to sign in first) and signs in there."""
+    await page.goto(url)
+    await sign_in(page, email, password)

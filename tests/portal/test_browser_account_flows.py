@@ -7,17 +7,16 @@ import re
 from email.message import EmailMessage
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from app.config import Settings
 from app.runtime import Runtime
 from models.customer import ActivationMode
 from tests.live import live_server
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in, watched_page
 from tests.support import Mailbox, html_body, make_customer, make_group, text_body, wait_for_sms_code
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 
 
 def mailed_link(message: EmailMessage, base: str, path: str) -> str:
@@ -31,13 +30,6 @@ def mailed_link(message: EmailMessage, base: str, path: str) -> str:
 
 async def no_horizontal_scroll(watched: Watched) -> None:
     assert await watched.horizontal_overflow() <= 0
-
-
-async def sign_in(page: Page, email: str, password: str) -> None:
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
 
 
 async def test_register_follow_the_activation_link_and_sign_in(

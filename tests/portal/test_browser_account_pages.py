@@ -10,21 +10,16 @@ from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Role
 from tests.live import live_server
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in_at, watched_page
 from tests.support import Api, login, make_customer
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 
 
 async def _sign_in(watched: Watched, base: str, email: str) -> Page:
-    page = watched.page
-    await page.goto(f"{base}/account/login")
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
-    return page
+    await sign_in_at(watched.page, f"{base}/account/login", email)
+    await expect(watched.page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+    return watched.page
 
 
 async def _one_request(watched: Watched, click: Awaitable[object], heading: str) -> None:

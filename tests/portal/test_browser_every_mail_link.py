@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from app.config import Settings
 from app.links import Route
@@ -29,7 +29,7 @@ from tests.accounts.queries import CHANGE_PASSWORD, LOGIN, REGISTER, REQUEST_RES
 from tests.live import live_server
 from tests.offers.helpers import ACCEPT_OFFER, OFFER_NODE, create_offer
 from tests.payments.helpers import save_card
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in, watched_page
 from tests.returns.helpers import APPROVE, RECEIVE, REJECT, act, delivered_order, request_input, requested
 from tests.support import (
     Api,
@@ -46,7 +46,6 @@ from tests.support import (
 
 HERE = Path(__file__).name
 TestFunction = TypeVar("TestFunction", bound=Callable[..., Awaitable[None]])
-PASSWORD = "a perfectly fine passphrase"
 NEW_PASSWORD = "an entirely new passphrase"
 
 # Template name -> the browser test ("file.py::test_name", in tests/portal/) that follows its mailed link.
@@ -297,13 +296,6 @@ def portal_link(message: EmailMessage, base: str, route: Route) -> str:
     assert link in html_links, f"{message['Subject']}: {link} is not in the HTML part"
     assert route_pattern(route).fullmatch(link.removeprefix(portal)), f"{link} is not a {route.name} link"
     return link
-
-
-async def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
 
 
 async def caller(api: Api, rt: Runtime, **kwargs: Any) -> Caller:

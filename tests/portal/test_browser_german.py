@@ -13,11 +13,10 @@ from app.runtime import Runtime
 from tests.live import live_server
 from tests.orders.helpers import order_input, order_key, push
 from tests.payments.helpers import pay_order, save_card
-from tests.portal.browser import browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, browser_test, chromium, watched_page
 from tests.support import Api, Mailbox, login, make_customer, text_body
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 REQUEST_RESET = "mutation($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { userErrors { code } } }"
 
 

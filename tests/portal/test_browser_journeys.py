@@ -7,11 +7,10 @@ from app.config import Settings
 from app.runtime import Runtime
 from tests.live import LiveServer, live_server
 from tests.orders.helpers import order_input, order_key, push
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, watched_page
 from tests.support import Api, make_customer
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 
 
 async def _customer_with_an_order(server: LiveServer, rt: Runtime) -> str:

@@ -11,8 +11,8 @@ from app.config import Settings
 from app.runtime import Runtime
 from tests.live import live_server
 from tests.orders.helpers import order_input, order_key, push
-from tests.portal.browser import browser_test, chromium, watched_page
-from tests.portal.test_browser_account_flows import PASSWORD, mailed_link, no_horizontal_scroll
+from tests.portal.browser import PASSWORD, browser_test, chromium, watched_page
+from tests.portal.test_browser_account_flows import mailed_link, no_horizontal_scroll
 from tests.support import Api, Mailbox, login, make_customer
 
 pytestmark = browser_test

@@ -18,12 +18,11 @@ from models.customer import Role
 from tests.live import live_server
 from tests.offers.helpers import OFFER_NODE, create_offer
 from tests.payments.helpers import save_card
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in, watched_page
 from tests.returns.helpers import APPROVE, RECEIVE, RETURN_NODE, act, calculate, card_paid_order, request_input
 from tests.support import Api, Caller, Mailbox, login, make_customer, text_body
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 
 
 def mailed_object_link(message: EmailMessage, base: str, path: str) -> str:
@@ -36,13 +35,6 @@ def mailed_object_link(message: EmailMessage, base: str, path: str) -> str:
 async def caller(api: Api, rt: Runtime, **kwargs: Any) -> Caller:
     customer = await make_customer(rt, password=PASSWORD, **kwargs)
     return Caller(customer=customer, password=PASSWORD, token=await login(api, customer.email, PASSWORD))
-
-
-async def sign_in(page: Page, email: str) -> None:
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
 
 
 async def open_counted(watched: Watched, url: str, heading: str) -> None:

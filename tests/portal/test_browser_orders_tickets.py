@@ -16,11 +16,10 @@ from tests.live import LiveServer, live_server
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.orders.test_shipments import ADD_EVENT, ADD_SHIPMENT
 from tests.payments.helpers import pay_order, save_card
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in_at, watched_page
 from tests.support import Api, Mailbox, login, make_customer, text_body
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 SET_TICKET_STATE = """mutation($i: SetTicketStateInput!) { setTicketState(input: $i) {
   ticket { state } userErrors { code } } }"""
 STAFF_REPLY = """mutation($i: ReplyToTicketInput!) { replyToTicket(input: $i) {
@@ -35,12 +34,8 @@ def _uuid(global_id: str) -> str:
 
 
 async def _sign_in(watched: Watched, base: str, email: str, path: str = "/login") -> Page:
-    page = watched.page
-    await page.goto(f"{base}/account{path}")
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    return page
+    await sign_in_at(watched.page, f"{base}/account{path}", email)
+    return watched.page
 
 
 async def _one_request(watched: Watched, click: Any, heading: str) -> None:

@@ -20,8 +20,8 @@ from app.services.products import ProductData, upsert_products
 from models.customer import Role
 from tests.live import LiveServer, live_server
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
-from tests.portal.test_browser_account_flows import PASSWORD, mailed_link, sign_in
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in, watched_page
+from tests.portal.test_browser_account_flows import mailed_link
 from tests.support import Api, Mailbox, login, make_customer
 
 pytestmark = browser_test

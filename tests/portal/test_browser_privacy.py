@@ -11,11 +11,10 @@ from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Role
 from tests.live import LiveServer, live_server
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in_at, watched_page
 from tests.support import Api, Mailbox, login, make_customer, text_body
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 PUBLISH = """mutation($i: PublishPrivacyPolicyInput!) { publishPrivacyPolicy(input: $i) {
     privacyPolicy { version } userErrors { code } } }"""
 
@@ -33,13 +32,9 @@ async def _publish(server: LiveServer, rt: Runtime, version: str, text: str) -> 
 
 
 async def _sign_in(watched: Watched, base: str, email: str) -> Page:
-    page = watched.page
-    await page.goto(f"{base}/account/login")
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
-    return page
+    await sign_in_at(watched.page, f"{base}/account/login", email)
+    await expect(watched.page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+    return watched.page
 
 
 async def _open_privacy(watched: Watched, link: str) -> None:

@@ -19,21 +19,17 @@ from app.security.passwords import common_passwords, password_problems
 from models.auth import AuthSession
 from models.base import utcnow
 from tests.live import live_server
-from tests.portal.browser import Watched, browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in_at, watched_page
 from tests.portal.test_browser_account_flows import mailed_link
 from tests.security.test_two_factor import enrol
 from tests.support import Api, Caller, Mailbox, assert_token_refused, login, make_customer, text_body
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 async def _sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{base}/account/login")
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in_at(page, f"{base}/account/login", email, password)
 
 
 async def _sign_out(page: Page) -> None:

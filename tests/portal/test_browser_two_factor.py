@@ -6,12 +6,11 @@ from playwright.async_api import expect
 from app.config import Settings
 from app.runtime import Runtime
 from tests.live import live_server
-from tests.portal.browser import browser_test, chromium, watched_page
+from tests.portal.browser import PASSWORD, browser_test, chromium, watched_page
 from tests.security.test_two_factor import enrol
 from tests.support import Api, Caller, login, make_customer
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 UPDATE_SETTINGS = """mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) {
   settings { language } userErrors { field message code } } }"""
 
