@@ -103,7 +103,7 @@ class OrderStatusChange(SQLModel, table=True):
     # Set on the entries this server writes (note then holds the English sentence for older clients); details
     # holds the values the sentence needs (offer or return number, payment method, amounts): see order_timeline.
     reason: OrderTimelineReason | None = enum_column(OrderTimelineReason, nullable=True)
-    details: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    details: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True))
     # Who made the change: a service account or a staff member (null when neither is known).
     service_account_id: uuid.UUID | None = Field(default=None, foreign_key="service_account.id")
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")

@@ -132,7 +132,7 @@ def upgrade() -> None:
             found = "RETURN_REFUNDED", _refund(connection, refunded.group(1))
         if found is not None:
             connection.execute(
-                sa.update(entries).where(entries.c.id == entry.id).values(reason=found[0], details=found[1])
+                sa.update(entries).where(entries.c.id == entry.id).values(reason=found[0], details=found[1] if found[1] is not None else sa.null())
             )
 
 
