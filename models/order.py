@@ -75,6 +75,20 @@ class OrderLine(SQLModel, table=True):
     total: int = Field(sa_type=sa.BigInteger)
 
 
+class OrderTimelineReason(enum.Enum):
+    """Why this server wrote a timeline entry (the order system's entries have none: their note is the shop's own
+    words). Clients word the entry in the reader's language from the reason and its details."""
+
+    PLACED = "PLACED"
+    PLACED_FROM_OFFER = "PLACED_FROM_OFFER"
+    PAID_ONLINE = "PAID_ONLINE"
+    PAID_WITH_STORE_CREDIT = "PAID_WITH_STORE_CREDIT"
+    SHIPPING_STARTED = "SHIPPING_STARTED"
+    SHIPMENT_ADDED = "SHIPMENT_ADDED"
+    DELIVERED = "DELIVERED"
+    RETURN_REFUNDED = "RETURN_REFUNDED"
+
+
 class OrderStatusChange(SQLModel, table=True):
     """The order's timeline, append-only: placement, then every status it went through."""
 
@@ -86,6 +100,10 @@ class OrderStatusChange(SQLModel, table=True):
     from_status: OrderStatus | None = enum_column(OrderStatus, nullable=True)
     to_status: OrderStatus = enum_column(OrderStatus)
     note: str | None = Field(default=None, max_length=500)
+    # Set on the entries this server writes (note then holds the English sentence for older clients); details
+    # holds the values the sentence needs (offer or return number, payment method, amounts): see order_timeline.
+    reason: OrderTimelineReason | None = enum_column(OrderTimelineReason, nullable=True)
+    details: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True))
     # Who made the change: a service account or a staff member (null when neither is known).
     service_account_id: uuid.UUID | None = Field(default=None, foreign_key="service_account.id")
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")

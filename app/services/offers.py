@@ -33,6 +33,7 @@ from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.numbers import owned_by_number
+from app.services.order_timeline import TimelineNote
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
 from app.templates import MessageValue, Money, Text
@@ -40,7 +41,7 @@ from models.address import Address
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.offer import Offer, OfferLine, OfferState
-from models.order import Order, OrderChannel, OrderLine, OrderStatus
+from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderTimelineReason
 
 S = OfferState
 # Allowed transitions: one table, checked by every state change.
@@ -353,9 +354,8 @@ async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
             )
             for line in lines
         )
-        record_status(
-            session, rt, order, order.status, f"placed from offer {offer.number}", actor_id=customer_id, at=now
-        )
+        said = TimelineNote(OrderTimelineReason.PLACED_FROM_OFFER, offer_number=offer.number)
+        record_status(session, rt, order, order.status, said, actor_id=customer_id, at=now)
         await invoices.issue_for(session, rt, order)
         offer.state, offer.accepted_at, offer.updated_at, offer.order_id = OfferState.ACCEPTED, now, now, order.id
         session.add(offer)

@@ -32,11 +32,21 @@ from app.services.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from app.services.order_timeline import TimelineNote
 from app.services.return_quotes import covered_quantities, referenced_lines
 from app.services.validation import clean_email, email_key, neutralize_text
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
-from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange, Shipment, TrackingEvent
+from models.order import (
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    OrderTimelineReason,
+    Shipment,
+    TrackingEvent,
+)
 from models.payment import Invoice, Payment
 
 S = OrderStatus
@@ -141,22 +151,27 @@ def record_status(
     rt: Runtime,
     order: Order,
     status: OrderStatus,
-    note: str | None,
+    note: str | TimelineNote | None,
     *,
     service_account_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
     at: datetime | None = None,
 ) -> None:
     """Move the order to `status` (already checked against TRANSITIONS), add it to the timeline and
-    publish the change to subscribers once this unit of work commits."""
+    publish the change to subscribers once this unit of work commits. `note`: the order system's own
+    words (a str), or what this server says (a TimelineNote, stored with its reason and values)."""
     at = at or utcnow()
     previous = None if order.status is status else order.status
+    said, text = (note, note.english()) if isinstance(note, TimelineNote) else (None, note)
+    details = said.details() if said else None
     session.add(
         OrderStatusChange(
             order_id=order.id,
             from_status=previous,
             to_status=status,
-            note=note,
+            note=text,
+            reason=said.reason if said else None,
+            details=details,
             service_account_id=service_account_id,
             actor_id=actor_id,
             created_at=at,
@@ -174,7 +189,9 @@ def record_status(
             "customerId": str(order.customer_id) if order.customer_id else None,
             "previousStatus": previous.value if previous else None,
             "status": status.value,
-            "note": note,
+            "note": text,
+            "reason": said.reason.value if said else None,
+            "details": details,
             "changedAt": at.isoformat(),
         },
     )
@@ -445,7 +462,13 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                     await _replace_lines(session, order, data)
                 if created:
                     record_status(
-                        session, rt, order, order.status, "placed", service_account_id=service_id, at=data.placed_at
+                        session,
+                        rt,
+                        order,
+                        order.status,
+                        TimelineNote(OrderTimelineReason.PLACED),
+                        service_account_id=service_id,
+                        at=data.placed_at,
                     )
                     await invoices.issue_for(session, rt, order)
                 else:
@@ -610,6 +633,7 @@ class StatusEvent:
     status: OrderStatus
     note: str | None
     changed_at: datetime
+    said: TimelineNote | None = None  # set when this server wrote the change (reason and values)
 
 
 async def _can_watch(rt: Runtime, principal: Principal, order_id: uuid.UUID) -> bool:
@@ -644,4 +668,5 @@ async def status_event_for(rt: Runtime, principal: Principal, message: dict[str,
         return None
     if not await _can_watch(rt, principal, order_id):
         return None
-    return StatusEvent(await read_order(rt, order_id), previous, status, message.get("note"), changed_at)
+    said = TimelineNote.read(message.get("reason"), message.get("details"))
+    return StatusEvent(await read_order(rt, order_id), previous, status, message.get("note"), changed_at, said)

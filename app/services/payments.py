@@ -30,10 +30,11 @@ from app.runtime import Runtime
 from app.services import invoices, offers, store_credit
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.services.order_timeline import TimelineNote
 from app.services.orders import TRANSITIONS, record_status
 from app.services.payment_methods import is_expired, token_context
 from models.base import utcnow
-from models.order import Order, OrderStatus
+from models.order import Order, OrderStatus, OrderTimelineReason
 from models.payment import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentSource, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,14 @@ async def _receipt_number(session: AsyncSession, invoice: Invoice) -> str:
     return f"{RECEIPT_PREFIX}{invoice.number}-{int(earlier or 0) + 1}"
 
 
-async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice: Invoice, note: str) -> None:
+def _paid(payment: Payment) -> TimelineNote:
+    """The timeline entry of the payment that paid the order: the card it was paid with, or store credit."""
+    if payment.source is PaymentSource.STORE_CREDIT:
+        return TimelineNote(OrderTimelineReason.PAID_WITH_STORE_CREDIT)
+    return TimelineNote(OrderTimelineReason.PAID_ONLINE, payment_method=payment.method_label)
+
+
+async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice: Invoice) -> None:
     """The attempt succeeded: the invoice (and, once fully paid, its order) is paid. The caller holds the
     order's and the invoice's locks."""
     now = utcnow()
@@ -194,7 +202,7 @@ async def _settle(session: AsyncSession, rt: Runtime, payment: Payment, invoice:
         invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
     session.add_all([payment, invoice])
     if invoice.status is InvoiceStatus.PAID and OrderStatus.PAID in TRANSITIONS[order.status]:
-        record_status(session, rt, order, OrderStatus.PAID, note, actor_id=payment.customer_id)
+        record_status(session, rt, order, OrderStatus.PAID, _paid(payment), actor_id=payment.customer_id)
     if invoice.status is InvoiceStatus.PAID:
         await offers.order_paid(session, rt, order)  # an order an offer became: the offer is PAID too
 
@@ -337,7 +345,7 @@ async def _start(
         attempt.failure_message = error.details[0].message[:300]
         session.add(attempt)
         return attempt, _declined(attempt)
-    await _settle(session, rt, attempt, invoice, "paid on store credit")
+    await _settle(session, rt, attempt, invoice)
     return attempt, None
 
 
@@ -419,7 +427,7 @@ async def _charge(rt: Runtime, attempt: Payment) -> Paid:
             return Paid(payment, locked, replayed=True)
         payment.gateway_charge_id = charge.charge_id
         if _can_take(locked, payment):
-            await _settle(session, rt, payment, locked, "paid online")
+            await _settle(session, rt, payment, locked)
             return Paid(payment, locked, replayed=False)
         # Paid by other means, voided or changed while the card was being charged: give the money back
         # (REFUND_DUE until the gateway has refunded it; the reconciler retries a refund that failed).

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.documents.model import clip, format_money
 from app.documents.pdf import STORE_CREDIT
 from app.documents.return_slip import ReturnSlipDocument, ReturnSlipLine, render_return_slip
 from app.i18n import N_
@@ -37,6 +36,7 @@ from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import NotAuthenticatedError, PermissionDeniedError
 from app.services.numbers import owned_by_number
+from app.services.order_timeline import RefundPart, TimelineNote
 from app.services.return_quotes import (
     CUSTOMER_REASONS,
     REASON_LABELS,
@@ -52,7 +52,7 @@ from app.templates import MessageValue, Money, Text
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer, CustomerStatus
-from models.order import Order, OrderStatus, OrderStatusChange
+from models.order import Order, OrderStatus, OrderStatusChange, OrderTimelineReason
 from models.payment import Payment, PaymentSource
 from models.returns import (
     ReturnDecisionReason,
@@ -539,22 +539,32 @@ async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: dat
             .order_by(col(ReturnRefund.created_at), col(ReturnRefund.id))
         )
     ).scalars()
-    where = ", ".join(
-        f"{format_money(row.amount, row.currency)} "
-        + ("as store credit" if row.destination is ReturnRefundDestination.STORE_CREDIT else f"to {row.method_label}")
-        for row in paid
+    said = TimelineNote(
+        OrderTimelineReason.RETURN_REFUNDED,
+        return_number=request.number,
+        amount=request.refunded_amount,
+        currency=request.currency,
+        refunds=tuple(_refund_part(row) for row in paid),
     )
-    note = f"Return {request.number}: {format_money(request.refunded_amount, request.currency)} refunded"
     session.add(
         OrderStatusChange(
             order_id=order.id,
             from_status=order.status,
             to_status=order.status,
-            note=clip(f"{note} ({where})" if where else note, 500),
+            note=said.english(),
+            reason=said.reason,
+            details=said.details(),
             created_at=now,
         )
     )
     await _notify(session, rt, request, order, locked.customer, "return_refunded", N_("was refunded"))
+
+
+def _refund_part(row: ReturnRefund) -> RefundPart:
+    """Store credit (given as such, or back to a payment made with store credit), or the card's label."""
+    if row.destination is ReturnRefundDestination.STORE_CREDIT or row.method_label == STORE_CREDIT:
+        return RefundPart(ReturnRefundDestination.STORE_CREDIT, row.amount)
+    return RefundPart(row.destination, row.amount, row.method_label)
 
 
 def _failure_code(error: Exception) -> tuple[str, str]:

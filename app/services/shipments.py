@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import ErrorDetail
+from app.services.order_timeline import TimelineNote
 from app.services.orders import (
     TRANSITIONS,
     OrderError,
@@ -28,7 +29,7 @@ from app.services.orders import (
     require_scope,
 )
 from app.services.validation import neutralize_text
-from models.order import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus, TrackingEvent
+from models.order import Order, OrderLine, OrderStatus, OrderTimelineReason, Shipment, ShipmentStatus, TrackingEvent
 
 
 @dataclass
@@ -40,10 +41,15 @@ class ShipmentData:
 
 
 def _move(
-    session: AsyncSession, rt: Runtime, order: Order, status: OrderStatus, service_id: uuid.UUID, note: str
+    session: AsyncSession,
+    rt: Runtime,
+    order: Order,
+    status: OrderStatus,
+    service_id: uuid.UUID,
+    reason: OrderTimelineReason,
 ) -> None:
     if order.status is not status and status in TRANSITIONS[order.status]:
-        record_status(session, rt, order, status, note, service_account_id=service_id)
+        record_status(session, rt, order, status, TimelineNote(reason), service_account_id=service_id)
 
 
 def _validate(data: ShipmentData) -> None:
@@ -117,14 +123,14 @@ async def add_shipment(
         )
         everything = all(shipped[sku] + adding[sku] >= count for sku, count in ordered.items())
         if order.status is OrderStatus.PAID:
-            _move(session, rt, order, OrderStatus.PROCESSING, service_id, "shipping started")
+            _move(session, rt, order, OrderStatus.PROCESSING, service_id, OrderTimelineReason.SHIPPING_STARTED)
         _move(
             session,
             rt,
             order,
             OrderStatus.SHIPPED if everything else OrderStatus.PARTIALLY_SHIPPED,
             service_id,
-            "shipment added",
+            OrderTimelineReason.SHIPMENT_ADDED,
         )
     return await read_order(rt, order.id)
 
@@ -169,5 +175,5 @@ async def add_tracking_event(
         await session.flush()
         parcels = list((await session.execute(select(Shipment).where(col(Shipment.order_id) == order.id))).scalars())
         if order.status is OrderStatus.SHIPPED and all(p.status is ShipmentStatus.DELIVERED for p in parcels):
-            _move(session, rt, order, OrderStatus.DELIVERED, service_id, "delivered")
+            _move(session, rt, order, OrderStatus.DELIVERED, service_id, OrderTimelineReason.DELIVERED)
     return await read_order(rt, order.id)

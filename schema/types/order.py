@@ -11,15 +11,17 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import Page
+from app.services.order_timeline import TimelineNote
 from app.services.orders import OrderErrorCode, OrderWithLines, StatusEvent
 from models.order import Order as OrderRow
-from models.order import OrderChannel, OrderStatus, ShipmentStatus
+from models.order import OrderChannel, OrderStatus, OrderTimelineReason, ShipmentStatus
 from models.order import OrderLine as OrderLineRow
 from models.order import OrderStatusChange as OrderStatusChangeRow
 from models.order import Shipment as ShipmentRow
 from models.order import TrackingEvent as TrackingEventRow
 from models.payment import Invoice as InvoiceRow
 from models.payment import Payment as PaymentRow
+from models.returns import ReturnRefundDestination
 from schema.types.base import (
     DisplayableError,
     Info,
@@ -38,6 +40,11 @@ OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
 OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
 ShipmentStatusEnum = strawberry.enum(ShipmentStatus, name="ShipmentStatus")
+OrderTimelineReasonEnum = strawberry.enum(
+    OrderTimelineReason,
+    name="OrderTimelineReason",
+    description="Why this server wrote a timeline entry; clients word it in the reader's language.",
+)
 
 
 @strawberry.type(description="An error from pushing or changing an order.")
@@ -105,16 +112,80 @@ class OrderLine:
         )
 
 
+@strawberry.type(description="Part of a return's refund, as the timeline tells it: where the money went.")
+class OrderTimelineRefund:
+    destination: ReturnRefundDestination = strawberry.field(description="STORE_CREDIT or ORIGINAL_PAYMENT.")
+    amount: Money
+    payment_method: str | None = strawberry.field(
+        description='The card it went back to, e.g. "Visa •••• 4242"; null for store credit.'
+    )
+
+
+@strawberry.type
+class TimelineWording:
+    """Why this server wrote an entry and the values its sentence needs (shared by the timeline entry and
+    the status event; not a schema type of its own)."""
+
+    reason: OrderTimelineReason | None = strawberry.field(
+        default=None,
+        description=(
+            "Set on the entries this server writes, to word them in the reader's language (note then holds the"
+            " English sentence); null on the order system's entries, whose note is the shop's own words."
+        ),
+    )
+    offer_number: str | None = strawberry.field(default=None, description="PLACED_FROM_OFFER: the offer.")
+    payment_method: str | None = strawberry.field(
+        default=None, description='PAID_ONLINE: the card it was paid with, e.g. "Visa •••• 4242" (null if unknown).'
+    )
+    return_number: str | None = strawberry.field(default=None, description="RETURN_REFUNDED: the return.")
+    refunded_amount: Money | None = strawberry.field(
+        default=None, description="RETURN_REFUNDED: what was paid back in all."
+    )
+    refunds: list[OrderTimelineRefund] = strawberry.field(
+        default_factory=list, description="RETURN_REFUNDED: where the money went, part by part."
+    )
+
+    @staticmethod
+    def values(said: TimelineNote | None) -> dict[str, Any]:
+        if said is None:
+            return {}
+        currency = said.currency
+        return {
+            "reason": said.reason,
+            "offer_number": said.offer_number,
+            "payment_method": said.payment_method,
+            "return_number": said.return_number,
+            "refunded_amount": Money.of(said.amount, currency) if said.amount is not None and currency else None,
+            "refunds": [
+                OrderTimelineRefund(
+                    destination=part.destination,
+                    amount=Money.of(part.amount, currency),
+                    payment_method=part.payment_method,
+                )
+                for part in said.refunds
+                if currency
+            ],
+        }
+
+
 @strawberry.type(description="One step of the order's life: placement, then each status it took.")
-class OrderTimelineEntry:
+class OrderTimelineEntry(TimelineWording):
     from_status: OrderStatus | None
     status: OrderStatus
-    note: str | None
+    note: str | None = strawberry.field(
+        description="The order system's own words, or (with a reason) this server's sentence in English."
+    )
     at: datetime
 
     @classmethod
     def from_row(cls, row: OrderStatusChangeRow) -> "OrderTimelineEntry":
-        return cls(from_status=row.from_status, status=row.to_status, note=row.note, at=row.created_at)
+        return cls(
+            from_status=row.from_status,
+            status=row.to_status,
+            note=row.note,
+            at=row.created_at,
+            **cls.values(TimelineNote.read(row.reason, row.details)),
+        )
 
 
 @strawberry.type(description="A carrier's scan or note about a parcel.")
@@ -416,11 +487,13 @@ class AddTrackingEventPayload:
 
 
 @strawberry.type(description="An order moved to another status (or was placed: previousStatus is null).")
-class OrderStatusChangedEvent:
+class OrderStatusChangedEvent(TimelineWording):
     order: Order = strawberry.field(description="The order as it is now.")
     previous_status: OrderStatus | None
     status: OrderStatus = strawberry.field(description="The status the order moved to with this change.")
-    note: str | None
+    note: str | None = strawberry.field(
+        description="The order system's own words, or (with a reason) this server's sentence in English."
+    )
     changed_at: datetime
 
     @classmethod
@@ -431,4 +504,5 @@ class OrderStatusChangedEvent:
             status=event.status,
             note=event.note,
             changed_at=event.changed_at,
+            **cls.values(event.said),
         )

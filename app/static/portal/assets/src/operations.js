@@ -450,7 +450,7 @@ export const ORDER_DETAIL_PAGE = /* GraphQL */ `
         taxTotal { amount currencyCode }
         total { amount currencyCode }
         shippingAddress { firstName lastName company line1 line2 postalCode city region countryCode }
-        timeline { fromStatus status note at }
+        timeline { fromStatus status note reason offerNumber paymentMethod returnNumber refundedAmount { amount currencyCode } refunds { destination paymentMethod amount { amount currencyCode } } at }
         shipments {
           id carrier trackingNumber trackingUrl status createdAt
           lines { sku quantity }
@@ -471,7 +471,7 @@ export const ORDER_LIVE = /* GraphQL */ `
       order {
         id
         status
-        timeline { fromStatus status note at }
+        timeline { fromStatus status note reason offerNumber paymentMethod returnNumber refundedAmount { amount currencyCode } refunds { destination paymentMethod amount { amount currencyCode } } at }
         shipments {
           id carrier trackingNumber trackingUrl status createdAt
           lines { sku quantity }

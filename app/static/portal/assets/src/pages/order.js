@@ -323,15 +323,40 @@ function timeline(entries, timeZone, language) {
     h(
       "ol",
       { class: "timeline" },
-      [...entries].reverse().map((entry) =>
-        h(
+      [...entries].reverse().map((entry) => {
+        const note = entryNote(entry);
+        return h(
           "li",
           {},
           h("time", { datetime: entry.at }, formatMoment(entry.at, timeZone, language)),
           h("strong", {}, t(`status.${entry.status}`)),
-          entry.note ? h("span", { class: "note" }, entry.note) : null,
-        ),
-      ),
+          note ? h("span", { class: "note" }, note) : null,
+        );
+      }),
     ),
   ];
+}
+
+// The entries our server writes carry a reason: worded here in the reader's language (their note is the
+// English of it). The order system's notes are the shop's own words and are shown as they are, as is the
+// note of a reason this portal does not know yet.
+function entryNote(entry) {
+  if (!entry.reason) return entry.note;
+  if (entry.reason === "RETURN_REFUNDED") return refunded(entry);
+  const withCard = entry.reason === "PAID_ONLINE" && entry.paymentMethod;
+  const key = withCard ? "order.reason.PAID_ONLINE_WITH" : `order.reason.${entry.reason}`;
+  const worded = t(key, { offer: entry.offerNumber ?? "", method: entry.paymentMethod ?? "" });
+  return worded === key ? entry.note : worded;
+}
+
+function refunded(entry) {
+  if (!entry.refundedAmount) return entry.note;
+  const parts = (entry.refunds ?? []).map((part) => {
+    const amount = formatMoney(part.amount);
+    if (part.destination === "STORE_CREDIT") return t("order.refundPart.STORE_CREDIT", { amount });
+    if (part.paymentMethod) return t("order.refundPart.CARD", { amount, method: part.paymentMethod });
+    return t("order.refundPart.ORIGINAL_PAYMENT", { amount });
+  });
+  const values = { number: entry.returnNumber ?? "", amount: formatMoney(entry.refundedAmount), parts: parts.join(", ") };
+  return t(parts.length ? "order.reason.RETURN_REFUNDED_PARTS" : "order.reason.RETURN_REFUNDED", values);
 }
