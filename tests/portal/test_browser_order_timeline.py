@@ -12,13 +12,11 @@ from tests.live import live_server
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.orders.test_shipments import ADD_EVENT, ADD_SHIPMENT
 from tests.payments.helpers import pay_order, save_card
-from tests.portal.browser import browser_test, chromium, watched_page
-from tests.portal.test_browser_account_flows import sign_in
+from tests.portal.browser import PASSWORD, browser_test, chromium, sign_in, watched_page
 from tests.portal.test_browser_payments import SET_LANGUAGE, open_by_address
 from tests.support import Api, login, make_customer
 
 pytestmark = browser_test
-PASSWORD = "a perfectly fine passphrase"
 
 
 async def test_a_german_customer_reads_the_order_timeline_in_german(settings: Settings, setup_rt: Runtime) -> None:
