@@ -195,6 +195,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8)
     argon2_parallelism: int = Field(default=1, ge=1)
     password_hash_concurrency: int = Field(default=2, ge=1)
+    # Sign-ins, registrations and password changes that may wait for a hashing slot; past that, "busy".
+    password_hash_queue: int = Field(default=32, ge=0)
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None

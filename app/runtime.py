@@ -115,6 +115,7 @@ class Runtime:
                 memory_kib=settings.argon2_memory_kib,
                 parallelism=settings.argon2_parallelism,
                 concurrency=settings.password_hash_concurrency,
+                queue_limit=settings.password_hash_queue,
             ),
             trusted_proxies=TrustedProxies.parse(settings.trusted_proxies),
         )

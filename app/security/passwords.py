@@ -12,6 +12,8 @@ from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from app.outages import BUSY_RETRY_AFTER, unavailable
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 # A local part shorter than this is too generic to forbid ("al" would ban "always-…").
@@ -122,19 +124,37 @@ def _mark_sequences(text: str, marked: list[bool]) -> None:
             start = index
 
 
+class HashingBusyError(Exception):
+    """More passwords wait to be hashed than the queue allows: the caller is asked to come back shortly."""
+
+
 class PasswordHasher:
     """argon2id with explicit parameters, run in worker threads behind a small dedicated limiter.
 
     The limiter caps memory (each hash takes `memory_kib`) and keeps a burst of sign-ins from
-    starving the thread pool that everything else shares.
+    starving the thread pool that everything else shares. Waiters queue fairly (first come, first
+    served); past `queue_limit` waiting, a new one is refused at once (SERVICE_UNAVAILABLE) rather than
+    kept waiting for seconds: a burst is answered "busy, retry" instead of by time-outs all round.
     """
 
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int) -> None:
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int, queue_limit: int = 32
+    ) -> None:
         self._hasher = Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID)
         self._limiter = anyio.CapacityLimiter(concurrency)
+        self._queue_limit = queue_limit
         self._dummy_hash: str | None = None
 
+    def ensure_capacity(self) -> None:
+        """Refuses (a retryable `ServiceUnavailableError`) when a new hash would queue behind `queue_limit`
+        others; called before a sign-in counts as an attempt, so a busy answer costs the customer no try."""
+        statistics = self._limiter.statistics()
+        if statistics.borrowed_tokens >= statistics.total_tokens and statistics.tasks_waiting >= self._queue_limit:
+            busy = HashingBusyError(f"{statistics.tasks_waiting} passwords wait to be hashed")
+            raise unavailable("password hashing", busy, BUSY_RETRY_AFTER) from busy
+
     async def hash(self, password: str) -> str:
+        self.ensure_capacity()
         return await anyio.to_thread.run_sync(self._hasher.hash, normalize_password(password), limiter=self._limiter)
 
     async def verify(self, password_hash: str, password: str) -> bool:
@@ -144,6 +164,7 @@ class PasswordHasher:
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 return False
 
+        self.ensure_capacity()
         return await anyio.to_thread.run_sync(_verify, limiter=self._limiter)
 
     async def verify_dummy(self, password: str) -> None:

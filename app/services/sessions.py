@@ -85,6 +85,8 @@ async def login(
         customer = await customer_by_identifier(session, rt.fields, email, phone)
     customer_id = customer.id if customer is not None else None
 
+    # A burst beyond what hashing can queue is answered "busy, retry" before it counts as an attempt.
+    rt.hasher.ensure_capacity()
     # Counted before the password is checked: concurrent (aliased) attempts each use one try.
     by_address = await rt.throttle.attempt(policies.sign_in_per_address, abuse.address(meta))
     by_account = await rt.throttle.attempt(policies.sign_in_per_account, tried) if by_address.allowed else by_address
