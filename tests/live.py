@@ -13,6 +13,7 @@ import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
+from app.cli import websocket_options
 from app.config import Settings
 from app.main import create_app
 from app.runtime import Runtime
@@ -54,7 +55,7 @@ def live_server(settings: Settings, port: int | None = None) -> Iterator[LiveSer
     application = create_app(settings)
     port = port or free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_config=None, ws="websockets-sansio", lifespan="on"
+        application, host="127.0.0.1", port=port, log_config=None, lifespan="on", **websocket_options(settings)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

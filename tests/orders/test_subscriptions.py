@@ -10,12 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
+from websockets.asyncio.client import connect
 
 from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Role
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
-from tests.live import GraphQLSocket, LiveServer, graphql_socket, live_server
+from tests.live import PROTOCOL, GraphQLSocket, LiveServer, graphql_socket, live_server
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.support import Api, login, make_customer
 
@@ -213,3 +214,19 @@ async def outbox_drained_of_events(rt: Runtime, timeout: float = 10.0) -> None:
             return
         assert time.monotonic() < deadline, "the events were not published"
         await asyncio.sleep(0.05)
+
+
+async def test_an_idle_subscriber_holds_no_compression_state(settings: Settings, rt: Runtime) -> None:
+    # A client offering permessage-deflate (browsers and the websockets library do by default) is answered
+    # without it: its per-connection compression state would outweigh everything else an idle
+    # subscriber holds, and our messages are small.
+    with live_server(settings) as server:
+        async with connect(server.ws_url, subprotocols=[PROTOCOL], compression="deflate") as connection:  # type: ignore[list-item]
+            offered = connection.request.headers.get("Sec-WebSocket-Extensions") if connection.request else None
+            assert offered is not None
+            assert "permessage-deflate" in offered
+            assert connection.response is not None
+            assert connection.response.headers.get("Sec-WebSocket-Extensions") is None
+            socket = GraphQLSocket(connection)
+            await socket.send({"type": "connection_init", "payload": {}})
+            assert (await socket.receive())["type"] == "connection_ack"
