@@ -12,6 +12,7 @@ from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Customer, CustomerRole, Role
 from models.help import HelpArticle
+from models.privacy import PrivacyPolicy
 
 
 @pytest.fixture
@@ -50,6 +51,15 @@ async def help_slugs(settings: Settings) -> list[str]:
         await rt.close()
 
 
+async def policy_versions(settings: Settings) -> list[str]:
+    rt = Runtime.create(settings)
+    try:
+        async with rt.db.read() as session:
+            return list((await session.execute(select(col(PrivacyPolicy.version)))).scalars())
+    finally:
+        await rt.close()
+
+
 def run_cli(*args: str) -> int:
     return main(list(args))
 
@@ -66,6 +76,7 @@ async def test_migrate_seed_and_create_admin(
     assert "alex.demo@example.com" in out
     assert "admin@example.com" in out
     assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0  # idempotent
+    assert await policy_versions(cli_env) == ["demo-1"]
     assert await help_slugs(cli_env) == [
         "can-i-pay-by-invoice",
         "how-do-i-return-an-item",

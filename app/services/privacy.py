@@ -206,3 +206,11 @@ async def confirm_consents(
                 detail=f"{', '.join(p.value for p in purposes)} confirmed (policy {policy.version})",
             )
     return purposes
+
+
+async def ensure_demo_policy(rt: Runtime, version: str, text: str) -> None:
+    """Publish `version` unless some policy is there already (demo data; idempotent)."""
+    async with rt.db.unit_of_work() as session:
+        if (await session.execute(select(col(PrivacyPolicy.id)).limit(1))).first() is not None:
+            return
+        session.add(PrivacyPolicy(version=version, text=text, effective_from=utcnow()))

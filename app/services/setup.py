@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from app.runtime import Runtime
-from app.services import help_centre
+from app.services import help_centre, privacy
 from app.services.customer_queries import customer_by_email, group_by_code
 from app.services.demo_orders import seed_demo_orders
 from app.services.errors import AccountError, ErrorDetail
@@ -147,6 +147,14 @@ DEMO_HELP_ARTICLES = [
 ]
 
 
+DEMO_PRIVACY_POLICY = (
+    "demo-1",
+    "Demo privacy policy.\n\nWe keep your account, addresses and orders to serve you, and share them with no one "
+    "but the carriers and the payment provider an order needs. You may ask for a copy of your data or delete your "
+    "account at any time under Privacy in My Account.",
+)
+
+
 async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
     """Demo groups and accounts (idempotent). Returns (what, email, password) to print."""
     if rt.settings.is_production:
@@ -155,6 +163,7 @@ async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
         await ensure_group(rt, code, name, mode, self_registration)
     await upsert_products(rt, DEMO_PRODUCTS)
     await help_centre.ensure_published(rt, DEMO_HELP_ARTICLES)
+    await privacy.ensure_demo_policy(rt, *DEMO_PRIVACY_POLICY)
     email, first, last, password = DEMO_CUSTOMER
     demo = await create_account(
         rt, email=email, password=password, roles=[Role.CUSTOMER], first_name=first, last_name=last, reason="demo data"
