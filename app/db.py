@@ -10,7 +10,8 @@ statement that fails mid-way is never sent again by us.
 """
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,12 +26,20 @@ from app.outages import BUSY_RETRY_AFTER, describe, unavailable
 SQLITE_WRITE_OPTION = "customer_accounts_write"
 # Set in session.info by whoever adds outbox rows; after commit the dispatcher is woken at once.
 OUTBOX_WAKE_KEY = "outbox_wake"
+# Set in session.info by a unit of work that ends sessions or changes what they may see (the accounts).
+SESSIONS_CHANGED_KEY = "sessions_changed"
 # PostgreSQL channel a separate worker LISTENs on; NOTIFY goes out with the commit that added messages.
 OUTBOX_CHANNEL = "customer_accounts_outbox"
 
 # SQLSTATEs that mean "the server is not there for us right now": connection exceptions (class 08),
 # too many connections, and a server shutting down, crashed or starting up.
 _UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def mark_sessions_changed(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """This unit of work ends the account's sessions or changes their roles or status: once it commits,
+    every process forgets what it remembered of them (app/security/session_cache.py)."""
+    session.info.setdefault(SESSIONS_CHANGED_KEY, set()).add(customer_id)
 
 
 def is_sqlite(url: str) -> bool:
@@ -159,6 +168,8 @@ class Database:
         # Set when another process (`customer-accounts worker`) delivers the outbox: on PostgreSQL the
         # commit then carries a NOTIFY that wakes it (and any other listener) at once.
         self.notify_other_processes = False
+        # Awaited after a commit that marked accounts with mark_sessions_changed, before the caller goes on.
+        self.on_sessions_changed: list[Callable[[frozenset[uuid.UUID]], Awaitable[None]]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings, *, worker: bool = False) -> "Database":
@@ -192,6 +203,10 @@ class Database:
                 if session.info.pop(OUTBOX_WAKE_KEY, False):
                     for wake in self.on_outbox_commit:
                         wake()
+                changed = session.info.pop(SESSIONS_CHANGED_KEY, None)
+                if changed:
+                    for announce in self.on_sessions_changed:
+                        await announce(frozenset(changed))
         except exc.TimeoutError as error:
             raise unavailable("database", error, BUSY_RETRY_AFTER) from error
 

@@ -8,7 +8,13 @@ right for one process (`make run`, tests) and wrong for several: run several onl
 
 A message names the topics it belongs to (e.g. `order:<id>`, `customer-orders:<id>`); subscribers
 listen on one topic each. A subscriber that falls behind loses its oldest messages, never the server's
-memory.
+memory, and holds nobody else up: delivery only puts the message in each subscriber's bounded queue.
+
+Every subscriber of this process receives the same `Delivery` of a message: what all of them need (the
+order as it is now, the GraphQL answer for one selection and audience) is worked out once per delivery
+and shared, so one event costs the same database round trips for one subscriber or ten thousand.
+Listeners (`LocalHub.listen`) are called synchronously as a message arrives, before any subscriber sees
+it: the session cache uses one to forget revoked sessions ahead of the events that follow.
 """
 
 import asyncio
@@ -16,13 +22,43 @@ import contextlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 100
 Message = dict[str, Any]
+T = TypeVar("T")
+
+
+class Delivery:
+    """One message as this process's subscribers receive it, with the work they share."""
+
+    __slots__ = ("_shared", "message")
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self._shared: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def shared(self, key: Hashable, work: Callable[[], Awaitable[T]]) -> T:
+        """`work()`, run once for all subscribers asking with the same key; a subscriber that goes away
+        while waiting does not cancel it for the others."""
+        future = self._shared.get(key)
+        if future is None:
+            future = asyncio.ensure_future(work())
+            self._shared[key] = future
+        result: T = await asyncio.shield(future)
+        return result
+
+    def once(self, key: Hashable, build: Callable[..., T], *args: Any) -> T:
+        """`build(*args)`, called once for all subscribers asking with the same key."""
+        if key not in self._shared:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            future.set_result(build(*args))
+            self._shared[key] = future
+        value: T = self._shared[key].result()
+        return value
 
 
 class LocalHub:
@@ -30,19 +66,39 @@ class LocalHub:
 
     def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
         self._queue_size = queue_size
-        self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[Delivery]]] = {}
+        self._listeners: dict[str, list[Callable[[Message], None]]] = {}
+        self._gap_listeners: list[Callable[[], None]] = []
+
+    def listen(self, topic: str, listener: Callable[[Message], None]) -> None:
+        """Call `listener` with each message of `topic` as it arrives, before subscribers see it."""
+        self._listeners.setdefault(topic, []).append(listener)
+
+    def on_gap(self, listener: Callable[[], None]) -> None:
+        """Call `listener` when messages may have been missed (the broker subscribed again)."""
+        self._gap_listeners.append(listener)
+
+    def gap(self) -> None:
+        for listener in self._gap_listeners:
+            listener()
 
     def deliver(self, topics: Sequence[str], message: Message) -> None:
+        delivery = Delivery(message)
         for topic in topics:
+            for listener in self._listeners.get(topic, ()):
+                try:
+                    listener(message)
+                except Exception:
+                    logger.exception("event listener failed", extra={"topic": topic.split(":", 1)[0]})
             for queue in self._subscribers.get(topic, ()):
                 if queue.full():
                     queue.get_nowait()
                     logger.warning("slow subscriber lost an event", extra={"topic": topic.split(":", 1)[0]})
-                queue.put_nowait(message)
+                queue.put_nowait(delivery)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[Message]]:
-        queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=self._queue_size)
+    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[Delivery]]:
+        queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=self._queue_size)
         self._subscribers.setdefault(topic, set()).add(queue)
         try:
             yield queue
@@ -71,7 +127,7 @@ class Broker(ABC):
         """Deliver `message` to every subscriber of any of `topics`, in every process. Raises when it cannot."""
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[Message]]:
+    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[Delivery]]:
         async with self.hub.subscribe(topic) as queue:
             yield queue
 
@@ -146,6 +202,7 @@ class RedisBroker(Broker):
             try:
                 await pubsub.subscribe(self._channel)
                 self._ready.set()
+                self.hub.gap()
                 if self.on_subscribed is not None:
                     self.on_subscribed()
                 if lost_since is not None:

@@ -1,6 +1,7 @@
 """Who is calling: anonymous or a signed-in account with its roles."""
 
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from models.customer import Role
@@ -35,6 +36,13 @@ class Principal:
 
     def has_scope(self, scope: str) -> bool:
         return self.service_account_id is not None and scope in self.scopes
+
+    def audience(self) -> Hashable:
+        """Callers who see the same answer wherever it depends on the caller only through is_staff, the
+        roles and can_see_customer (subscription event payloads): staff with the same roles, or one customer."""
+        if self.is_staff:
+            return ("staff", self.roles)
+        return (self.customer_id, self.roles, self.service_account_id, self.scopes)
 
     def can_see_customer(self, customer_id: uuid.UUID) -> bool:
         return self.customer_id == customer_id or self.is_staff

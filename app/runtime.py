@@ -1,6 +1,7 @@
 """Process-wide services built once at start-up (in the app lifespan or a CLI command)."""
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.config import Settings
@@ -12,6 +13,7 @@ from app.security.crypto import Keyring
 from app.security.fields import FieldCipher
 from app.security.network import TrustedProxies
 from app.security.passwords import PasswordHasher
+from app.security.session_cache import SESSIONS_TOPIC, SessionCache, announce
 from app.throttle import DatabaseThrottleStore, Policies, RedisThrottleStore, Throttle, ThrottleStore
 
 
@@ -82,6 +84,15 @@ class Runtime:
     # One per process: the sandbox keeps its idempotency records in memory. None: card payments are off.
     gateway: PaymentGateway | None = None
     redis: Any = None
+    # WebSocket subscribers' sessions between events; forgotten when an account's sessions change.
+    session_cache: SessionCache[Any] = field(default_factory=SessionCache)
+
+    def __post_init__(self) -> None:
+        self.broker.hub.listen(SESSIONS_TOPIC, self.session_cache.on_message)
+        self.broker.hub.on_gap(self.session_cache.clear)
+        self.db.on_sessions_changed.append(
+            functools.partial(announce, cache=self.session_cache, broker=self.broker, db=self.db, keyring=self.keyring)
+        )
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None, *, worker: bool = False) -> "Runtime":

@@ -11,6 +11,7 @@ from app.services.errors import ErrorDetail, NotAuthenticatedError, NotFoundErro
 from app.services.orders import LineData, OrderData, OrderError, OrderErrorCode
 from app.services.shipments import ShipmentData
 from resolvers.permissions import IsAuthenticated, requires, requires_scope
+from schema.shared_results import share_results
 from schema.types.base import Info, decode_global_id, user_errors
 from schema.types.order import (
     AddShipmentInput,
@@ -207,11 +208,16 @@ class OrderSubscriptions:
         topic = await orders.status_subscription_topic(context.rt, context.principal, order_uuid)
         async with context.rt.broker.subscribe(topic) as queue:
             while True:
-                message = await queue.get()
+                delivery = await queue.get()
                 # A revoked session, or a lost role or order, stops what this connection receives.
                 await context.recheck_websocket_session()
                 if not context.principal.is_authenticated:
                     raise NotAuthenticatedError()
-                event = await orders.status_event_for(context.rt, context.principal, message)
+                event = await orders.status_event_for(context.rt, context.principal, delivery)
                 if event is not None:
-                    yield OrderStatusChangedEvent.of(event)
+                    # One root for all subscribers of this event: equal selections get one answer.
+                    yield delivery.once(OrderStatusChangedEvent, _shared_root, event)
+
+
+def _shared_root(event: orders.StatusEvent) -> OrderStatusChangedEvent:
+    return share_results(OrderStatusChangedEvent.of(event))

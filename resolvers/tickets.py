@@ -14,6 +14,7 @@ from app.services import tickets
 from app.services.errors import NotAuthenticatedError
 from app.services.tickets import OpenTicketData, TicketError, TicketWithMessages
 from resolvers.permissions import IsAuthenticated, IsStaff, requires
+from schema.shared_results import share_results
 from schema.types.base import Info, decode_global_id, user_errors
 from schema.types.ticket import (
     AssignTicketInput,
@@ -183,11 +184,16 @@ class TicketSubscriptions:
         topic = await tickets.subscription_topic(context.rt, context.principal, _ticket_id(ticket_id))
         async with context.rt.broker.subscribe(topic) as queue:
             while True:
-                message = await queue.get()
+                delivery = await queue.get()
                 # A revoked session, or a lost role, stops what this connection receives.
                 await context.recheck_websocket_session()
                 if not context.principal.is_authenticated:
                     raise NotAuthenticatedError()
-                event = await tickets.event_for(context.rt, context.principal, message)
+                event = await tickets.event_for(context.rt, context.principal, delivery)
                 if event is not None:
-                    yield TicketUpdatedEvent.of(event)
+                    # One root for all subscribers of this event: equal selections get one answer.
+                    yield delivery.once(TicketUpdatedEvent, _shared_root, event)
+
+
+def _shared_root(event: tickets.TicketEvent) -> TicketUpdatedEvent:
+    return share_results(TicketUpdatedEvent.of(event))

@@ -5,7 +5,7 @@ from typing import Any
 
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services.sessions import authenticate
+from app.services.sessions import authenticate_remembered
 from loaders import Loaders
 from models.auth import AuthSession
 
@@ -27,7 +27,7 @@ class Context:
         """On a WebSocket, authenticate the connection's token again: a revoked session becomes anonymous."""
         if not self.websocket_token:
             return
-        authenticated = await authenticate(self.rt, self.websocket_token)
+        authenticated = await authenticate_remembered(self.rt, self.websocket_token)
         if authenticated is None:
             self.principal, self.auth_session, self.websocket_token = Principal.anonymous(), None, None
         else:

@@ -10,9 +10,10 @@ allowed, a value of another class, a value that does not serialise, a middleware
 so answers and errors are exactly graphql-core's.
 """
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
-from graphql import GraphQLObjectType
+from graphql import ExecutionResult, GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -20,6 +21,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.plain_trees import PLAIN_ATTRIBUTE, PLAIN_CLASS, Bail, PlanCache, complete
+from schema.shared_results import answer_key, shared_answers
 
 PLANS = PlanCache()
 
@@ -48,6 +50,21 @@ def mark_plain_fields(schema: Any) -> int:
 
 
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        answers = shared_answers(self.root_value)
+        if answers is None:
+            return super().execute_operation(serially)
+        key = answer_key(self.operation, self.variable_values.coerced, self.context_value)
+        found = answers.get(key)
+        if found is None:
+            result = super().execute_operation(serially)
+            future: asyncio.Future[ExecutionResult] = (
+                asyncio.ensure_future(result) if self.is_awaitable(result) else _done(cast(ExecutionResult, result))
+            )
+            found = answers[key] = (self.operation, future)
+        # Shielded: a subscriber that goes away while waiting does not cancel the answer for the others.
+        return asyncio.shield(found[1])
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -65,3 +82,9 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 except Bail:
                     pass  # the normal path below completes it, raising any error with its path
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+
+def _done(result: ExecutionResult) -> "asyncio.Future[ExecutionResult]":
+    future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
+    future.set_result(result)
+    return future

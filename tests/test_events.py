@@ -8,7 +8,7 @@ async def test_subscribers_get_the_messages_of_their_topic_only() -> None:
     async with broker.subscribe("order:1") as first, broker.subscribe("order:2") as second:
         assert broker.subscriber_count("order:1") == 1
         await broker.publish(["order:1", "orders"], {"n": 1})
-        assert first.get_nowait() == {"n": 1}
+        assert first.get_nowait().message == {"n": 1}
         assert second.empty()
     assert broker.subscriber_count("order:1") == 0
 
@@ -19,4 +19,4 @@ async def test_a_slow_subscriber_keeps_only_the_newest_messages() -> None:
     async with broker.subscribe("t") as queue:
         for n in range(5):
             await broker.publish(["t"], {"n": n})
-        assert [queue.get_nowait()["n"] for _ in range(queue.qsize())] == [3, 4]
+        assert [queue.get_nowait().message["n"] for _ in range(queue.qsize())] == [3, 4]

@@ -181,7 +181,7 @@ async def test_a_dispatcher_delivers_only_its_channels_and_prunes_what_was_sent(
             channels=EVENTS_ONLY,
         )
         assert await events.deliver_due() == 1
-        received.append(subscription.get_nowait())
+        received.append(subscription.get_nowait().message)
     assert received == [{"n": 1}]
     left = {(row.channel, row.status) for row in await rows(runtime)}
     assert left == {(OutboxChannel.EVENT, OutboxStatus.SENT), (OutboxChannel.EMAIL, OutboxStatus.PENDING)}

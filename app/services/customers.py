@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import mark_sessions_changed
 from app.i18n import N_
 from app.links import Route, storefront_link
 from app.pagination import Page, build_page, newest_first, page_size
@@ -246,6 +247,7 @@ async def grant_role(
             async with session.begin_nested():
                 session.add(CustomerRole(customer_id=customer.id, role=role))
                 await session.flush()
+            mark_sessions_changed(session, customer.id)
         except IntegrityError:
             raise AccountError.one(
                 AccountErrorCode.ROLE_ALREADY_GRANTED, "The account already has this role.", ("role",)
@@ -300,6 +302,7 @@ async def revoke_role(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise AccountError.one(AccountErrorCode.ROLE_NOT_GRANTED, "The account does not have this role.", ("role",))
+        mark_sessions_changed(session, customer.id)
         session.add(
             RoleChange(
                 customer_id=customer.id, role=role, action=RoleChangeAction.REVOKED, actor_id=actor_id, reason=why

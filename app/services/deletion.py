@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import mark_sessions_changed
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import audit, messages, payment_methods, returns, tickets
@@ -68,6 +69,7 @@ async def _anonymise(
     for model in OWNED_ROWS:
         await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
     await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
+    mark_sessions_changed(session, customer.id)
     await tickets.erase_customer_tickets(session, customer.id)
     await returns.erase_customer_notes(session, customer.id)
     # Orders stay (the law keeps them), without the names, streets and phones of their address copies.

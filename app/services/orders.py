@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.documents.model import format_rate
+from app.events import Delivery
 from app.money import is_currency, to_decimal
 from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
@@ -485,9 +486,16 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
 
 
 async def read_order(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines:
+    found = await find_order(rt, order_id)
+    assert found is not None
+    return found
+
+
+async def find_order(rt: Runtime, order_id: uuid.UUID) -> OrderWithLines | None:
     async with rt.db.read() as session:
         order = await session.get(Order, order_id)
-        assert order is not None
+        if order is None:
+            return None
         lines = (
             await session.execute(
                 select(OrderLine).where(col(OrderLine.order_id) == order_id).order_by(col(OrderLine.position))
@@ -656,9 +664,20 @@ async def status_subscription_topic(rt: Runtime, principal: Principal, order_id:
     return f"order:{order_id}"
 
 
-async def status_event_for(rt: Runtime, principal: Principal, message: dict[str, Any]) -> StatusEvent | None:
+async def status_event_for(rt: Runtime, principal: Principal, delivery: Delivery) -> StatusEvent | None:
     """The event to deliver, or None when this caller may not see it (checked again for every event:
-    the order may have changed hands, the caller's roles may have changed)."""
+    the order may have changed hands, the caller's roles may have changed). The order is read once per
+    event for all of this process's subscribers."""
+    event = await delivery.shared(ORDER_STATUS_EVENT, lambda: _read_status_event(rt, delivery.message))
+    if event is None:
+        return None
+    owner = event.order.order.customer_id
+    if not (principal.is_staff or (owner is not None and owner == principal.customer_id)):
+        return None
+    return event
+
+
+async def _read_status_event(rt: Runtime, message: dict[str, Any]) -> StatusEvent | None:
     try:
         order_id = uuid.UUID(message["orderId"])
         status = OrderStatus(message["status"])
@@ -666,7 +685,8 @@ async def status_event_for(rt: Runtime, principal: Principal, message: dict[str,
         changed_at = datetime.fromisoformat(message["changedAt"])
     except (KeyError, ValueError, TypeError):
         return None
-    if not await _can_watch(rt, principal, order_id):
+    found = await find_order(rt, order_id)
+    if found is None:
         return None
     said = TimelineNote.read(message.get("reason"), message.get("details"))
-    return StatusEvent(await read_order(rt, order_id), previous, status, message.get("note"), changed_at, said)
+    return StatusEvent(found, previous, status, message.get("note"), changed_at, said)

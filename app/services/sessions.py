@@ -9,6 +9,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import mark_sessions_changed
 from app.links import Route, storefront_link
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
@@ -276,6 +277,26 @@ async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
     return Authenticated(principal=principal, session=auth_session)
 
 
+async def authenticate_remembered(rt: Runtime, token: str) -> Authenticated | None:
+    """`authenticate`, remembered between the events a long-lived connection receives: asked of the
+    database again once the session would expire, or at once when its account's sessions change
+    (app/security/session_cache.py). Unlike a request, an event delivered does not count as the session
+    being used: a subscription alone does not keep an idle session alive."""
+    if not token or len(token) > 200:
+        return None
+    token_hash = sha256_hex(token)
+    cache = rt.session_cache
+    remembered: Authenticated | None = cache.get(token_hash)
+    if remembered is not None:
+        return remembered
+    generation = cache.generation
+    authenticated = await authenticate(rt, token)
+    if authenticated is not None and authenticated.principal.customer_id is not None:
+        expires_at = session_expiry(rt, authenticated.session)
+        cache.put(token_hash, authenticated, authenticated.principal.customer_id, expires_at, generation)
+    return authenticated
+
+
 def require_customer(principal: Principal) -> uuid.UUID:
     if principal.customer_id is None:
         raise NotAuthenticatedError()
@@ -291,6 +312,7 @@ async def revoke_all_sessions(
     if keep is not None:
         statement = statement.where(col(AuthSession.id) != keep)
     await session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
+    mark_sessions_changed(session, customer_id)
 
 
 async def logout(rt: Runtime, principal: Principal, meta: RequestMeta) -> None:
@@ -301,6 +323,7 @@ async def logout(rt: Runtime, principal: Principal, meta: RequestMeta) -> None:
             .where(col(AuthSession.id) == principal.session_id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow(), revoked_reason="LOGOUT")
         )
+        mark_sessions_changed(session, customer_id)
         audit.record(session, meta, SecurityEventType.SIGN_OUT, customer_id=customer_id)
 
 
@@ -334,5 +357,6 @@ async def revoke_session(
         )
         if rowcount(result) != 1:
             raise not_found
+        mark_sessions_changed(session, customer_id)
         audit.record(session, meta, SecurityEventType.SESSION_REVOKED, customer_id=customer_id, detail=str(session_id))
     return session_id

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from app.db import mark_sessions_changed
 from app.runtime import Runtime
 from app.services import help_centre, privacy
 from app.services.customer_queries import customer_by_email, group_by_code
@@ -100,6 +101,7 @@ async def create_account(
                 async with session.begin_nested():
                     session.add(CustomerRole(customer_id=customer.id, role=role))
                     await session.flush()
+                mark_sessions_changed(session, customer.id)
             except IntegrityError:
                 continue  # already has it
             session.add(RoleChange(customer_id=customer.id, role=role, action=RoleChangeAction.GRANTED, reason=reason))

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.events import Delivery
 from app.i18n import N_
 from app.links import Route, storefront_link
 from app.outbox import enqueue_event
@@ -508,9 +509,16 @@ async def erase_customer_tickets(session: AsyncSession, customer_id: uuid.UUID) 
 
 
 async def read_ticket(rt: Runtime, ticket_id: uuid.UUID) -> TicketWithMessages:
+    found = await find_ticket(rt, ticket_id)
+    assert found is not None
+    return found
+
+
+async def find_ticket(rt: Runtime, ticket_id: uuid.UUID) -> TicketWithMessages | None:
     async with rt.db.read() as session:
         ticket = await session.get(SupportTicket, ticket_id)
-        assert ticket is not None
+        if ticket is None:
+            return None  # erased with its owner's account
         messages = (
             await session.execute(
                 select(TicketMessage)
@@ -616,9 +624,17 @@ async def subscription_topic(rt: Runtime, principal: Principal, ticket_id: uuid.
     return f"ticket:{ticket_id}"
 
 
-async def event_for(rt: Runtime, principal: Principal, message: dict[str, Any]) -> TicketEvent | None:
+async def event_for(rt: Runtime, principal: Principal, delivery: Delivery) -> TicketEvent | None:
     """The event to deliver, or None when this caller may not see it (checked again for every event:
-    the caller's roles may have changed since they subscribed)."""
+    the caller's roles may have changed since they subscribed). The ticket is read once per event for
+    all of this process's subscribers."""
+    event = await delivery.shared(TicketEvent, lambda: _read_event(rt, delivery.message))
+    if event is None or not principal.can_see_customer(event.ticket.ticket.customer_id):
+        return None
+    return event
+
+
+async def _read_event(rt: Runtime, message: dict[str, Any]) -> TicketEvent | None:
     try:
         ticket_id = uuid.UUID(message["ticketId"])
         change = TicketChange(message["change"])
@@ -628,8 +644,8 @@ async def event_for(rt: Runtime, principal: Principal, message: dict[str, Any]) 
         changed_at = datetime.fromisoformat(message["changedAt"])
     except (KeyError, ValueError, TypeError):
         return None
-    if not await _can_watch(rt, principal, ticket_id):
+    found = await find_ticket(rt, ticket_id)
+    if found is None:
         return None
-    found = await read_ticket(rt, ticket_id)
     written = next((m for m in found.messages if m.id == message_id), None)
     return TicketEvent(found, change, written, previous, state, changed_at)

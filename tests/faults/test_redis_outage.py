@@ -71,7 +71,7 @@ async def assert_events_flow(rt: Runtime, topic: str) -> None:
             with contextlib.suppress(RedisError):  # Redis not answering yet
                 await broker.publish([topic], {"n": attempt})
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=0.2)
+                message = (await asyncio.wait_for(queue.get(), timeout=0.2)).message
             except TimeoutError:
                 continue
             assert message["n"] <= attempt

@@ -64,7 +64,7 @@ async def test_a_separate_worker_is_woken_at_once_by_a_commit(
         async with rt.broker.subscribe("wake-test") as events:
             async with rt.db.unit_of_work() as session:
                 enqueue_event(session, rt.keyring, "test.event", ["wake-test"], {"n": 1})
-            assert await asyncio.wait_for(events.get(), timeout=WAIT) == {"n": 1}
+            assert (await asyncio.wait_for(events.get(), timeout=WAIT)).message == {"n": 1}
 
         # Again, now that the worker has gone back to sleep after its rounds.
         other = await make_customer(rt)

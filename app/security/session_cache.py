@@ -1,0 +1,128 @@
+"""Who a long-lived connection's token belongs to, remembered between the events it receives.
+
+A WebSocket subscriber's session is checked before every event it is sent. Asking the database each time
+costs a round trip per subscriber per event; instead the answer is remembered until the session would
+expire or until its account's sessions change, whichever comes first. A change is anything that can end
+a session or change what it may see: sign-out, a revoked session, a password or email change, a
+suspension, a deletion, a granted or revoked role. The unit of work that makes one marks the account
+(`app.db.mark_sessions_changed`); once it commits, `announce` forgets the account here at once and tells
+every other process through the broker (`SESSIONS_TOPIC`), before the answer goes back to the caller, so
+an event published after it cannot overtake it. Should the broker refuse, the announcement goes through
+the outbox and is delivered when it can be. A broker that subscribed again may have missed announcements:
+everything is forgotten then (`LocalHub.on_gap`).
+
+Only live sessions are remembered, under the SHA-256 of their token (as they are stored), never a token.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from app.db import Database
+from app.events import Broker, Message
+from app.outbox import enqueue_event
+from app.security.crypto import Keyring
+from models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+SESSIONS_TOPIC = "sessions-changed"
+SESSIONS_CHANGED_EVENT = "sessions.changed"
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry(Generic[V]):
+    value: V
+    customer_id: uuid.UUID
+    expires_at: datetime
+
+
+class SessionCache(Generic[V]):
+    # Beyond this many remembered sessions the expired ones are dropped, then (if still full) all of them.
+    MAX_ENTRIES = 100_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry[V]] = {}
+        self._by_customer: dict[uuid.UUID, set[str]] = {}
+        # Bumped by every forget: an answer read from the database before a forget is not remembered after it.
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token_hash: str) -> V | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        if entry.expires_at <= utcnow():
+            self._drop(token_hash)
+            return None
+        return entry.value
+
+    def put(self, token_hash: str, value: V, customer_id: uuid.UUID, expires_at: datetime, generation: int) -> None:
+        """Remember `value`, read from the database when `self.generation` was `generation`."""
+        if generation != self.generation:
+            return  # a change was announced while it was being read: it may be stale already
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._make_room()
+        self._entries[token_hash] = _Entry(value, customer_id, expires_at)
+        self._by_customer.setdefault(customer_id, set()).add(token_hash)
+
+    def forget(self, customer_ids: Iterable[uuid.UUID]) -> None:
+        self.generation += 1
+        for customer_id in customer_ids:
+            for token_hash in self._by_customer.pop(customer_id, ()):
+                self._entries.pop(token_hash, None)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+        self._by_customer.clear()
+
+    def on_message(self, message: Message) -> None:
+        """A broker listener for SESSIONS_TOPIC."""
+        try:
+            customer_ids = [uuid.UUID(str(value)) for value in message["customerIds"]]
+        except (KeyError, TypeError, ValueError):
+            logger.warning("malformed sessions-changed message: forgetting every session")
+            self.clear()
+            return
+        self.forget(customer_ids)
+
+    def _drop(self, token_hash: str) -> None:
+        entry = self._entries.pop(token_hash, None)
+        if entry is not None:
+            hashes = self._by_customer.get(entry.customer_id)
+            if hashes is not None:
+                hashes.discard(token_hash)
+                if not hashes:
+                    del self._by_customer[entry.customer_id]
+
+    def _make_room(self) -> None:
+        now = utcnow()
+        for token_hash in [key for key, entry in self._entries.items() if entry.expires_at <= now]:
+            self._drop(token_hash)
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self.clear()
+
+
+async def announce(
+    customer_ids: frozenset[uuid.UUID], cache: SessionCache[Any], broker: Broker, db: Database, keyring: Keyring
+) -> None:
+    """Tell this process and every other that these accounts' sessions changed (called after the commit)."""
+    cache.forget(customer_ids)
+    message = {"customerIds": sorted(str(customer_id) for customer_id in customer_ids)}
+    try:
+        await broker.publish([SESSIONS_TOPIC], message)
+        return
+    except Exception as error:
+        logger.warning("could not announce changed sessions at once (%s); queued", type(error).__name__)
+    try:
+        async with db.unit_of_work() as session:
+            enqueue_event(session, keyring, SESSIONS_CHANGED_EVENT, [SESSIONS_TOPIC], message)
+    except Exception:
+        logger.exception("could not queue the announcement of changed sessions")
