@@ -61,7 +61,7 @@ from app.principal import Principal
 from app.runtime import RequestMeta, Runtime, redact_url
 from app.security.network import TrustedProxies
 from app.services.service_accounts import authenticate_api_key, is_api_key
-from app.services.sessions import authenticate
+from app.services.sessions import authenticate, authenticate_remembered
 from app.startup import OneLineStartupFailure, StartupError, redis_problem, report_redis_down
 from app.wakeups import announce_commits, wake_listener
 from schema.build import build_schema
@@ -174,7 +174,8 @@ class GraphQLApp(GraphQL):
             # subscription needs a signed-in caller). Credentials that do not authenticate close it (4403).
             return cast(UnsetType, UNSET)
         token = _bearer_token({"authorization": raw}) if str(raw).lower().startswith("bearer ") else str(raw)
-        authenticated = await authenticate(self._state.rt, token or "")
+        # Remembered from here on: the first event after many connections opened finds every session known.
+        authenticated = await authenticate_remembered(self._state.rt, token or "")
         if authenticated is None:
             raise ConnectionRejectionError()
         session_id = authenticated.session.id
