@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     # Opening a new PostgreSQL connection gives up after this long (an unreachable host, not a refusal).
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A pooled PostgreSQL connection older than this is replaced when next checked out. Nothing pings a
+    # connection before use, so keep it below the idle timeout of anything between us and the server that
+    # drops idle connections silently (load balancers, NAT: often 240 to 350 s), or a statement could hang.
+    database_pool_recycle_seconds: int = Field(default=180, ge=1)
     redis_url: str | None = None
     # Connecting to Redis and each command give up after this long; a dead connection is replaced once.
     redis_timeout_seconds: float = Field(default=2.0, gt=0)

@@ -4,9 +4,16 @@ GraphQL resolves sibling fields concurrently, so nothing shares one AsyncSession
 unit of work that commits on exit, and each loader batch reads through its own short session.
 
 A database that cannot be reached (connection refused or reset, a server shutting down, an exhausted
-pool) raises `ServiceUnavailableError`, which the API answers as a retryable error. Pooled connections
-are pinged before use, so the first request after the database returns gets a fresh connection; a
-statement that fails mid-way is never sent again by us.
+pool) raises `ServiceUnavailableError`, which the API answers as a retryable error.
+
+Pooled connections are not pinged before use (on PostgreSQL that is a round trip per checkout, about half
+of a read-only request's). A connection that died while it sat idle (the server restarted, or ended the
+session) is found by the first statement sent on it: SQLAlchemy then drops it and every connection pooled
+before it, and a read session sends that first statement again, once, on a fresh connection (see
+`_resend_on_a_fresh_connection`), so the first request after the database returns is served. A write is
+never sent again by us, nor is any statement that fails after its session's first: those raise
+`ServiceUnavailableError`. Connections are replaced after `DATABASE_POOL_RECYCLE_SECONDS`, before anything
+in between drops them silently.
 """
 
 import sqlite3
@@ -15,13 +22,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Result, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.util import await_
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.config import Settings
-from app.outages import BUSY_RETRY_AFTER, describe, unavailable
+from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, unavailable
 
 SQLITE_WRITE_OPTION = "customer_accounts_write"
 # Set in session.info by whoever adds outbox rows; after commit the dispatcher is woken at once.
@@ -34,6 +41,11 @@ OUTBOX_CHANNEL = "customer_accounts_outbox"
 # SQLSTATEs that mean "the server is not there for us right now": connection exceptions (class 08),
 # too many connections, and a server shutting down, crashed or starting up.
 _UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+# Of those, the ones a statement gets when the server has ended its connection (and may be back already).
+_CONNECTION_GONE_SQLSTATES = ("08", "57P01", "57P02")
+# Execution option of a read session's first statement on a connection: its disconnect is not reported,
+# it is sent again (see _resend_on_a_fresh_connection).
+_RESENDABLE = "customer_accounts_resendable"
 
 
 def mark_sessions_changed(session: AsyncSession, customer_id: uuid.UUID) -> None:
@@ -58,24 +70,8 @@ def create_engine(database_url: str, *, connect_timeout: float | None = None, **
     else:
         connect_args = {"timeout": connect_timeout} if connect_timeout else {}
         engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
-        if engine.dialect.driver == "asyncpg":
-            _ping_on_checkout(engine)
     _report_outages(engine)
     return engine
-
-
-def _ping_on_checkout(engine: AsyncEngine) -> None:
-    """The pool's pre-ping in one round trip. SQLAlchemy's own wraps the ping in BEGIN and ROLLBACK (for
-    PgBouncer's transaction mode, where a ping outside a transaction may reach another server connection:
-    harmless, it only says the pooler answers): three round trips per checkout instead of one. A ping that
-    fails raises DisconnectionError, on which the pool drops the connection and checks out a fresh one."""
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _ping(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:
-        try:
-            await_(proxy.driver_connection.fetchrow(";"))
-        except Exception as error:
-            raise exc.DisconnectionError(describe(error)) from error
 
 
 def engine_options(settings: Settings, *, worker: bool = False) -> dict[str, Any]:
@@ -86,6 +82,7 @@ def engine_options(settings: Settings, *, worker: bool = False) -> dict[str, Any
         "max_overflow": settings.worker_database_max_overflow if worker else settings.database_max_overflow,
         "pool_timeout": settings.database_pool_timeout_seconds,
         "connect_timeout": settings.database_connect_timeout_seconds,
+        "pool_recycle": settings.database_pool_recycle_seconds,
     }
 
 
@@ -121,11 +118,52 @@ def _report_outages(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _statement_failed(context: Any) -> None:
-        # A failed pre-ping is how the pool finds a dead connection and replaces it: leave that alone.
-        if context.is_pre_ping:
+        error = context.original_exception
+        if isinstance(error, ServiceUnavailableError):  # from _connect, reported there
             return
-        if context.is_disconnect or is_outage(context.original_exception):
-            raise unavailable("database", context.original_exception) from context.original_exception
+        if _connection_is_gone(error):
+            # asyncpg may raise the server's goodbye before it sees the socket close: never pool it again.
+            context.is_disconnect = True
+        if context.is_disconnect and _resendable(context):
+            raise _IdleConnectionLost(describe(error)) from error
+        if context.is_disconnect or is_outage(error):
+            raise unavailable("database", error) from error
+
+
+def _connection_is_gone(error: BaseException) -> bool:
+    return isinstance(error, ConnectionError) or _sqlstate(error).startswith(_CONNECTION_GONE_SQLSTATES)
+
+
+def _resendable(context: Any) -> bool:
+    execution = context.execution_context
+    return execution is not None and bool(execution.execution_options.get(_RESENDABLE))
+
+
+class _IdleConnectionLost(ServiceUnavailableError):
+    """A read session's first statement found its pooled connection dead: sent again, not reported."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("database", reason)
+
+
+class _ReadSession(Session):
+    """The session behind `Database.read()`."""
+
+
+@event.listens_for(_ReadSession, "do_orm_execute")
+def _resend_on_a_fresh_connection(state: ORMExecuteState) -> Result[Any] | None:
+    """A pooled connection may have died while it sat idle; its first statement is where that shows. When the
+    session holds no connection and no objects yet, nothing it has seen is lost by starting over: the
+    statement is sent once more, on a fresh connection (SQLAlchemy has dropped the dead one and every
+    connection pooled before it). A second failure is reported like any other."""
+    session = state.session
+    if session.in_transaction() or len(session.identity_map):
+        return None
+    try:
+        return state.invoke_statement(execution_options={_RESENDABLE: True})
+    except _IdleConnectionLost:
+        session.rollback()  # lets go of the dead connection
+        return state.invoke_statement()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -160,7 +198,9 @@ class Database:
         # not, so a read session loses nothing by it. Writes go through unit_of_work, never here. On SQLite
         # BEGIN is an in-process call, not a round trip, and our begin listener keeps its locking rules.
         read_engine = engine.execution_options(isolation_level="AUTOCOMMIT") if self.is_postgresql else engine
-        self._read = async_sessionmaker(read_engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+        self._read = async_sessionmaker(
+            read_engine, sync_session_class=_ReadSession, expire_on_commit=False, autoflush=False
+        )
         write_engine = engine.execution_options(**{SQLITE_WRITE_OPTION: True})
         self._write = async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False)
         # Called after a commit that added outbox messages: wakes this process's dispatcher at once.

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 from sqlmodel import col
 
 from app.db import mark_sessions_changed
@@ -15,18 +16,12 @@ from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import new_session_token, sha256_hex
 from app.services import abuse, audit, messages, two_factor
-from app.services.customer_queries import (
-    customer_by_identifier,
-    display_name,
-    identifier_text,
-    parse_identifier,
-    roles_of,
-)
+from app.services.customer_queries import customer_by_identifier, display_name, identifier_text, parse_identifier
 from app.services.errors import AccountError, AccountErrorCode, NotAuthenticatedError
 from app.templates import MessageValue, Minutes
 from models.auth import AuthSession
 from models.base import utcnow
-from models.customer import Customer, CustomerStatus
+from models.customer import Customer, CustomerRole, CustomerStatus
 from models.security import SecurityEventOutcome, SecurityEventType
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -249,23 +244,32 @@ def _is_live(rt: Runtime, auth_session: AuthSession) -> bool:
     return auth_session.revoked_at is None and session_expiry(rt, auth_session) > utcnow()
 
 
+# What authenticate loads of a session: what it checks, and what callers read of Authenticated.session
+# (id, created_at, verified_at). Reading any other column of that object raises (it is detached).
+_SESSION_FIELDS = ("customer_id", "created_at", "last_seen_at", "expires_at", "revoked_at", "verified_at")
+# A bearer token's session with its customer's status and roles, in one statement (every signed-in request
+# runs it): one row per role, or one with role NULL.
+_SESSION_STATUS_ROLES = (
+    select(AuthSession, col(Customer.status), col(CustomerRole.role))
+    .join(Customer, col(Customer.id) == col(AuthSession.customer_id))
+    .outerjoin(CustomerRole, col(CustomerRole.customer_id) == col(AuthSession.customer_id))
+    .options(load_only(*(getattr(AuthSession, name) for name in _SESSION_FIELDS)))
+)
+
+
 async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
     """The principal behind a bearer token, or None when it is unknown, expired or revoked."""
     if not token or len(token) > 200:
         return None
     async with rt.db.read() as session:
-        found = await session.execute(
-            select(AuthSession, Customer)
-            .join(Customer, col(Customer.id) == col(AuthSession.customer_id))
-            .where(col(AuthSession.token_hash) == sha256_hex(token))
-        )
-        row = found.first()
-        if row is None:
-            return None
-        auth_session, customer = row
-        if not _is_live(rt, auth_session) or customer.status is not CustomerStatus.ACTIVE:
-            return None
-        roles = await roles_of(session, customer.id)
+        found = await session.execute(_SESSION_STATUS_ROLES.where(col(AuthSession.token_hash) == sha256_hex(token)))
+        rows = found.all()
+    if not rows:
+        return None
+    auth_session, status, _role = rows[0]
+    if not _is_live(rt, auth_session) or status is not CustomerStatus.ACTIVE:
+        return None
+    roles = frozenset(role for _session, _status, role in rows if role is not None)
     now = utcnow()
     if now - auth_session.last_seen_at > LAST_SEEN_RESOLUTION:
         async with rt.db.unit_of_work() as session:
@@ -273,7 +277,7 @@ async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
                 update(AuthSession).where(col(AuthSession.id) == auth_session.id).values(last_seen_at=now)
             )
         auth_session.last_seen_at = now
-    principal = Principal(customer_id=customer.id, session_id=auth_session.id, roles=roles)
+    principal = Principal(customer_id=auth_session.customer_id, session_id=auth_session.id, roles=roles)
     return Authenticated(principal=principal, session=auth_session)
 
 

@@ -6,11 +6,21 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from app.runtime import Runtime
+from app.services.sessions import authenticate
 from models.auth import AuthSession
 from models.base import utcnow
-from models.customer import Customer, CustomerStatus
+from models.customer import Customer, CustomerStatus, Role
 from tests.accounts.queries import LOGIN, LOGOUT, ME, REVOKE_SESSION, SESSIONS
-from tests.support import Api, Caller, assert_token_refused, global_id, login, make_customer
+from tests.support import (
+    Api,
+    Caller,
+    assert_token_refused,
+    count_statements,
+    global_id,
+    login,
+    make_caller,
+    make_customer,
+)
 
 PASSWORD = "a perfectly fine passphrase"
 
@@ -120,6 +130,25 @@ async def test_use_refreshes_last_seen(api: Api, rt: Runtime, customer: Caller) 
     async with rt.db.read() as session:
         seen = (await session.execute(select(col(AuthSession.last_seen_at)))).scalar_one()
     assert seen > an_hour_ago + timedelta(minutes=59)
+
+
+async def test_a_token_is_checked_with_all_its_customers_roles_in_one_statement(api: Api, rt: Runtime) -> None:
+    for roles in ((), (Role.CUSTOMER,), (Role.CUSTOMER, Role.SUPPORT, Role.ADMIN)):
+        caller = await make_caller(api, rt, roles=roles)
+        with count_statements(rt) as statements:
+            authenticated = await authenticate(rt, caller.token)
+        assert authenticated is not None
+        assert authenticated.principal.customer_id == caller.customer.id
+        assert authenticated.principal.roles == frozenset(roles)
+        assert authenticated.principal.session_id == authenticated.session.id
+        assert len(statements) == 1, statements
+        assert "password_hash" not in statements[0]
+
+    async with rt.db.unit_of_work() as session:  # suspended, its sessions left as they are
+        await session.execute(
+            update(Customer).where(col(Customer.id) == caller.customer.id).values(status=CustomerStatus.SUSPENDED)
+        )
+    assert await authenticate(rt, caller.token) is None
 
 
 async def test_garbage_tokens_are_refused_not_anonymous(api: Api) -> None:

@@ -37,6 +37,11 @@ class TcpProxy:
         if self._server is not None:
             self._server.close()
             self._server = None
+        self.drop_now()
+
+    def drop_now(self) -> None:
+        """Drop the open connections with a reset but keep accepting new ones: the server ended our sessions
+        and is there again. Synchronous, like `cut_now`."""
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()

@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,10 @@ import asyncpg
 import httpx
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from app.config import Settings
 from app.db import Database, create_engine, is_outage
@@ -23,6 +26,7 @@ from app.main import create_app
 from app.outages import ServiceUnavailableError
 from app.runtime import Runtime
 from app.startup import StartupError
+from models.customer import ActivationMode, CustomerGroup
 from tests.accounts.queries import LOGIN, ME, REGISTER
 from tests.faults.conftest import Started
 from tests.faults.proxy import TcpProxy
@@ -59,6 +63,49 @@ def assert_unavailable(response: httpx.Response, request_id: str, *, status: int
     for leak in ("asyncpg", "Traceback", "127.0.0.1", "Connect call failed", "postgres"):
         assert leak not in response.text
     return dict(body)
+
+
+async def pooled_backends(db: Database, count: int) -> set[int]:
+    """Opens `count` connections at once and hands them back to the pool: the server processes behind them."""
+    pids: set[int] = set()
+    async with AsyncExitStack() as held:
+        for _ in range(count):
+            session = await held.enter_async_context(db.read())
+            pids.add(await session.scalar(text("SELECT pg_backend_pid()")))
+    return pids
+
+
+async def end_every_connection(database_url: str) -> set[int]:
+    """Ends every server process connected to this test's database, as a restart of PostgreSQL would (or an
+    idle-session timeout), waits until they are gone, and returns their process ids."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(dsn)
+    try:
+        # With a timeout it waits for each to exit (false for one that had exited by itself meanwhile).
+        ended = await admin.fetch(
+            "SELECT pid, pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert ended
+    return {row["pid"] for row in ended}
+
+
+@contextmanager
+def statements_sent(engine: AsyncEngine, containing: str) -> Iterator[list[str]]:
+    """The statements containing `containing` that went out (or were about to) while the block ran."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if containing in statement:
+            sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_a_database_outage_answers_retryable_errors_and_heals_without_a_restart(
@@ -100,7 +147,7 @@ async def test_a_database_outage_answers_retryable_errors_and_heals_without_a_re
         assert (await api.ok(HELP))["helpArticles"] is not None
 
 
-async def test_pooled_connections_that_died_while_idle_are_replaced_before_use(
+async def test_pooled_connections_that_died_while_idle_are_replaced_without_an_error(
     start_app: Callable[..., AbstractAsyncContextManager[Started]], proxied_database_url: str, db_proxy: TcpProxy
 ) -> None:
     async with start_app(database_url=proxied_database_url) as (_, api, rt):
@@ -110,7 +157,115 @@ async def test_pooled_connections_that_died_while_idle_are_replaced_before_use(
         await db_proxy.restore()  # no request saw the outage: the pool still holds the dead connections
         for _ in range(3):
             assert (await api.ok(ME, token=caller.token))["me"]["id"]
-        assert db_proxy.accepted > before  # they were replaced, not used
+        assert db_proxy.accepted > before  # they were replaced
+
+
+async def test_a_request_after_the_database_ended_every_pooled_connection_is_served(
+    start_app: Callable[..., AbstractAsyncContextManager[Started]], database_url: str, postgres_only: None
+) -> None:
+    async with start_app(outbox_poll_seconds=60) as (_, api, rt):  # no background read comes first
+        caller = await make_caller(api, rt)
+        await pooled_backends(rt.db, 3)
+        killed = await end_every_connection(database_url)  # what a restart of PostgreSQL leaves in the pool
+        with statements_sent(rt.db.engine, "FROM auth_session") as sent:
+            assert (await api.ok(ME, token=caller.token))["me"]["email"] == caller.customer.email
+        # The token's check met a dead connection and was sent once more, on a fresh one.
+        assert len(sent) == 2
+        assert not await pooled_backends(rt.db, 3) & killed
+
+
+READS: dict[str, Callable[[AsyncSession, uuid.UUID], Awaitable[Any]]] = {
+    "statement": lambda session, _id: session.scalar(text("SELECT code FROM customer_group WHERE code = 'shop'")),
+    "query": lambda session, _id: session.scalar(select(col(CustomerGroup.code)).where(col(CustomerGroup.id) == _id)),
+    "get": lambda session, _id: session.get(CustomerGroup, _id),
+}
+
+
+@pytest.mark.parametrize("read", list(READS))
+async def test_a_read_whose_pooled_connection_died_while_idle_is_sent_once_more_on_a_fresh_one(
+    database_url: str, postgres_only: None, caplog: pytest.LogCaptureFixture, read: str
+) -> None:
+    db = Database(create_engine(database_url))
+    try:
+        async with db.read() as session:
+            shop = await session.scalar(select(col(CustomerGroup.id)).where(col(CustomerGroup.code) == "shop"))
+        assert shop is not None
+        await pooled_backends(db, 3)
+        killed = await end_every_connection(database_url)
+
+        with caplog.at_level(logging.WARNING), statements_sent(db.engine, "customer_group") as sent:
+            async with db.read() as session:
+                found = await READS[read](session, shop)
+        assert found is not None
+        assert len(sent) == 2  # on the dead connection, then once on a fresh one
+        assert not [r for r in caplog.records if r.name == "app.outages"]  # served: nothing to report
+        # SQLAlchemy dropped every connection pooled before the dead one: none of them is used again.
+        assert not await pooled_backends(db, 3) & killed
+    finally:
+        await db.dispose()
+
+
+async def test_a_write_whose_pooled_connection_died_while_idle_fails_retryably_and_is_not_sent_again(
+    database_url: str, postgres_only: None
+) -> None:
+    db = Database(create_engine(database_url))
+    codes = ("idle-1", "idle-2")
+    try:
+        await pooled_backends(db, 3)
+        await end_every_connection(database_url)
+
+        with (
+            statements_sent(db.engine, "INSERT INTO customer_group") as sent,
+            pytest.raises(ServiceUnavailableError) as raised,
+        ):
+            await add_groups(db, codes)
+        assert (raised.value.service, raised.value.retry_after) == ("database", 5)
+        assert len(sent) == 1
+        async with db.read() as session:
+            stored = select(func.count()).select_from(CustomerGroup).where(col(CustomerGroup.code).in_(codes))
+            assert await session.scalar(stored) == 0
+        await add_groups(db, codes)  # the caller's own retry goes through
+    finally:
+        await db.dispose()
+
+
+async def add_groups(db: Database, codes: Iterable[str]) -> None:
+    """One unit of work that sends one INSERT per group."""
+    async with db.unit_of_work() as session:
+        for code in codes:
+            session.add(CustomerGroup(code=code, name=code, activation_mode=ActivationMode.NONE))
+            await session.flush()
+
+
+async def test_a_read_that_fails_again_on_its_fresh_connection_reports_the_outage(
+    proxied_database_url: str, db_proxy: TcpProxy
+) -> None:
+    db = Database(create_engine(proxied_database_url))
+    try:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+        sent: list[str] = []
+
+        def drop_on_send(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if "pg_backend_pid" in statement:
+                sent.append(statement)
+                db_proxy.drop_now()  # every connection dies as the statement goes out, fresh ones too
+
+        before = db_proxy.accepted
+        event.listen(db.engine.sync_engine, "before_cursor_execute", drop_on_send)
+        try:
+            with pytest.raises(ServiceUnavailableError) as raised:
+                async with db.read() as session:
+                    await session.scalar(text("SELECT pg_backend_pid()"))
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", drop_on_send)
+        assert raised.value.service == "database"
+        assert len(sent) == 2  # sent again once, not until it works
+        assert db_proxy.accepted == before + 1
+        async with db.read() as session:
+            assert await session.scalar(text("SELECT 2")) == 2
+    finally:
+        await db.dispose()
 
 
 async def test_a_write_cut_off_mid_way_is_answered_as_retryable_and_never_repeated(
