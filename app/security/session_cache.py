@@ -14,9 +14,10 @@ everything is forgotten then (`LocalHub.on_gap`).
 Only live sessions are remembered, under the SHA-256 of their token (as they are stored), never a token.
 """
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 SESSIONS_TOPIC = "sessions-changed"
 SESSIONS_CHANGED_EVENT = "sessions.changed"
+# Sessions looked up in one statement at most (bind parameters stay far below PostgreSQL's 32,767).
+LOOKUP_BATCH = 1000
 V = TypeVar("V")
 
 
@@ -50,6 +53,48 @@ class SessionCache(Generic[V]):
         self._by_customer: dict[uuid.UUID, set[str]] = {}
         # Bumped by every forget: an answer read from the database before a forget is not remembered after it.
         self.generation = 0
+        self._pending: dict[str, asyncio.Future[V | None]] | None = None
+        self._fetching: set[asyncio.Future[None]] = set()
+
+    async def look_up(self, token_hash: str, fetch: Callable[[list[str]], Awaitable[Sequence[V | None]]]) -> V | None:
+        """`fetch([token_hash])[0]`, except that lookups asked for in the same turn of the event loop are
+        fetched together, LOOKUP_BATCH at a time (one statement each instead of one per subscriber)."""
+        if self._pending is None:
+            self._pending = {}
+            asyncio.get_running_loop().call_soon(self._fetch_pending, fetch)
+        future = self._pending.get(token_hash)
+        if future is None:
+            future = self._pending[token_hash] = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(future)
+
+    def _fetch_pending(self, fetch: Callable[[list[str]], Awaitable[Sequence[V | None]]]) -> None:
+        pending, self._pending = self._pending or {}, None
+        task = asyncio.ensure_future(self._fetch_all(pending, fetch))
+        self._fetching.add(task)
+        task.add_done_callback(self._fetching.discard)
+
+    async def _fetch_all(
+        self,
+        pending: dict[str, "asyncio.Future[V | None]"],
+        fetch: Callable[[list[str]], Awaitable[Sequence[V | None]]],
+    ) -> None:
+        hashes = list(pending)
+        for start in range(0, len(hashes), LOOKUP_BATCH):
+            batch = hashes[start : start + LOOKUP_BATCH]
+            try:
+                answers = await fetch(batch)
+            except asyncio.CancelledError:
+                for token_hash in hashes[start:]:
+                    pending[token_hash].cancel()
+                raise
+            except Exception as error:  # each waiting subscriber meets it (an outage: they retry later)
+                for token_hash in hashes[start:]:
+                    if not pending[token_hash].done():
+                        pending[token_hash].set_exception(error)
+                return
+            for token_hash, answer in zip(batch, answers, strict=True):
+                if not pending[token_hash].done():
+                    pending[token_hash].set_result(answer)
 
     def __len__(self) -> int:
         return len(self._entries)

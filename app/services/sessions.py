@@ -21,7 +21,7 @@ from app.services.errors import AccountError, AccountErrorCode, NotAuthenticated
 from app.templates import MessageValue, Minutes
 from models.auth import AuthSession
 from models.base import utcnow
-from models.customer import Customer, CustomerRole, CustomerStatus
+from models.customer import Customer, CustomerRole, CustomerStatus, Role
 from models.security import SecurityEventOutcome, SecurityEventType
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -246,7 +246,15 @@ def _is_live(rt: Runtime, auth_session: AuthSession) -> bool:
 
 # What authenticate loads of a session: what it checks, and what callers read of Authenticated.session
 # (id, created_at, verified_at). Reading any other column of that object raises (it is detached).
-_SESSION_FIELDS = ("customer_id", "created_at", "last_seen_at", "expires_at", "revoked_at", "verified_at")
+_SESSION_FIELDS = (
+    "customer_id",
+    "token_hash",
+    "created_at",
+    "last_seen_at",
+    "expires_at",
+    "revoked_at",
+    "verified_at",
+)
 # A bearer token's session with its customer's status and roles, in one statement (every signed-in request
 # runs it): one row per role, or one with role NULL.
 _SESSION_STATUS_ROLES = (
@@ -261,31 +269,53 @@ async def authenticate(rt: Runtime, token: str) -> Authenticated | None:
     """The principal behind a bearer token, or None when it is unknown, expired or revoked."""
     if not token or len(token) > 200:
         return None
+    return (await _authenticate_hashes(rt, [sha256_hex(token)]))[0]
+
+
+async def _authenticate_hashes(rt: Runtime, token_hashes: list[str]) -> list[Authenticated | None]:
+    """`authenticate` for sessions by token hash, in one statement however many there are."""
     async with rt.db.read() as session:
-        found = await session.execute(_SESSION_STATUS_ROLES.where(col(AuthSession.token_hash) == sha256_hex(token)))
-        rows = found.all()
-    if not rows:
-        return None
-    auth_session, status, _role = rows[0]
-    if not _is_live(rt, auth_session) or status is not CustomerStatus.ACTIVE:
-        return None
-    roles = frozenset(role for _session, _status, role in rows if role is not None)
+        statement = _SESSION_STATUS_ROLES.where(
+            col(AuthSession.token_hash).in_(token_hashes)
+            if len(token_hashes) > 1
+            else col(AuthSession.token_hash) == token_hashes[0]
+        )
+        rows = (await session.execute(statement)).all()
+    found: dict[str, tuple[AuthSession, CustomerStatus, set[Role]]] = {}
+    for auth_session, status, role in rows:
+        _, _, roles = found.setdefault(auth_session.token_hash, (auth_session, status, set()))
+        if role is not None:
+            roles.add(role)
     now = utcnow()
-    if now - auth_session.last_seen_at > LAST_SEEN_RESOLUTION:
+    answers: list[Authenticated | None] = []
+    seen: list[AuthSession] = []
+    for token_hash in token_hashes:
+        entry = found.get(token_hash)
+        if entry is None or not _is_live(rt, entry[0]) or entry[1] is not CustomerStatus.ACTIVE:
+            answers.append(None)
+            continue
+        auth_session, _, roles = entry
+        if now - auth_session.last_seen_at > LAST_SEEN_RESOLUTION:
+            seen.append(auth_session)
+        principal = Principal(customer_id=auth_session.customer_id, session_id=auth_session.id, roles=frozenset(roles))
+        answers.append(Authenticated(principal=principal, session=auth_session))
+    if seen:
         async with rt.db.unit_of_work() as session:
             await session.execute(
-                update(AuthSession).where(col(AuthSession.id) == auth_session.id).values(last_seen_at=now)
+                update(AuthSession).where(col(AuthSession.id).in_([row.id for row in seen])).values(last_seen_at=now)
             )
-        auth_session.last_seen_at = now
-    principal = Principal(customer_id=auth_session.customer_id, session_id=auth_session.id, roles=roles)
-    return Authenticated(principal=principal, session=auth_session)
+        for auth_session in seen:
+            auth_session.last_seen_at = now
+    return answers
 
 
 async def authenticate_remembered(rt: Runtime, token: str) -> Authenticated | None:
     """`authenticate`, remembered between the events a long-lived connection receives: asked of the
     database again once the session would expire, or at once when its account's sessions change
-    (app/security/session_cache.py). Unlike a request, an event delivered does not count as the session
-    being used: a subscription alone does not keep an idle session alive."""
+    (app/security/session_cache.py). Sessions not remembered yet that are asked for at the same moment
+    (the first event after the memory was cleared, to ten thousand subscribers) are looked up together.
+    Unlike a request, an event delivered does not count as the session being used: a subscription alone
+    does not keep an idle session alive."""
     if not token or len(token) > 200:
         return None
     token_hash = sha256_hex(token)
@@ -293,12 +323,17 @@ async def authenticate_remembered(rt: Runtime, token: str) -> Authenticated | No
     remembered: Authenticated | None = cache.get(token_hash)
     if remembered is not None:
         return remembered
-    generation = cache.generation
-    authenticated = await authenticate(rt, token)
-    if authenticated is not None and authenticated.principal.customer_id is not None:
-        expires_at = session_expiry(rt, authenticated.session)
-        cache.put(token_hash, authenticated, authenticated.principal.customer_id, expires_at, generation)
-    return authenticated
+    return cast("Authenticated | None", await cache.look_up(token_hash, lambda hashes: _remember(rt, hashes)))
+
+
+async def _remember(rt: Runtime, token_hashes: list[str]) -> list[Authenticated | None]:
+    generation = rt.session_cache.generation
+    answers = await _authenticate_hashes(rt, token_hashes)
+    for token_hash, authenticated in zip(token_hashes, answers, strict=True):
+        if authenticated is not None and authenticated.principal.customer_id is not None:
+            expires_at = session_expiry(rt, authenticated.session)
+            rt.session_cache.put(token_hash, authenticated, authenticated.principal.customer_id, expires_at, generation)
+    return answers
 
 
 def require_customer(principal: Principal) -> uuid.UUID:
