@@ -2,6 +2,7 @@
 
 import base64
 import os
+import resource
 import secrets
 import socket
 import sys
@@ -76,10 +77,13 @@ def server_environment(database: Database, data_dir: Path) -> dict[str, str]:
     """Settings for a benchmark server: test mode, no background jobs, quiet logs, throwaway secrets.
 
     Sign-in throttling per client address is raised: every benchmark customer signs in from 127.0.0.1.
+    The server runs the code of this checkout (PYTHONPATH), not whichever one the virtualenv's editable
+    install points at (a worktree shares its virtualenv with the main checkout).
     """
     env = dict(os.environ)
     env.update(
         {
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")))),
             "ENVIRONMENT": "test",
             "DATABASE_URL": database.rendered(),
             "DATA_DIR": str(data_dir),
@@ -109,3 +113,20 @@ def process_cpu_seconds(pid: int) -> float:
     # After "pid (comm)": state is field 3, utime field 14, stime field 15 (1-based, man proc).
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / CLOCK_TICKS
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's open-files limit to its hard limit (inherited by what it spawns afterwards):
+    every WebSocket is a file descriptor, on the server's side and the client's."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (VmRSS in /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")

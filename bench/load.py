@@ -101,7 +101,8 @@ async def _wait_ready(server: Server, path: str, within: float = 60.0) -> None:
     raise SystemExit(f"{server.name} did not become ready at {server.url}{path} within {within:.0f} s")
 
 
-async def start_app(database: Database, profile: Path | None = None) -> Server:
+async def start_app(database: Database, profile: Path | None = None, log: Path | None = None) -> Server:
+    """`log`: append the server's output to this file instead of the console."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-app-"))
     env = server_environment(database, data_dir)
@@ -110,7 +111,11 @@ async def start_app(database: Database, profile: Path | None = None) -> Server:
         command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "app.cli", *serve]
     else:
         command = [cli_executable(), *serve]
-    process = await asyncio.create_subprocess_exec(*command, env=env, cwd=PROJECT_ROOT)
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(log.open("ab")) if log is not None else None
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, cwd=PROJECT_ROOT, stdout=output, stderr=output
+        )
     server = Server("graphql", f"http://127.0.0.1:{port}", process.pid, process, data_dir)
     await _wait_ready(server, "/readyz")
     return server
