@@ -49,7 +49,7 @@ class Delivery:
         if future is None:
             future = asyncio.ensure_future(work())
             self._shared[key] = future
-        result: T = await asyncio.shield(future)
+        result: T = future.result() if future.done() else await asyncio.shield(future)
         return result
 
     def once(self, key: Hashable, build: Callable[..., T], *args: Any) -> T:
@@ -107,13 +107,23 @@ class Inbox:
 
 
 class LocalHub:
-    """Subscribers of this process, by topic."""
+    """Subscribers of this process, by topic.
+
+    A message for many subscribers is handed out PER_TURN inboxes per turn of the event loop: ten
+    thousand subscribers woken at once would all run in the same turn (about 0.1 ms each: a second in
+    which no request, however small, gets a turn). Handed out in batches, requests are served between
+    them, and the fan-out takes about as long as before. Messages keep their order for every subscriber.
+    """
+
+    PER_TURN = 50
 
     def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
         self._queue_size = queue_size
         self._subscribers: dict[str, set[Inbox]] = {}
         self._listeners: dict[str, list[Callable[[Message], None]]] = {}
         self._gap_listeners: list[Callable[[], None]] = []
+        # Deliveries still being handed out, oldest first, with the inboxes still to receive each.
+        self._backlog: collections.deque[tuple[collections.deque[Inbox], Delivery, str]] = collections.deque()
 
     def listen(self, topic: str, listener: Callable[[Message], None]) -> None:
         """Call `listener` with each message of `topic` as it arrives, before subscribers see it."""
@@ -129,15 +139,39 @@ class LocalHub:
 
     def deliver(self, topics: Sequence[str], message: Message) -> None:
         delivery = Delivery(message)
+        inboxes: collections.deque[Inbox] = collections.deque()
         for topic in topics:
             for listener in self._listeners.get(topic, ()):
                 try:
                     listener(message)
                 except Exception:
                     logger.exception("event listener failed", extra={"topic": topic.split(":", 1)[0]})
-            for inbox in self._subscribers.get(topic, ()):
-                if not inbox.put(delivery):
-                    logger.warning("slow subscriber lost an event", extra={"topic": topic.split(":", 1)[0]})
+            inboxes.extend(self._subscribers.get(topic, ()))
+        kind = topics[0].split(":", 1)[0] if topics else ""
+        if not self._backlog and len(inboxes) <= self.PER_TURN:
+            self._hand_out(inboxes, delivery, kind, len(inboxes))
+            return
+        self._backlog.append((inboxes, delivery, kind))
+        if len(self._backlog) == 1:
+            asyncio.get_running_loop().call_soon(self._hand_out_a_turn)
+
+    def _hand_out_a_turn(self) -> None:
+        budget = self.PER_TURN
+        while self._backlog and budget > 0:
+            inboxes, delivery, kind = self._backlog[0]
+            handed = min(budget, len(inboxes))
+            self._hand_out(inboxes, delivery, kind, handed)
+            budget -= handed
+            if not inboxes:
+                self._backlog.popleft()
+        if self._backlog:
+            asyncio.get_running_loop().call_soon(self._hand_out_a_turn)
+
+    @staticmethod
+    def _hand_out(inboxes: collections.deque[Inbox], delivery: Delivery, kind: str, count: int) -> None:
+        for _ in range(count):
+            if not inboxes.popleft().put(delivery):
+                logger.warning("slow subscriber lost an event", extra={"topic": kind})
 
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[Inbox]:

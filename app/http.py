@@ -105,7 +105,8 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # A WebSocket has no response headers to add the id to: its messages go out unwrapped.
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             request_id_var.reset(token)
 

@@ -58,7 +58,7 @@ from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, rep
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.portal import portal_routes
 from app.principal import Principal
-from app.runtime import RequestMeta, Runtime, redact_url
+from app.runtime import RequestMeta, Runtime, redact_url, tune_collector
 from app.security.network import TrustedProxies
 from app.services.service_accounts import authenticate_api_key, is_api_key
 from app.services.sessions import authenticate, authenticate_remembered
@@ -350,6 +350,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         # collector's way, so full collections under load walk only the requests' own objects.
         gc.collect()
         gc.freeze()
+        tune_collector()
         stop = asyncio.Event()
         # The server delivers its outbox itself unless a separate worker does; even then it publishes
         # subscription events when there is no Redis, since only it can reach its own subscribers.

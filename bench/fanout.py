@@ -307,7 +307,11 @@ async def _fan_out(
     log = log_dir / f"server-{n}.log"
     memory: list[Memory] = []
     events: list[Event] = []
-    async with running(start_app(database, log=log)) as (app,), httpx.AsyncClient(timeout=args.event_timeout) as http:
+    profile = Path(f"{args.profile}.{n}") if args.profile else None
+    async with (
+        running(start_app(database, profile, log=log)) as (app,),
+        httpx.AsyncClient(timeout=args.event_timeout) as http,
+    ):
         ctx = Context(app, http, swarm, api_key, probe_token, args)
         # The mutation alone: once to warm up, then the median of the rest.
         idle = [await mutate(http, app, api_key, orders.pop()) * 1000 for _ in range(1 + args.idle_mutations)][1:]
@@ -492,6 +496,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--event-timeout", type=float, default=600.0, help="seconds to wait for all receipts")
     parser.add_argument("--server-logs", help="directory for the servers' output (default: a new temporary one)")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--profile",
+        help="run the server (the first of each N) under cProfile, writing PROFILE.<N> (bench.profile_report)",
+    )
     return parser.parse_args(argv)
 
 

@@ -149,3 +149,13 @@ class ShapeErrors(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._shape(error) for error in errors]
+
+    def _process_stream_result(self, result: Any) -> None:
+        # Every subscription event passes here; most carry no errors, and strawberry's own check (an
+        # isinstance against a runtime-checkable Protocol) costs more than the rest of this hook.
+        if (
+            getattr(result, "errors", None)
+            or getattr(result, "incremental", None)
+            or getattr(result, "completed", None)
+        ):
+            super()._process_stream_result(result)

@@ -49,7 +49,27 @@ def mark_plain_fields(schema: Any) -> int:
     return marked
 
 
+class _Answered:
+    """The per-event executor of a subscriber whose answer another subscriber has already computed."""
+
+    __slots__ = ("_answer",)
+
+    def __init__(self, answer: "asyncio.Future[ExecutionResult]") -> None:
+        self._answer = answer
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return _result_or_awaitable(self._answer)
+
+
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def build_per_event_executor(self, payload: Any) -> Any:
+        answers = shared_answers(payload)
+        if answers is not None:
+            found = answers.get(answer_key(self.operation, self.variable_values.coerced, self.context_value))
+            if found is not None:
+                return _Answered(found[1])  # no copy of this executor for an answer that exists
+        return super().build_per_event_executor(payload)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         answers = shared_answers(self.root_value)
         if answers is None:
@@ -62,8 +82,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 asyncio.ensure_future(result) if self.is_awaitable(result) else _done(cast(ExecutionResult, result))
             )
             found = answers[key] = (self.operation, future)
-        # Shielded: a subscriber that goes away while waiting does not cancel the answer for the others.
-        return asyncio.shield(found[1])
+        return _result_or_awaitable(found[1])
 
     def execute_field(
         self,
@@ -88,3 +107,10 @@ def _done(result: ExecutionResult) -> "asyncio.Future[ExecutionResult]":
     future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
     future.set_result(result)
     return future
+
+
+def _result_or_awaitable(answer: "asyncio.Future[ExecutionResult]") -> Any:
+    if answer.done():
+        return answer.result()
+    # Shielded: a subscriber that goes away while waiting does not cancel the answer for the others.
+    return asyncio.shield(answer)
