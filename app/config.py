@@ -198,7 +198,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8)
     argon2_parallelism: int = Field(default=1, ge=1)
-    password_hash_concurrency: int = Field(default=2, ge=1)
+    # Hashes computed at once: one core fewer than the machine has (at least one), so the event loop keeps
+    # a core to serve every other request while a burst of sign-ins hashes on the rest.
+    password_hash_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
     # Sign-ins, registrations and password changes that may wait for a hashing slot; past that, "busy".
     password_hash_queue: int = Field(default=32, ge=0)
 

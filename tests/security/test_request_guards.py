@@ -234,7 +234,7 @@ async def test_a_failing_websocket_handshake_is_closed_not_crashed(
     async def broken(*_: Any, **__: Any) -> None:
         raise _Boom("the database went away")
 
-    monkeypatch.setattr("app.main.authenticate", broken)
+    monkeypatch.setattr("app.main.authenticate_remembered", broken)  # what connection_init checks the token with
     async with connect(server.ws_url, subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
         await connection.send(json.dumps({"type": "connection_init", "payload": {"token": customer.token}}))
         with pytest.raises(ConnectionClosed) as closed:
