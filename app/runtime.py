@@ -77,8 +77,9 @@ class RequestMeta:
 # objects (alive for the second a fan-out takes) reach the old generation by the hundred thousand: a full
 # collection, about 2 s at that size (bench/fanout.py), followed every few events and held every
 # subscriber up. With a young generation of 20,000 they die young; full collections come with connections
-# opening and closing, not between events.
-COLLECTOR_THRESHOLDS = (20_000, 50, 100)
+# opening and closing, not between events. The middle generation is kept at 20 young collections: at 50
+# its collections grew to 0.4 s and the order page's p99 under load with them (bench/RESULTS.md).
+COLLECTOR_THRESHOLDS = (20_000, 20, 100)
 
 
 def tune_collector() -> None:
