@@ -16,6 +16,7 @@ never sent again by us, nor is any statement that fails after its session's firs
 in between drops them silently.
 """
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -120,6 +121,10 @@ def _report_outages(engine: AsyncEngine) -> None:
     def _statement_failed(context: Any) -> None:
         error = context.original_exception
         if isinstance(error, ServiceUnavailableError):  # from _connect, reported there
+            return
+        if isinstance(error, asyncio.CancelledError):
+            # Our caller went away (a subscriber, a disconnected client): it stays cancelled, and the
+            # connection, in an unknown state, is dropped by the pool. Not an outage.
             return
         if _connection_is_gone(error):
             # asyncpg may raise the server's goodbye before it sees the socket close: never pool it again.

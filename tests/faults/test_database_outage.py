@@ -416,3 +416,30 @@ async def test_a_database_that_refuses_us_stops_start_up_in_one_line(
     assert [r.name for r in lines] == ["app.main"]
     assert lines[0].exc_info is None
     assert "\n" not in lines[0].getMessage()
+
+
+@pytest.mark.parametrize("work", ["read", "write"])
+async def test_a_query_cancelled_by_its_caller_stays_cancelled_and_is_not_an_outage(
+    database_url: str, postgres_only: None, caplog: pytest.LogCaptureFixture, work: str
+) -> None:
+    """A subscriber that goes away, or a client that disconnects, cancels the query it was waiting for:
+    that is neither a database outage to log nor an error to turn the cancellation into."""
+    db = Database(create_engine(database_url))
+
+    async def slow() -> None:
+        opened = db.read() if work == "read" else db.unit_of_work()
+        async with opened as session:
+            await session.execute(text("SELECT pg_sleep(5)"))
+
+    try:
+        with caplog.at_level(logging.WARNING):
+            task = asyncio.create_task(slow())
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert not [r for r in caplog.records if r.name == "app.outages"]
+        async with db.read() as session:  # and the pool goes on serving
+            assert await session.scalar(text("SELECT 1")) == 1
+    finally:
+        await db.dispose()
