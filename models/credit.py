@@ -30,6 +30,8 @@ class CreditTransactionReason(enum.Enum):
     PAYMENT = "PAYMENT"
     REFUND = "REFUND"
     ADJUSTMENT = "ADJUSTMENT"
+    # Money received for the account outside the gateway (a bank transfer an administrator recorded).
+    PAYMENT_RECEIVED = "PAYMENT_RECEIVED"
 
 
 class CreditTransaction(SQLModel, table=True):

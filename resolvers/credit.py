@@ -19,6 +19,8 @@ from schema.types.credit import (
     CreditUserError,
     DecideCreditLimitRequestInput,
     DecideCreditLimitRequestPayload,
+    RecordAccountPaymentInput,
+    RecordAccountPaymentPayload,
     RequestCreditLimitInput,
     RequestCreditLimitPayload,
     StoreCredit,
@@ -98,6 +100,33 @@ class CreditMutations:
         except CreditError as error:
             return AdjustStoreCreditPayload(user_errors=_errors(error))
         return AdjustStoreCreditPayload(store_credit=StoreCredit.of(found))
+
+    @strawberry.mutation(
+        description=(
+            "Record money received for a customer's account outside the gateway, e.g. a bank transfer settling "
+            "a purchase on account (administrators). The ledger gets a PAYMENT_RECEIVED entry."
+        ),
+        extensions=requires(IsAdmin),
+    )
+    async def record_account_payment(self, info: Info, input: RecordAccountPaymentInput) -> RecordAccountPaymentPayload:
+        ctx = info.context
+        try:
+            customer_id = decode_global_id(input.customer_id, "Customer")
+            if customer_id is None:
+                raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
+            currency = await _currency(info, input.currency_code, customer_id)
+            found = await store_credit.record_payment(
+                ctx.rt,
+                ctx.principal,
+                customer_id,
+                _minor(input.amount, currency),
+                currency,
+                input.reference,
+                input.note,
+            )
+        except CreditError as error:
+            return RecordAccountPaymentPayload(user_errors=_errors(error))
+        return RecordAccountPaymentPayload(store_credit=StoreCredit.of(found))
 
 
 @strawberry.type

@@ -10,7 +10,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -38,6 +38,7 @@ from models.profile import CustomerSettings
 MAX_CREDIT = 10**12  # minor units
 MAX_REASON = 1000
 MAX_NOTE = 500  # the ledger entry's note column
+MAX_REFERENCE = 128  # the ledger entry's reference column
 
 
 class CreditErrorCode(enum.Enum):
@@ -49,6 +50,7 @@ class CreditErrorCode(enum.Enum):
     REQUEST_ALREADY_PENDING = "REQUEST_ALREADY_PENDING"
     ALREADY_DECIDED = "ALREADY_DECIDED"
     INSUFFICIENT_CREDIT = "INSUFFICIENT_CREDIT"
+    DUPLICATE_REFERENCE = "DUPLICATE_REFERENCE"
 
 
 class CreditError(DomainError):
@@ -225,6 +227,55 @@ async def adjust(
                 CreditErrorCode.INSUFFICIENT_CREDIT, "That would take the account past its credit limit.", "amount"
             )
         post(session, account, amount, CreditTransactionReason.ADJUSTMENT, note=reason, actor_id=principal.customer_id)
+        return Balance(code, account.balance, account.credit_limit)
+
+
+async def record_payment(
+    rt: Runtime,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    amount: int,
+    currency: str | None,
+    reference: str | None,
+    note: str | None,
+) -> Balance:
+    """An administrator records money received for the account outside the gateway (a bank transfer),
+    under the payer's reference. The same reference is recorded once per account: sending it again (a
+    double click, a retried request) is refused, never credited twice."""
+    if not principal.is_admin:
+        raise PermissionDeniedError()
+    code = _currency(rt, currency)
+    _amount(amount, "amount")
+    payer_reference = _reason(reference, "reference", required=True, limit=MAX_REFERENCE)
+    text = _reason(note, "note", required=False, limit=MAX_NOTE)
+    async with rt.db.unit_of_work() as session:
+        if await session.get(Customer, customer_id) is None:
+            raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
+        account = await locked_account(session, customer_id, code)  # serialises two recordings of one account
+        recorded = await session.scalar(
+            select(func.count())
+            .select_from(CreditTransaction)
+            .where(
+                col(CreditTransaction.account_id) == account.id,
+                col(CreditTransaction.reason) == CreditTransactionReason.PAYMENT_RECEIVED,
+                col(CreditTransaction.reference) == payer_reference,
+            )
+        )
+        if recorded:
+            raise CreditError.one(
+                CreditErrorCode.DUPLICATE_REFERENCE,
+                "A payment with this reference is recorded for this account already.",
+                "reference",
+            )
+        post(
+            session,
+            account,
+            amount,
+            CreditTransactionReason.PAYMENT_RECEIVED,
+            reference=payer_reference,
+            note=text,
+            actor_id=principal.customer_id,
+        )
         return Balance(code, account.balance, account.credit_limit)
 
 

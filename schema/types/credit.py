@@ -153,3 +153,23 @@ class AdjustStoreCreditInput:
 class AdjustStoreCreditPayload:
     store_credit: StoreCredit | None = None
     user_errors: list[CreditUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(
+    description=(
+        "Money received for a customer's account outside the gateway (e.g. a bank transfer), under the payer's "
+        "reference: recorded once per reference and account."
+    )
+)
+class RecordAccountPaymentInput:
+    customer_id: strawberry.ID
+    amount: Decimal = strawberry.field(description="Positive, in the currency's units, e.g. 80.90.")
+    currency_code: CurrencyCode | None = None  # type: ignore[valid-type]
+    reference: str = strawberry.field(description="The payer's reference, e.g. the bank transfer's; at most 128.")
+    note: str | None = None
+
+
+@strawberry.type
+class RecordAccountPaymentPayload:
+    store_credit: StoreCredit | None = None
+    user_errors: list[CreditUserError] = strawberry.field(default_factory=list)

@@ -349,3 +349,76 @@ async def test_the_customers_currency_setting_is_the_default_for_credit_views_an
         "available": {"amount": "260.00", "currencyCode": "CHF"},
     }
     assert (await api.ok(CREDIT_IN, {"c": "EUR"}, token=customer.token))["me"]["storeCredit"]["balance"] == ZERO
+
+
+RECORD = f"""mutation($i: RecordAccountPaymentInput!) {{ recordAccountPayment(input: $i) {{
+  storeCredit {{ {CREDIT} }} {ERRORS} }} }}"""
+
+
+async def test_a_bank_transfer_settles_a_negative_balance_once_per_reference(
+    api: Api, customer: Caller, admin: Caller
+) -> None:
+    # Bought on account within an approved limit: the balance is negative.
+    request_id = (await request_limit(api, customer, "100"))["request"]["id"]
+    assert codes(await decide(api, admin, request_id, True)) == []
+    owed = {"i": {"customerId": customer.gid, "amount": "-80.90", "note": "On account"}}
+    assert codes((await api.ok(ADJUST, owed, token=admin.token))["adjustStoreCredit"]) == []
+
+    async def record(amount: str = "80.90", reference: str = "TRF 2026-118", **extra: Any) -> Any:
+        variables = {"i": {"customerId": customer.gid, "amount": amount, "reference": reference, **extra}}
+        return (await api.ok(RECORD, variables, token=admin.token))["recordAccountPayment"]
+
+    # The same transfer sent twice at once (a double click): credited once, the other refused.
+    first, second = await asyncio.gather(record(note="Paid to our bank"), record(note="Paid to our bank"))
+    assert sorted(map(tuple, (codes(first), codes(second)))) == [(), ("DUPLICATE_REFERENCE",)]
+    data = await me(api, customer)
+    assert data["storeCredit"]["balance"] == ZERO
+    newest = ledger(data)[0]
+    assert (newest["reason"], newest["amount"]["amount"], newest["reference"], newest["note"]) == (
+        "PAYMENT_RECEIVED",
+        "80.90",
+        "TRF 2026-118",
+        "Paid to our bank",
+    )
+    assert assert_consistent(data) == Decimal(0)
+
+    # Again later, with the reference spaced differently: still the same reference.
+    assert codes(await record(reference="  TRF 2026-118 ")) == ["DUPLICATE_REFERENCE"]
+    # Another transfer overpays: the rest stays as credit.
+    assert (await record("20", reference="TRF 2026-131"))["storeCredit"]["balance"]["amount"] == "20.00"
+    # Another currency is another account: the same reference is its own there.
+    dollars = await record("5", reference="TRF 2026-118", currencyCode="USD")
+    assert dollars["storeCredit"]["balance"] == {"amount": "5.00", "currencyCode": "USD"}
+
+    for bad, code in (
+        ({"amount": "0"}, "INVALID_AMOUNT"),
+        ({"amount": "-5"}, "INVALID_AMOUNT"),
+        ({"amount": "1.005"}, "INVALID_AMOUNT"),
+        ({"amount": "1e20"}, "INVALID_AMOUNT"),
+        ({"reference": ""}, "REQUIRED"),
+        ({"reference": " \t "}, "REQUIRED"),
+        ({"reference": "x" * 129}, "TOO_LONG"),
+        ({"note": "n" * 501}, "TOO_LONG"),
+    ):
+        assert codes(await record(**{"amount": "1", "reference": "TRF bad", **bad})) == [code], bad
+    unknown = {"i": {"customerId": global_id("Customer", uuid.uuid4()), "amount": "1", "reference": "TRF x"}}
+    assert codes((await api.ok(RECORD, unknown, token=admin.token))["recordAccountPayment"]) == ["NOT_FOUND"]
+    not_an_id = {"i": {"customerId": "not-an-id", "amount": "1", "reference": "TRF x"}}
+    assert codes((await api.ok(RECORD, not_an_id, token=admin.token))["recordAccountPayment"]) == ["NOT_FOUND"]
+    after = await me(api, customer)
+    euros = [e for e in ledger(after) if e["amount"]["currencyCode"] == "EUR"]
+    assert [(e["reason"], e["amount"]["amount"]) for e in euros] == [
+        ("PAYMENT_RECEIVED", "20.00"),
+        ("PAYMENT_RECEIVED", "80.90"),
+        ("ADJUSTMENT", "-80.90"),
+    ]
+    assert after["storeCredit"]["balance"]["amount"] == euros[0]["balanceAfter"]["amount"] == "20.00"
+
+
+async def test_only_administrators_record_payments(api: Api, customer: Caller, staff: Caller) -> None:
+    variables = {"i": {"customerId": customer.gid, "amount": "100", "reference": "TRF self"}}
+    for caller in (customer, staff):
+        result = await api(RECORD, variables, token=caller.token)
+        assert result.error_codes == ["FORBIDDEN"], result.errors
+    assert (await api(RECORD, variables)).error_codes == ["UNAUTHENTICATED"]
+    assert (await me(api, customer))["storeCredit"]["balance"] == ZERO

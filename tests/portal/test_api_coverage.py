@@ -55,6 +55,7 @@ NOT_IN_THE_PORTAL: dict[str, str] = {
     "Mutation.addTrackingEvent": INTEGRATION,
     "Mutation.decideCreditLimitRequest": ADMIN,
     "Mutation.adjustStoreCredit": ADMIN,
+    "Mutation.recordAccountPayment": ADMIN,
     "Mutation.createOffer": STAFF,
     "Mutation.approveReturn": STAFF,
     "Mutation.rejectReturn": STAFF,

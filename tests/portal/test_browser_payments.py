@@ -32,6 +32,8 @@ DECIDE = """mutation($i: DecideCreditLimitRequestInput!) { decideCreditLimitRequ
   request { status } userErrors { code } } }"""
 REQUESTS = "{ creditLimitRequests(status: PENDING) { edges { node { id } } } }"
 ADJUST = """mutation($i: AdjustStoreCreditInput!) { adjustStoreCredit(input: $i) { userErrors { code } } }"""
+RECORD_PAYMENT = """mutation($i: RecordAccountPaymentInput!) {
+  recordAccountPayment(input: $i) { userErrors { code } } }"""
 ADD_TO_WISHLIST = "mutation($i: AddToWishlistInput!) { addToWishlist(input: $i) { userErrors { code } } }"
 VIEW = "mutation($i: RecordProductViewInput!) { recordProductView(input: $i) { userErrors { code } } }"
 WISHLIST = "{ me { wishlist(first: 100) { edges { node { product { sku } } } } } }"
@@ -418,6 +420,7 @@ SET_LANGUAGE = """mutation($i: UpdateSettingsInput!) { updateSettings(input: $i)
 
 async def test_the_payment_pages_speak_the_customers_language(settings: Settings, setup_rt: Runtime) -> None:
     customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+    admin = await make_customer(setup_rt, roles=(Role.ADMIN,), password=PASSWORD)
     with live_server(settings) as server:
         order_id = await unpaid_order(server, setup_rt, customer.email, "G1")
         async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
@@ -438,6 +441,16 @@ async def test_the_payment_pages_speak_the_customers_language(settings: Settings
             await expect(page.get_by_text("Nur 0,00 € verfügbar: nicht genug für diese Rechnung")).to_be_visible()
             await expect(page.get_by_role("button", name="67,44 € bezahlen")).to_be_visible()
             await watched.check("pay-order-de")
+            # A bank transfer an administrator recorded shows in the ledger in the customer's language.
+            async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+                customer_id = (await Api(client).ok(ME, token=token))["me"]["id"]
+                transfer = {"i": {"customerId": customer_id, "amount": "12.50", "reference": "Überweisung 118"}}
+                admin_token = await login(Api(client), admin.email, PASSWORD)
+                recorded = await Api(client).ok(RECORD_PAYMENT, transfer, token=admin_token)
+                assert recorded["recordAccountPayment"]["userErrors"] == []
             await open_by_address(watched, f"{server.http_url}/account/store-credit", "Guthaben")
             await expect(page.get_by_role("heading", name="Offene Rechnungen")).to_be_visible()
+            await expect(page.locator("tbody tr").first).to_contain_text("Zahlung eingegangen · Überweisung 118")
+            await expect(page.locator("tbody tr").first).to_contain_text("12,50 €")
+            await watched.check("store-credit-de")
             watched.assert_clean()
