@@ -164,6 +164,8 @@ class GraphQLApp(GraphQL):
                 self._ws_connections[session_id] -= 1
                 if self._ws_connections[session_id] <= 0:
                     del self._ws_connections[session_id]
+                    # Its last connection here is gone: nothing in this process needs it remembered.
+                    self._state.rt.session_cache.forget_session(session_id)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
         """Authenticate a WebSocket in connection_init: {"Authorization": "Bearer <token>"} (or {"token": …})."""

@@ -41,6 +41,7 @@ V = TypeVar("V")
 class _Entry(Generic[V]):
     value: V
     customer_id: uuid.UUID
+    session_id: uuid.UUID
     expires_at: datetime
 
 
@@ -51,6 +52,7 @@ class SessionCache(Generic[V]):
     def __init__(self) -> None:
         self._entries: dict[str, _Entry[V]] = {}
         self._by_customer: dict[uuid.UUID, set[str]] = {}
+        self._by_session: dict[uuid.UUID, str] = {}
         # Bumped by every forget: an answer read from the database before a forget is not remembered after it.
         self.generation = 0
         self._pending: dict[str, asyncio.Future[V | None]] | None = None
@@ -108,25 +110,42 @@ class SessionCache(Generic[V]):
             return None
         return entry.value
 
-    def put(self, token_hash: str, value: V, customer_id: uuid.UUID, expires_at: datetime, generation: int) -> None:
+    def put(
+        self,
+        token_hash: str,
+        value: V,
+        customer_id: uuid.UUID,
+        session_id: uuid.UUID,
+        expires_at: datetime,
+        generation: int,
+    ) -> None:
         """Remember `value`, read from the database when `self.generation` was `generation`."""
         if generation != self.generation:
             return  # a change was announced while it was being read: it may be stale already
         if len(self._entries) >= self.MAX_ENTRIES:
             self._make_room()
-        self._entries[token_hash] = _Entry(value, customer_id, expires_at)
+        self._entries[token_hash] = _Entry(value, customer_id, session_id, expires_at)
         self._by_customer.setdefault(customer_id, set()).add(token_hash)
+        self._by_session[session_id] = token_hash
 
     def forget(self, customer_ids: Iterable[uuid.UUID]) -> None:
         self.generation += 1
         for customer_id in customer_ids:
-            for token_hash in self._by_customer.pop(customer_id, ()):
-                self._entries.pop(token_hash, None)
+            for token_hash in list(self._by_customer.get(customer_id, ())):
+                self._drop(token_hash)
+
+    def forget_session(self, session_id: uuid.UUID) -> None:
+        """Drop what is remembered of one session (its last WebSocket closed); no generation bump: the
+        session did not change, so an answer being read for it meanwhile may still be stored."""
+        token_hash = self._by_session.pop(session_id, None)
+        if token_hash is not None:
+            self._drop(token_hash)
 
     def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
         self._by_customer.clear()
+        self._by_session.clear()
 
     def on_message(self, message: Message) -> None:
         """A broker listener for SESSIONS_TOPIC."""
@@ -141,6 +160,8 @@ class SessionCache(Generic[V]):
     def _drop(self, token_hash: str) -> None:
         entry = self._entries.pop(token_hash, None)
         if entry is not None:
+            if self._by_session.get(entry.session_id) == token_hash:
+                del self._by_session[entry.session_id]
             hashes = self._by_customer.get(entry.customer_id)
             if hashes is not None:
                 hashes.discard(token_hash)

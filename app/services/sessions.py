@@ -332,7 +332,14 @@ async def _remember(rt: Runtime, token_hashes: list[str]) -> list[Authenticated 
     for token_hash, authenticated in zip(token_hashes, answers, strict=True):
         if authenticated is not None and authenticated.principal.customer_id is not None:
             expires_at = session_expiry(rt, authenticated.session)
-            rt.session_cache.put(token_hash, authenticated, authenticated.principal.customer_id, expires_at, generation)
+            rt.session_cache.put(
+                token_hash,
+                authenticated,
+                authenticated.principal.customer_id,
+                authenticated.session.id,
+                expires_at,
+                generation,
+            )
     return answers
 
 

@@ -300,3 +300,24 @@ async def test_a_session_revoked_through_one_process_stops_a_subscriber_of_anoth
             assert await error_codes(owner) == ["UNAUTHENTICATED"]
         await api_one.client.aclose()
         await api_other.client.aclose()
+
+
+async def test_a_session_is_remembered_while_a_connection_of_it_is_open_and_no_longer(
+    settings: Settings, setup_rt: Runtime
+) -> None:
+    with live_server(settings) as server:
+        owner = await make_customer(setup_rt)
+        token = await open_session(setup_rt, owner.id)
+        async with graphql_socket(server, token) as first:
+            await first.subscribe(WATCH)
+            async with graphql_socket(server, token) as second:
+                await second.subscribe(WATCH)
+                await server.wait_for_subscriber(f"customer-orders:{owner.id}", 2)
+                assert len(server.rt.session_cache) == 1
+            await server.wait_for_subscriber(f"customer-orders:{owner.id}", 1)
+            assert len(server.rt.session_cache) == 1  # the first connection still needs it
+        for _ in range(100):  # the server notices the close a moment after the client
+            if len(server.rt.session_cache) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert len(server.rt.session_cache) == 0
