@@ -34,6 +34,14 @@ def _minor(amount: Decimal, currency: str, field: str = "amount") -> int:
         raise CreditError.one(CreditErrorCode.INVALID_AMOUNT, f"Not an amount of {currency}.", field) from exc
 
 
+async def _account(info: Info, customer_gid: str, code: object | None) -> tuple[uuid.UUID, str]:
+    """The customer an administrator names, and the currency of their account meant."""
+    customer_id = decode_global_id(customer_gid, "Customer")
+    if customer_id is None:
+        raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
+    return customer_id, await _currency(info, code, customer_id)
+
+
 async def _currency(info: Info, code: object | None, customer_id: uuid.UUID | None) -> str:
     """The currency named, else the customer's own setting, else DEFAULT_CURRENCY."""
     if code is not None:
@@ -90,10 +98,7 @@ class CreditMutations:
     async def adjust_store_credit(self, info: Info, input: AdjustStoreCreditInput) -> AdjustStoreCreditPayload:
         ctx = info.context
         try:
-            customer_id = decode_global_id(input.customer_id, "Customer")
-            if customer_id is None:
-                raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
-            currency = await _currency(info, input.currency_code, customer_id)
+            customer_id, currency = await _account(info, input.customer_id, input.currency_code)
             found = await store_credit.adjust(
                 ctx.rt, ctx.principal, customer_id, _minor(input.amount, currency), currency, input.note
             )
@@ -111,10 +116,7 @@ class CreditMutations:
     async def record_account_payment(self, info: Info, input: RecordAccountPaymentInput) -> RecordAccountPaymentPayload:
         ctx = info.context
         try:
-            customer_id = decode_global_id(input.customer_id, "Customer")
-            if customer_id is None:
-                raise CreditError.one(CreditErrorCode.NOT_FOUND, "No such customer.", "customerId")
-            currency = await _currency(info, input.currency_code, customer_id)
+            customer_id, currency = await _account(info, input.customer_id, input.currency_code)
             found = await store_credit.record_payment(
                 ctx.rt,
                 ctx.principal,

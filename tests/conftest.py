@@ -308,6 +308,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime for arranging data beside a live server: it runs no outbox dispatcher, so only the
+    server publishes events (the portal's tests have their own, on the portal's settings)."""
+    runtime = Runtime.create(settings.with_secrets())
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
 async def app_factory(settings: Settings) -> AsyncIterator[Any]:
     """Start extra app instances with changed settings (same database): `api = await app_factory(x=1)`."""
     from contextlib import AsyncExitStack

@@ -6,7 +6,7 @@ another one."""
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from datetime import timedelta
 from typing import Any
@@ -32,14 +32,6 @@ from tests.support import Api, global_id, login, make_customer
 WATCH = """subscription { orderStatusChanged {
   previousStatus status changedAt order { id number status timeline { status } returns { number } } } }"""
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime for arranging data only: it runs no outbox dispatcher, so only the servers publish."""
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def open_session(rt: Runtime, customer_id: uuid.UUID) -> str:

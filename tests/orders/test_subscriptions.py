@@ -3,11 +3,9 @@
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 from websockets.asyncio.client import connect
@@ -23,14 +21,6 @@ from tests.support import Api, login, make_customer
 WATCH = """subscription($id: ID) { orderStatusChanged(orderId: $id) {
   previousStatus status note changedAt order { id number status timeline { status } } } }"""
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime for arranging data only: it runs no outbox dispatcher, so only the servers publish."""
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def http_api(server: LiveServer) -> Api:

@@ -15,13 +15,11 @@ from tests.live import graphql_socket, live_server
 from tests.offers.helpers import accept, new_offer
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
 from tests.orders.test_shipments import ADD_EVENT, ADD_SHIPMENT, call
-from tests.orders.test_subscriptions import event, http_api, outbox_drained, setup_rt, signed_in
+from tests.orders.test_subscriptions import event, http_api, outbox_drained, signed_in
 from tests.payments.helpers import pay_order, save_card
 from tests.payments.test_store_credit import ADJUST, credit_pay
 from tests.returns.helpers import RECEIVE, act, request_input, requested, warehouse_key
 from tests.support import Api, Caller
-
-__all__ = ["setup_rt"]  # the fixture, used by the live test below
 
 ENTRY = """fromStatus status note reason offerNumber paymentMethod returnNumber
   refundedAmount { amount currencyCode } refunds { destination amount { amount currencyCode } paymentMethod }"""

@@ -1,11 +1,9 @@
 """ticketUpdated over a real WebSocket against a real server: the owner and staff hear each change, nobody else."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from strawberry import relay
 
 from app.config import Settings
@@ -20,14 +18,6 @@ WATCH = """subscription($id: ID!) { ticketUpdated(ticketId: $id) {
   change previousState state changedAt message { authorKind authorName body }
   ticket { number state messages { body } } } }"""
 PASSWORD = "a perfectly fine passphrase"
-
-
-@pytest.fixture
-async def setup_rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime for arranging data only: it runs no outbox dispatcher, so only the server publishes."""
-    runtime = Runtime.create(settings.with_secrets())
-    yield runtime
-    await runtime.close()
 
 
 async def signed_in(api: Api, rt: Runtime, *roles: Role, first_name: str = "Test") -> tuple[str, str]:
