@@ -39,10 +39,11 @@ migrations-check: $(STAMP)
 	DATABASE_URL=sqlite+aiosqlite:///.migrations-check.db $(BIN)/alembic check
 	@rm -f .migrations-check.db .migrations-check.db-wal .migrations-check.db-shm
 
-# In parallel (pytest-xdist): most tests wait on the database, SMTP or argon2, so more workers than cores pay.
+# In parallel (pytest-xdist): most tests wait on the database, SMTP or argon2, so more workers than cores pay;
+# idle workers steal queued tests from busy ones, so a few long browser scenarios do not leave a lone tail.
 PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Rebuild app/static/portal from portal/ (no bundler: a copy with a version hash; `make test` checks it)
 portal: $(STAMP)

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "production"]
 
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 24
 # The built-in seller: fine for trying the server, never on a real invoice.
 DEMO_SELLER_NAME = "Customer Accounts Demo Shop"
 DEMO_SELLER_ADDRESS = "Example Street 1|10115 Berlin|Germany"
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
     session_absolute_timeout_minutes: int = Field(default=30 * 24 * 60, ge=1)
     activation_link_ttl_minutes: int = Field(default=48 * 60, ge=1)
     password_reset_ttl_minutes: int = Field(default=60, ge=1)
+    # How long the "choose your password" link of an account staff created for a customer stays valid.
+    account_setup_link_days: int = Field(default=7, ge=1, le=30)
     sms_code_ttl_minutes: int = Field(default=15, ge=1)
     code_max_attempts: int = Field(default=5, ge=1)
     # A new activation/reset message for the same account goes out at most this often.
@@ -121,8 +124,21 @@ class Settings(BaseSettings):
 
     # Payments, invoices, store credit. "sandbox" is the built-in test gateway (never in production);
     # "none" turns card payments off. Default: sandbox outside production, none in production.
-    payment_gateway: Literal["sandbox", "none"] | None = None
+    payment_gateway: Literal["sandbox", "stripe", "none"] | None = None
     default_currency: str = "EUR"
+    # Currencies customers may pay in, comma-separated ISO 4217 codes; empty: every one the gateway takes.
+    payment_currencies: str = ""
+    # PAYMENT_GATEWAY=stripe: the account's API keys (secret and publishable) and the webhook endpoint's
+    # signing secret (whsec_...); tests point STRIPE_API_BASE at a local stand-in of the API.
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    # A webhook signed longer ago than this is refused (replayed); Stripe's library defaults to 300 s.
+    stripe_webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    # Each call to Stripe gives up after this long (the outcome is then unknown: the caller retries with
+    # the same idempotency key).
+    stripe_timeout_seconds: float = Field(default=30.0, gt=0)
     # The seller printed on invoices and receipts; address lines separated by "|".
     seller_name: str = DEMO_SELLER_NAME
     seller_address: str = DEMO_SELLER_ADDRESS
@@ -139,6 +155,14 @@ class Settings(BaseSettings):
     # account get theirs in their own settings' language.
     support_language: str = "en"
     support_timezone: str = "UTC"
+    # Tickets by mail (README "Tickets by mail"): ticket mails carry a signed Reply-To
+    # <MAIL_IN_LOCAL_PART>+t.<ticket>.<party>.<signature>@<MAIL_IN_DOMAIN>; unset domain: no reply address.
+    # `customer-accounts mail-in` listens on MAIL_IN_HOST:MAIL_IN_PORT and refuses messages over MAIL_IN_MAX_BYTES.
+    mail_in_domain: str | None = None
+    mail_in_local_part: str = Field(default="reply", pattern=r"^[a-z0-9][a-z0-9-]{0,15}$")
+    mail_in_host: str = "127.0.0.1"
+    mail_in_port: int = Field(default=2525, ge=1, le=65535)
+    mail_in_max_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
     # How often offers past their valid-until are marked EXPIRED (0 turns it off).
     expire_offers_seconds: int = Field(default=300, ge=0)
     # Returns (RMA). Delivered orders can be returned for this many days after delivery.
@@ -155,6 +179,30 @@ class Settings(BaseSettings):
     return_shipping_fee: int = Field(default=0, ge=0)
     # How often failed card refunds of returns are retried (0 turns it off).
     retry_return_refunds_seconds: int = Field(default=300, ge=0)
+
+    # Outbound webhooks (README "Webhooks"). Delivery to private, loopback, link-local, multicast, reserved or
+    # unspecified addresses is refused: always in production, elsewhere when this is true. The networks of
+    # WEBHOOK_ALLOWED_NETWORKS (comma-separated CIDRs: the shop's own receivers) are allowed all the same.
+    webhook_block_private_addresses: bool | None = None
+    webhook_allowed_networks: str = ""
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_total_timeout_seconds: float = Field(default=15.0, gt=0)
+    # No more of a response body is read than this; the attempt log keeps its first KiB.
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Retries: the n-th waits a random time between 0 and min(MAX, BASE * 2^n) ("full jitter"), until HORIZON
+    # has passed since the event was queued; then the delivery has FAILED (it can still be redelivered).
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_retry_horizon_hours: float = Field(default=72.0, gt=0)
+    # An endpoint whose attempts all failed for this long and this many times in a row is disabled (mail to
+    # the administrators).
+    webhook_disable_after_hours: float = Field(default=48.0, ge=0)
+    webhook_disable_after_failures: int = Field(default=20, ge=1)
+    webhook_concurrency: int = Field(default=8, ge=1)
+    webhook_attempt_retention_days: int = Field(default=30, ge=1)
+    # Business events (and their finished deliveries) are kept this long: redelivery reaches back as far.
+    integration_event_retention_days: int = Field(default=30, ge=1)
 
     # WebSockets (graphql-transport-ws only).
     ws_max_operations_per_connection: int = Field(default=20, ge=1)
@@ -179,6 +227,13 @@ class Settings(BaseSettings):
     two_factor_failure_threshold: int = Field(default=10, ge=2)
     many_addresses_threshold: int = Field(default=5, ge=2)
 
+    # Staff analytics (README, Analytics): how often the worker rolls new events up (0: off), how old an event
+    # must be before it is counted (longer than any transaction takes to commit), and the days within which a
+    # ticket counts as following a help-centre search or view.
+    analytics_rollup_seconds: int = Field(default=60, ge=0)
+    analytics_settle_seconds: int = Field(default=120, ge=0)
+    analytics_help_ticket_days: int = Field(default=7, ge=1, le=90)
+
     # Risk checks on sensitive changes: a score from the signals (README, security model) decides.
     risk_step_up_score: int = Field(default=20, ge=1)
     risk_hold_score: int = Field(default=50, ge=1)
@@ -191,6 +246,9 @@ class Settings(BaseSettings):
     two_factor_challenge_minutes: int = Field(default=5, ge=1)
     two_factor_max_attempts: int = Field(default=5, ge=1)
     trusted_device_days: int = Field(default=30, ge=1)
+    # After staff reset a customer's two-factor authentication, changes of email, phone, password and new
+    # payment methods wait this long (the customer was told on every channel and can still react).
+    two_factor_reset_cool_down_hours: int = Field(default=72, ge=0)
     # Sensitive changes need a password or second factor proven this recently in the session.
     step_up_minutes: int = Field(default=10, ge=1)
 
@@ -207,10 +265,25 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
 
+    # Prometheus: GET /metrics answers only a bearer of this token (unset: 404); METRICS_PORT serves the
+    # same metrics on a port of their own, on METRICS_HOST (loopback unless told otherwise).
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+
     @field_validator("storefront_url", "public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("default_currency")
     @classmethod
@@ -221,6 +294,48 @@ class Settings(BaseSettings):
         if not is_currency(value):
             raise ValueError(f"not an ISO 4217 currency: {value!r}")
         return value
+
+    @field_validator("payment_currencies")
+    @classmethod
+    def _known_currencies(cls, value: str) -> str:
+        from app.money import is_currency
+
+        codes = [code.strip().upper() for code in value.split(",") if code.strip()]
+        unknown = [code for code in codes if not is_currency(code)]
+        if unknown:
+            raise ValueError(f"not ISO 4217 currencies: {', '.join(unknown)}")
+        return ",".join(dict.fromkeys(codes))
+
+    @field_validator("mail_in_domain")
+    @classmethod
+    def _mail_in_domain(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower().rstrip(".")
+        return value or None
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _strip_api_base(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # a ValueError names the bad entry
+        return value
+
+    @property
+    def webhook_address_checks(self) -> bool:
+        """Whether webhooks may reach public addresses only (and the allowed networks)."""
+        if self.webhook_block_private_addresses is None:
+            return self.is_production
+        return self.webhook_block_private_addresses or self.is_production
+
+    @property
+    def payment_currency_codes(self) -> frozenset[str]:
+        """PAYMENT_CURRENCIES as a set (empty: no restriction beyond what the gateway takes)."""
+        return frozenset(code for code in self.payment_currencies.split(",") if code)
 
     @property
     def effective_payment_gateway(self) -> str:
@@ -305,9 +420,30 @@ class Settings(BaseSettings):
             problems.append("SMTP_URL must be set")
         if self.payment_gateway == "sandbox":
             problems.append("PAYMENT_GATEWAY=sandbox is the test gateway: it takes no real money")
+        if self.payment_gateway == "stripe":
+            problems += self._stripe_problems()
         problems += self._document_problems()
         if problems:
             raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
+
+    def _stripe_problems(self) -> list[str]:
+        """Production with Stripe needs live keys (a test key takes no real money) and the webhook secret,
+        without which no asynchronous outcome (SEPA, 3-D Secure, refunds made elsewhere) is believed."""
+        problems = []
+        secret = self.stripe_secret_key.get_secret_value().strip() if self.stripe_secret_key else ""
+        publishable = (self.stripe_publishable_key or "").strip()
+        webhook = self.stripe_webhook_secret.get_secret_value().strip() if self.stripe_webhook_secret else ""
+        if not secret:
+            problems.append("STRIPE_SECRET_KEY must be set for PAYMENT_GATEWAY=stripe")
+        elif secret.startswith(("sk_test_", "rk_test_")):
+            problems.append("STRIPE_SECRET_KEY is a test-mode key (sk_test_): it takes no real money")
+        if not publishable:
+            problems.append("STRIPE_PUBLISHABLE_KEY must be set for PAYMENT_GATEWAY=stripe")
+        elif publishable.startswith("pk_test_"):
+            problems.append("STRIPE_PUBLISHABLE_KEY is a test-mode key (pk_test_)")
+        if not webhook:
+            problems.append("STRIPE_WEBHOOK_SECRET must be set for PAYMENT_GATEWAY=stripe (whsec_...)")
+        return problems
 
     def _document_problems(self) -> list[str]:
         """Values printed on invoices and receipts or put into mail: links customers follow, the seller, the

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app import metrics
 from app.config import Settings
 from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, unavailable
 
@@ -198,6 +199,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        metrics.watch_pool(engine)  # connections in use and the pool's capacity, for /metrics
         # Reads on PostgreSQL run without BEGIN/ROLLBACK around them (two round trips saved per read session):
         # under READ COMMITTED every statement sees what was committed before it started, in a transaction or
         # not, so a read session loses nothing by it. Writes go through unit_of_work, never here. On SQLite
@@ -261,4 +263,5 @@ class Database:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        metrics.unwatch_pool(self.engine)
         await self.engine.dispose()

@@ -12,7 +12,7 @@ from app.guards import error_response, request_id_of
 from app.i18n import best_language
 from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import PATH_PREFIX, LinkError
-from app.services import data_export, invoices, offers, returns
+from app.services import analytics, data_export, invoices, offers, returns, statements
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,13 @@ async def download_data_export(request: Request) -> Response:
     )
 
 
+def _link_refused(request: Request, error: LinkError, again: str) -> Response:
+    """An expired signed link is 410 (with what to do for a new one); any other bad link is 403."""
+    if error.reason == "expired":
+        return _refusal(request, 410, "LINK_EXPIRED", f"This link has expired; {again}.")
+    return _refusal(request, 403, "LINK_INVALID", "This download link is not valid.")
+
+
 async def _document(request: Request, render: Any) -> Response:
     rt: Runtime = request.app.state.app_state.rt
     if request.method != "GET":
@@ -74,9 +81,7 @@ async def _document(request: Request, render: Any) -> Response:
             request.query_params.get("signature"),
         )
     except LinkError as error:
-        if error.reason == "expired":
-            return _refusal(request, 410, "LINK_EXPIRED", "This link has expired; ask for the document again.")
-        return _refusal(request, 403, "LINK_INVALID", "This download link is not valid.")
+        return _link_refused(request, error, "ask for the document again")
     except invoices.DocumentUnavailableError:
         return _refusal(request, 404, "NOT_FOUND", "This document does not exist.")
     return Response(
@@ -102,6 +107,35 @@ async def download_return_slip(request: Request) -> Response:
     return await _document(request, returns.slip_pdf)
 
 
+async def download_statement(request: Request) -> Response:
+    return await _document(request, statements.statement_pdf)
+
+
+async def download_analytics(request: Request) -> Response:
+    """Staff analytics as CSV: the link names the staff member it was made for, who must still be staff."""
+    rt: Runtime = request.app.state.app_state.rt
+    if request.method != "GET":
+        return _refusal(request, 405, "METHOD_NOT_ALLOWED", "Use GET.")
+    try:
+        filename, text = await analytics.open_csv(
+            rt,
+            request.path_params["object_id"],
+            request.query_params.get("expires"),
+            request.query_params.get("signature"),
+        )
+    except LinkError as error:
+        return _link_refused(request, error, "run the report again")
+    except analytics.CsvRefusedError:
+        return _refusal(request, 403, "FORBIDDEN", "This link's owner may no longer read analytics.")
+    except analytics.AnalyticsError:
+        return _refusal(request, 404, "NOT_FOUND", "This report's customer group no longer exists.")
+    return Response(
+        text.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={**NO_STORE, "content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def download_routes() -> list[Route]:
     return [
         Route(f"{PATH_PREFIX}/{data_export.LINK_KIND}/{{object_id}}", download_data_export, methods=["GET"]),
@@ -109,4 +143,6 @@ def download_routes() -> list[Route]:
         Route(f"{PATH_PREFIX}/{invoices.RECEIPT_LINK}/{{object_id}}", download_receipt, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{offers.OFFER_LINK}/{{object_id}}", download_offer, methods=["GET"]),
         Route(f"{PATH_PREFIX}/{returns.SLIP_LINK}/{{object_id}}", download_return_slip, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{statements.STATEMENT_LINK}/{{object_id}}", download_statement, methods=["GET"]),
+        Route(f"{PATH_PREFIX}/{analytics.CSV_LINK}/{{object_id}}", download_analytics, methods=["GET"]),
     ]

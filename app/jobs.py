@@ -11,6 +11,7 @@ from app.outages import ServiceUnavailableError
 from app.outbox import OutboxDispatcher, OutboxJob
 from app.runtime import Runtime
 from app.services import account_messages, anomalies, offers, passwords, payments, registration, returns
+from app.services.analytics_rollup import run as roll_up_analytics
 from app.sms import sms_provider_from_settings
 from models.outbox import OutboxChannel
 
@@ -118,4 +119,16 @@ async def run_return_refund_retries(rt: Runtime, stop: asyncio.Event) -> None:
         lambda: returns.retry_failed_refunds(rt),
         "return refunds retried",
         "return refund retries failed",
+    )
+
+
+async def run_analytics_rollups(rt: Runtime, stop: asyncio.Event) -> None:
+    """Roll new events up into the analytics counters every ANALYTICS_ROLLUP_SECONDS (0: off). Safe on any
+    number of workers and servers at once: each source's watermark is taken under a lock."""
+    await _every(
+        rt.settings.analytics_rollup_seconds,
+        stop,
+        lambda: roll_up_analytics(rt),
+        "analytics events rolled up",
+        "analytics rollup failed",
     )

@@ -21,10 +21,12 @@ class MailSender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
-def build_message(sender: str, recipient: str, email: RenderedEmail) -> EmailMessage:
+def build_message(sender: str, recipient: str, email: RenderedEmail, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
+    if reply_to:  # a ticket's signed reply address (app/reply_addresses.py)
+        message["Reply-To"] = reply_to
     # One line whatever a template put in (a ticket's subject is the customer's): a header may not break.
     message["Subject"] = " ".join(email.subject.splitlines())
     message["Date"] = formatdate(usegmt=True)

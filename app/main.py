@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from app import metrics
 from app.config import Settings
 from app.downloads import download_routes
 from app.guards import JsonErrorMiddleware, SizeLimitMiddleware, code_for_status, error_response
@@ -46,6 +47,7 @@ from app.http import (
 from app.i18n import best_language
 from app.jobs import (
     outbox_dispatcher,
+    run_analytics_rollups,
     run_anomaly_scans,
     run_offer_expiry,
     run_payment_reconciliation,
@@ -54,6 +56,7 @@ from app.jobs import (
 from app.json_input import JsonTooDeepError, decode_json
 from app.logs import configure_logging
 from app.migrate import pending_migrations
+from app.monitoring import HttpMetricsMiddleware, metrics_routes
 from app.outages import BUSY_RETRY_AFTER, ServiceUnavailableError, describe, reported_by_caller
 from app.outbox import EVENTS_ONLY, OutboxDispatcher
 from app.portal import portal_routes
@@ -62,8 +65,10 @@ from app.runtime import RequestMeta, Runtime, redact_url, tune_collector
 from app.security.network import TrustedProxies
 from app.services.service_accounts import authenticate_api_key, is_api_key
 from app.services.sessions import authenticate, authenticate_remembered
+from app.services.webhook_dispatch import WebhookDispatcher
 from app.startup import OneLineStartupFailure, StartupError, redis_problem, report_redis_down
 from app.wakeups import announce_commits, wake_listener
+from app.webhooks import webhook_routes
 from schema.build import build_schema
 from schema.context import Context
 
@@ -230,6 +235,7 @@ class GraphQLApp(GraphQL):
         try:
             return await super().run(request, context, root_value)
         except InvalidCredentialsError as refused:
+            metrics.record_graphql_errors([refused.code])
             # RFC 6750: the client sent credentials that do not work; it must sign in again.
             return error_response(
                 request,
@@ -375,6 +381,11 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             state.tasks.append(asyncio.create_task(run_payment_reconciliation(rt, stop)))
             state.tasks.append(asyncio.create_task(run_offer_expiry(rt, stop)))
             state.tasks.append(asyncio.create_task(run_return_refund_retries(rt, stop)))
+            # And delivers the webhooks, woken by every commit that records events.
+            webhooks = WebhookDispatcher(rt)
+            rt.db.on_outbox_commit.append(webhooks.wake.set)
+            state.tasks.append(asyncio.create_task(webhooks.run(stop)))
+            state.tasks.append(asyncio.create_task(run_analytics_rollups(rt, stop)))
         logger.info("customer-accounts started", extra={"environment": settings.environment})
         try:
             yield
@@ -384,6 +395,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=5)
             await rt.close()
+            metrics.process_exiting()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -413,16 +425,19 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *metrics_routes(settings, lambda: state.rt.db),
         *download_routes(),
+        *webhook_routes(),
     ]
     if settings.portal_enabled:
-        routes.extend(portal_routes())
+        routes.extend(portal_routes(stripe=settings.effective_payment_gateway == "stripe"))
     if not settings.is_production:
         routes.append(Mount(GRAPHIQL_ASSETS_URL.rstrip("/"), StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"))
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(OneLineStartupFailure),
+            Middleware(HttpMetricsMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, trusted_proxies=TrustedProxies.parse(settings.trusted_proxies)),
             # CORS outside the guards, so a browser can read their 413 and 500 answers too.

@@ -80,10 +80,13 @@ def enqueue_email(
     *,
     locale: MessageLocale = ENGLISH,
     brand: Brand | None = None,
+    reply_to: str | None = None,
 ) -> None:
     """Rendered now, in the recipient's language: the message says what was true when it was caused."""
     email = render_email(template, values, locale, brand)
     payload = {"subject": email.subject, "text": email.text, "html": email.html}
+    if reply_to:
+        payload["reply_to"] = reply_to
     _add(session, keyring, OutboxChannel.EMAIL, template, recipient, payload)
 
 
@@ -224,7 +227,9 @@ class OutboxDispatcher:
         payload = json.loads(self._keyring.decrypt(message.payload, context=_payload_context(message.id)))
         if message.channel is OutboxChannel.EMAIL:
             email = RenderedEmail(subject=payload["subject"], text=payload["text"], html=payload["html"])
-            await self._mailer.send(build_message(self._settings.mail_from, message.recipient, email))
+            await self._mailer.send(
+                build_message(self._settings.mail_from, message.recipient, email, payload.get("reply_to"))
+            )
         elif message.channel is OutboxChannel.EVENT:
             await self._broker.publish(payload["topics"], payload["message"])
         elif message.channel is OutboxChannel.JOB:

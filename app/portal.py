@@ -5,6 +5,7 @@ The page is the same for every path below /account/ (the portal routes in the br
 carries the portal's strict CSP. Assets live under /account/assets/<version>/, the version being the hash of
 the sources (app/portal_build.py), and are cached for a year."""
 
+import re
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -23,6 +24,19 @@ PORTAL_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# The payment pages with Stripe: its browser library (js.stripe.com) collects cards and runs 3-D Secure in its
+# own frames, and talks to its API. Allowed on these pages only; every other page keeps PORTAL_CSP.
+STRIPE_CSP = (
+    "default-src 'none'; script-src 'self' https://js.stripe.com; style-src 'self'; "
+    "connect-src 'self' https://api.stripe.com; img-src 'self' data: https://*.stripe.com; font-src 'self'; "
+    "frame-src https://js.stripe.com https://hooks.stripe.com; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# The portal's paths where a payment is made or a method saved (portal/src/routes.js marks them `payments`).
+PAYMENT_PAGES = re.compile(r"^(payment-methods|store-credit|(orders|invoices)/[^/]+/pay|offers/[^/]+)/?$")
+# Tells the portal that its payment pages are documents of their own (their CSP differs): it loads them,
+# and leaves them, with a full page load instead of in place.
+ISOLATED_MARK = b'<meta name="payment-pages" content="isolated">'
 IMMUTABLE = b"public, max-age=31536000, immutable"
 
 
@@ -42,13 +56,22 @@ class _Immutable:
         await self.app(scope, receive, send_cached)
 
 
-def portal_routes(directory: Path = PORTAL_DIR) -> list[BaseRoute]:
+def portal_routes(directory: Path = PORTAL_DIR, *, stripe: bool = False) -> list[BaseRoute]:
+    """`stripe`: the payment pages load Stripe's browser library (and get the CSP that allows it)."""
     version = (directory / "VERSION").read_text(encoding="utf-8").strip()
     index = (directory / "index.html").read_bytes()
+    if stripe:
+        index = index.replace(b"<head>", b"<head>" + ISOLATED_MARK, 1)
     headers = {"content-security-policy": PORTAL_CSP, "cache-control": "no-store"}
+    payment_headers = {**headers, "content-security-policy": STRIPE_CSP} if stripe else headers
 
     async def page(request: Request) -> Response:
-        return Response(index, media_type="text/html; charset=utf-8", headers=headers)
+        on_payment_page = PAYMENT_PAGES.match(request.path_params.get("path", "")) is not None
+        return Response(
+            index,
+            media_type="text/html; charset=utf-8",
+            headers=payment_headers if on_payment_page else headers,
+        )
 
     async def to_portal(request: Request) -> Response:
         return RedirectResponse(f"{MOUNT}/", status_code=308)

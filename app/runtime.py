@@ -130,11 +130,7 @@ class Runtime:
             fields=FieldCipher(keyring, settings.secret_key_bytes),
             redis=redis_client,
             broker=broker_for(redis_client, settings.redis_prefix),
-            gateway=(
-                None
-                if settings.effective_payment_gateway == "none"
-                else gateway_for(settings.effective_payment_gateway, production=settings.is_production)
-            ),
+            gateway=(None if settings.effective_payment_gateway == "none" else gateway_for(settings)),
             keyring=keyring,
             hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
@@ -147,6 +143,9 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        closing = getattr(self.gateway, "aclose", None)  # a gateway holding an HTTP connection pool
+        if closing is not None:
+            await closing()
         await self.broker.close()
         if self.redis is not None:
             await self.redis.aclose()

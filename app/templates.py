@@ -87,8 +87,12 @@ EMAIL_TEMPLATES: dict[str, MailTemplate] = {
     "password_reset": MailTemplate(N_("Choose a new password"), Route.RESET_PASSWORD),
     "password_changed": MailTemplate(N_("Reset your password"), Route.FORGOT_PASSWORD),
     "account_locked": MailTemplate(N_("Reset your password"), Route.FORGOT_PASSWORD),
+    "two_factor_reset": MailTemplate(N_("Sign in"), Route.SIGN_IN),
+    "account_created": MailTemplate(N_("Choose your password"), Route.RESET_PASSWORD),
     "sign_in_code": MailTemplate(None),
     "security_alerts": MailTemplate(None),
+    "approval_waiting": MailTemplate(None),
+    "webhook_endpoint_disabled": MailTemplate(None),
     "email_change_confirm": MailTemplate(N_("Confirm the new address"), Route.CONFIRM_EMAIL),
     "email_change_approve": MailTemplate(N_("Approve the change"), Route.APPROVE_EMAIL_CHANGE),
     "email_changed_undo": MailTemplate(N_("Undo the change"), Route.UNDO_EMAIL_CHANGE),
@@ -104,6 +108,8 @@ EMAIL_TEMPLATES: dict[str, MailTemplate] = {
     "offer_accepted": MailTemplate(N_("Pay your order"), Route.OFFER),
     "offer_rejected": MailTemplate(None),
     "offer_expired": MailTemplate(None),
+    "offer_revised": MailTemplate(N_("View your offers"), Route.OFFER),
+    "offer_withdrawn": MailTemplate(None),
     "offer_paid": MailTemplate(None),
     "offer_staff_notice": MailTemplate(None),
     "ticket_customer_message": MailTemplate(None),
@@ -125,6 +131,7 @@ SMS_TEMPLATES: dict[str, str] = {
     "password_reset_code": N_(
         "Your password reset code is %(code)s. It expires in %(valid_for)s. Ignore if not requested."
     ),
+    "two_factor_reset": N_("Support reset your two-factor authentication. If this was not you, contact support now."),
 }
 
 

@@ -8,6 +8,7 @@ import asyncio
 
 from app.jobs import (
     outbox_dispatcher,
+    run_analytics_rollups,
     run_anomaly_scans,
     run_offer_expiry,
     run_payment_reconciliation,
@@ -15,6 +16,7 @@ from app.jobs import (
 )
 from app.outbox import MAIL_AND_SMS
 from app.runtime import Runtime
+from app.services.webhook_dispatch import WebhookDispatcher
 from app.startup import WORKER_DEGRADED, redis_problem, report_redis_down
 from app.wakeups import WakeListener, announce_commits, wake_listener
 
@@ -27,6 +29,9 @@ class Worker:
         self.dispatcher = outbox_dispatcher(rt, None if rt.broker.reaches_other_processes else MAIL_AND_SMS)
         # Messages added by this process's own jobs wake its dispatcher, and the servers' (their events).
         rt.db.on_outbox_commit.append(self.dispatcher.wake.set)
+        # Webhooks go out from here (with or without Redis), woken like the outbox.
+        self.webhooks = WebhookDispatcher(rt)
+        rt.db.on_outbox_commit.append(self.webhooks.wake.set)
         announce_commits(rt.db, rt.redis, settings.redis_prefix)
         self.wakeups: WakeListener | None = wake_listener(settings, rt.db, rt.redis)
 
@@ -40,7 +45,24 @@ class Worker:
             run_payment_reconciliation(self.rt, stop),
             run_offer_expiry(self.rt, stop),
             run_return_refund_retries(self.rt, stop),
+            self.webhooks.run(stop),
+            run_analytics_rollups(self.rt, stop),
         ]
         if self.wakeups is not None:
-            tasks.append(self.wakeups.run(self.dispatcher.wake, stop))
+            woken = asyncio.Event()
+            tasks.append(self.wakeups.run(woken, stop))
+            tasks.append(_relay(woken, (self.dispatcher.wake, self.webhooks.wake), stop))
         await asyncio.gather(*tasks)
+
+
+async def _relay(woken: asyncio.Event, targets: tuple[asyncio.Event, ...], stop: asyncio.Event) -> None:
+    """A wake-up from another process wakes both dispatchers."""
+    while not stop.is_set():
+        waits = [asyncio.create_task(woken.wait()), asyncio.create_task(stop.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
+        if woken.is_set():
+            woken.clear()
+            for target in targets:
+                target.set()

@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -73,10 +73,15 @@ class PageKey:
 
 
 async def newest_pages_by_customer(
-    db: Database, principal: Principal, keys: list[PageKey], model: Any, timestamp: str
+    db: Database,
+    principal: Principal,
+    keys: list[PageKey],
+    model: Any,
+    timestamp: str,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[list[Any]]:
-    """limit + 1 newest rows of `model` after the cursor, per customer the caller may see (owner or staff).
-    One windowed SELECT per distinct (limit, cursor), whatever the number of customers."""
+    """limit + 1 newest rows of `model` (that match `where`) after the cursor, per customer the caller may see
+    (owner or staff). One windowed SELECT per distinct (limit, cursor), whatever the number of customers."""
     groups: dict[tuple[int, str | None], list[uuid.UUID]] = defaultdict(list)
     for key in keys:
         if principal.can_see_customer(key.customer_id):
@@ -85,7 +90,7 @@ async def newest_pages_by_customer(
     moment, row_key = col(getattr(model, timestamp)), col(model.id)
     async with db.read() as session:
         for (limit, after), customer_ids in groups.items():
-            conditions: list[ColumnElement[bool]] = [col(model.customer_id).in_(customer_ids)]
+            conditions: list[ColumnElement[bool]] = [col(model.customer_id).in_(customer_ids), *where]
             if after:
                 at, row_id = decode_cursor(after)
                 conditions.append(or_(moment < at, and_(moment == at, row_key < row_id)))

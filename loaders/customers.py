@@ -7,8 +7,16 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import by_key, grouped, owned_rows_by_customer, owned_rows_by_id
-from models.customer import AffiliateRequest, Customer, CustomerGroup, CustomerRole, Role, RoleChange
+from loaders.batching import by_key, grouped, owned_rows_by_customer, owned_rows_by_id, rows_by_parent
+from models.customer import (
+    AffiliateRequest,
+    Customer,
+    CustomerGroup,
+    CustomerGroupMove,
+    CustomerRole,
+    Role,
+    RoleChange,
+)
 
 
 def _visible_customer_ids(principal: Principal, ids: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -45,6 +53,18 @@ async def load_role_changes(
     db: Database, principal: Principal, customer_ids: list[uuid.UUID]
 ) -> list[list[RoleChange]]:
     return await owned_rows_by_customer(db, principal, customer_ids, RoleChange, col(RoleChange.created_at).desc())
+
+
+async def load_group_moves(db: Database, customer_ids: list[uuid.UUID]) -> list[list[CustomerGroupMove]]:
+    """Customers' group moves, newest first (who may see them is the field's decision: staff only)."""
+    return await rows_by_parent(
+        db,
+        CustomerGroupMove,
+        "customer_id",
+        customer_ids,
+        col(CustomerGroupMove.created_at).desc(),
+        col(CustomerGroupMove.id).desc(),
+    )
 
 
 async def load_affiliate_requests(

@@ -8,7 +8,7 @@ from app.db import Database
 from app.principal import Principal
 from loaders.batching import owned_rows_by_id, rows_by_parent
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
-from models.payment import Invoice, Payment
+from models.payment import Invoice, Payment, PaymentDispute
 
 
 async def load_orders(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[Order | None]:
@@ -48,3 +48,9 @@ async def load_order_invoices(db: Database, order_ids: list[uuid.UUID]) -> list[
 
 async def load_order_payments(db: Database, order_ids: list[uuid.UUID]) -> list[list[Payment]]:
     return await rows_by_parent(db, Payment, "order_id", order_ids, col(Payment.created_at), col(Payment.id))
+
+
+async def load_payment_disputes(db: Database, payment_ids: list[uuid.UUID]) -> list[list[PaymentDispute]]:
+    return await rows_by_parent(
+        db, PaymentDispute, "payment_id", payment_ids, col(PaymentDispute.opened_at), col(PaymentDispute.id)
+    )

@@ -13,13 +13,14 @@ from loaders.customers import (
     load_affiliate_requests,
     load_affiliate_requests_by_customer,
     load_customers,
+    load_group_moves,
     load_groups,
     load_role_changes,
     load_roles,
 )
 from loaders.data_export import load_data_exports, load_data_exports_by_customer
 from loaders.help import load_help_articles
-from loaders.offers import load_offer_lines, load_offers
+from loaders.offers import load_offer_lines, load_offer_revisions, load_offers
 from loaders.orders import (
     load_invoices,
     load_order_invoices,
@@ -29,29 +30,32 @@ from loaders.orders import (
     load_order_timelines,
     load_order_tracking_events,
     load_orders,
+    load_payment_disputes,
 )
 from loaders.privacy import load_current_policy
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
 from loaders.returns import load_order_returns, load_return_lines, load_return_refunds, load_returns
-from loaders.security import load_event_pages, load_security_alerts, load_security_events
+from loaders.security import load_account_event_pages, load_event_pages, load_security_alerts, load_security_events
 from loaders.sessions import load_sessions
 from loaders.tickets import load_ticket_messages, load_tickets
+from loaders.webhooks import load_webhook_attempts, load_webhook_deliveries, load_webhook_endpoints
 from models.address import Address
 from models.auth import AuthSession
 from models.credit import CreditLimitRequest, CreditTransaction
-from models.customer import AffiliateRequest, Customer, CustomerGroup, Role, RoleChange
+from models.customer import AffiliateRequest, Customer, CustomerGroup, CustomerGroupMove, Role, RoleChange
 from models.data_export import DataExport
 from models.help import HelpArticle
-from models.offer import Offer, OfferLine
+from models.offer import Offer, OfferLine, OfferRevision
 from models.order import Order, OrderLine, OrderStatusChange, Shipment, TrackingEvent
-from models.payment import Invoice, Payment
+from models.payment import Invoice, Payment, PaymentDispute
 from models.privacy import PrivacyPolicy
 from models.product import Product, ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.returns import ReturnLine, ReturnRefund, ReturnRequest
 from models.security import SecurityAlert, SecurityEvent
 from models.support import SupportTicket, TicketMessage
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class Loaders:
@@ -62,6 +66,7 @@ class Loaders:
         self.group: DataLoader[UUID, CustomerGroup | None] = make_loader(partial(load_groups, db))
         self.roles: DataLoader[UUID, list[Role]] = make_loader(partial(load_roles, db))
         self.role_changes: DataLoader[UUID, list[RoleChange]] = make_loader(partial(load_role_changes, db, principal))
+        self.group_moves: DataLoader[UUID, list[CustomerGroupMove]] = make_loader(partial(load_group_moves, db))
         self.affiliate_request: DataLoader[UUID, AffiliateRequest | None] = make_loader(
             partial(load_affiliate_requests, db, principal)
         )
@@ -74,6 +79,9 @@ class Loaders:
         )
         self.security_event_page: DataLoader[PageKey, list[SecurityEvent]] = make_loader(
             partial(load_event_pages, db, principal)
+        )
+        self.account_event_page: DataLoader[PageKey, list[SecurityEvent]] = make_loader(
+            partial(load_account_event_pages, db, principal)
         )
         self.security_alert: DataLoader[UUID, SecurityAlert | None] = make_loader(
             partial(load_security_alerts, db, principal)
@@ -115,8 +123,10 @@ class Loaders:
         self.invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_invoices, db, principal))
         self.order_invoice: DataLoader[UUID, Invoice | None] = make_loader(partial(load_order_invoices, db))
         self.order_payments: DataLoader[UUID, list[Payment]] = make_loader(partial(load_order_payments, db))
+        self.payment_disputes: DataLoader[UUID, list[PaymentDispute]] = make_loader(partial(load_payment_disputes, db))
         self.offer: DataLoader[UUID, Offer | None] = make_loader(partial(load_offers, db, principal))
         self.offer_lines: DataLoader[UUID, list[OfferLine]] = make_loader(partial(load_offer_lines, db))
+        self.offer_revisions: DataLoader[UUID, list[OfferRevision]] = make_loader(partial(load_offer_revisions, db))
         self.ticket: DataLoader[UUID, SupportTicket | None] = make_loader(partial(load_tickets, db, principal))
         self.ticket_messages: DataLoader[UUID, list[TicketMessage]] = make_loader(partial(load_ticket_messages, db))
         self.return_request: DataLoader[UUID, ReturnRequest | None] = make_loader(partial(load_returns, db, principal))
@@ -125,4 +135,13 @@ class Loaders:
         self.order_returns: DataLoader[UUID, list[ReturnRequest]] = make_loader(partial(load_order_returns, db))
         self.help_article: DataLoader[UUID, HelpArticle | None] = make_loader(
             partial(load_help_articles, db, principal)
+        )
+        self.webhook_endpoint: DataLoader[UUID, WebhookEndpoint | None] = make_loader(
+            partial(load_webhook_endpoints, db, principal)
+        )
+        self.webhook_delivery: DataLoader[UUID, WebhookDelivery | None] = make_loader(
+            partial(load_webhook_deliveries, db, principal)
+        )
+        self.webhook_attempt: DataLoader[UUID, WebhookAttempt | None] = make_loader(
+            partial(load_webhook_attempts, db, principal)
         )

@@ -2,22 +2,39 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
 from loaders.batching import PageKey, newest_pages_by_customer, owned_rows_by_id
-from models.security import SecurityAlert, SecurityEvent
+from models.security import STAFF_WORK, SecurityAlert, SecurityEvent
 
 
 async def load_event_pages(db: Database, principal: Principal, keys: list[PageKey]) -> list[list[SecurityEvent]]:
-    """limit + 1 newest events after the cursor for each customer the caller may see (owner or staff)."""
-    return await newest_pages_by_customer(db, principal, keys, SecurityEvent, "created_at")
+    """limit + 1 newest events after the cursor for each customer the caller may see (owner or staff); the
+    owner's own log leaves out staff work (models.security.STAFF_WORK)."""
+    return await newest_pages_by_customer(db, principal, keys, SecurityEvent, "created_at", _visible_types(principal))
 
 
 async def load_security_events(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[SecurityEvent | None]:
-    return await owned_rows_by_id(db, principal, SecurityEvent, ids)
+    rows: list[SecurityEvent | None] = await owned_rows_by_id(db, principal, SecurityEvent, ids)
+    if principal.is_staff:
+        return rows
+    return [row if row is not None and row.type not in STAFF_WORK else None for row in rows]
+
+
+async def load_account_event_pages(
+    db: Database, principal: Principal, keys: list[PageKey]
+) -> list[list[SecurityEvent]]:
+    """The same pages without staff work, for any caller: what happened to the account itself (sign-ins,
+    lockouts, changes of email or second factor), as staff read it beside a ticket."""
+    staff_work_left_out = [col(SecurityEvent.type).not_in(STAFF_WORK)]
+    return await newest_pages_by_customer(db, principal, keys, SecurityEvent, "created_at", staff_work_left_out)
+
+
+def _visible_types(principal: Principal) -> list[ColumnElement[bool]]:
+    return [] if principal.is_staff else [col(SecurityEvent.type).not_in(STAFF_WORK)]
 
 
 async def load_security_alerts(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[SecurityAlert | None]:

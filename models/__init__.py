@@ -1,6 +1,16 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.address import Address
+from models.analytics import (
+    AnalyticsCustomer,
+    AnalyticsDistinct,
+    AnalyticsPendingPayment,
+    AnalyticsRollup,
+    AnalyticsWatermark,
+    HelpEvent,
+    HelpEventKind,
+    RegistrationAttempt,
+)
 from models.auth import AuthSession, VerificationChannel, VerificationPurpose, VerificationToken
 from models.credit import (
     CreditLimitRequest,
@@ -24,7 +34,8 @@ from models.customer import (
 from models.data_export import DataExport
 from models.email_change import EmailChange, EmailChangeStatus
 from models.help import HelpArticle
-from models.offer import Offer, OfferLine, OfferState
+from models.integration_event import IntegrationEvent
+from models.offer import Offer, OfferLine, OfferRevision, OfferState
 from models.order import (
     Order,
     OrderChannel,
@@ -37,11 +48,15 @@ from models.order import (
 )
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.payment import (
+    GatewayCustomer,
+    GatewayEventRecord,
     Invoice,
     InvoiceSequence,
     InvoiceStatus,
     Payment,
+    PaymentDispute,
     PaymentMethod,
+    PaymentMethodKind,
     PaymentSource,
     PaymentStatus,
 )
@@ -68,14 +83,27 @@ from models.security import (
     ThrottleCounter,
 )
 from models.service_account import ServiceAccount
-from models.support import SupportTicket, TicketAuthorKind, TicketCategory, TicketMessage, TicketState
+from models.support import (
+    SupportTicket,
+    TicketAuthorKind,
+    TicketCategory,
+    TicketMailReceipt,
+    TicketMessage,
+    TicketState,
+)
 from models.two_factor import ChallengeMethod, RecoveryCode, TotpCredential, TrustedDevice, TwoFactorChallenge
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookErrorKind
 
 __all__ = [
     "ActivationMode",
     "Address",
     "AffiliateRequest",
     "AffiliateRequestStatus",
+    "AnalyticsCustomer",
+    "AnalyticsDistinct",
+    "AnalyticsPendingPayment",
+    "AnalyticsRollup",
+    "AnalyticsWatermark",
     "AuthSession",
     "ChallengeMethod",
     "ConsentEvent",
@@ -92,12 +120,18 @@ __all__ = [
     "DataExport",
     "EmailChange",
     "EmailChangeStatus",
+    "GatewayCustomer",
+    "GatewayEventRecord",
     "HelpArticle",
+    "HelpEvent",
+    "HelpEventKind",
+    "IntegrationEvent",
     "Invoice",
     "InvoiceSequence",
     "InvoiceStatus",
     "Offer",
     "OfferLine",
+    "OfferRevision",
     "OfferState",
     "Order",
     "OrderChannel",
@@ -108,13 +142,16 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Payment",
+    "PaymentDispute",
     "PaymentMethod",
+    "PaymentMethodKind",
     "PaymentSource",
     "PaymentStatus",
     "PrivacyPolicy",
     "Product",
     "ProductView",
     "RecoveryCode",
+    "RegistrationAttempt",
     "ReturnDecisionReason",
     "ReturnLine",
     "ReturnReason",
@@ -140,6 +177,7 @@ __all__ = [
     "ThrottleCounter",
     "TicketAuthorKind",
     "TicketCategory",
+    "TicketMailReceipt",
     "TicketMessage",
     "TicketState",
     "TotpCredential",
@@ -149,5 +187,10 @@ __all__ = [
     "VerificationChannel",
     "VerificationPurpose",
     "VerificationToken",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
+    "WebhookErrorKind",
     "WishlistItem",
 ]

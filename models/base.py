@@ -59,12 +59,16 @@ def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool 
     return Field(default=None, sa_column=column)
 
 
-def enum_column(enum_type: type[enum.Enum], *, nullable: bool = False, index: bool = False) -> Any:
+def enum_column(
+    enum_type: type[enum.Enum], *, nullable: bool = False, index: bool = False, default: enum.Enum | None = None
+) -> Any:
     """Enums are stored as their names in a VARCHAR: adding a member never needs a type migration."""
+    extra: dict[str, Any] = {} if default is None else {"default": default}
     return Field(
+        **extra,
         sa_column=sa.Column(
             sa.Enum(enum_type, native_enum=False, length=32, create_constraint=False),
             nullable=nullable,
             index=index,
-        )
+        ),
     )

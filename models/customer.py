@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column, timestamp, uuid_pk
+from models.base import UTCDateTime, enum_column, timestamp, utcnow, uuid_pk
 
 
 class ActivationMode(enum.Enum):
@@ -52,7 +52,14 @@ class CustomerGroup(SQLModel, table=True):
     activation_mode: ActivationMode = enum_column(ActivationMode)
     # Whether a storefront may register customers straight into this group.
     self_registration: bool = Field(default=True)
+    # The credit limit (minor units of default_credit_currency) a store credit account of a member gets
+    # when it is opened; accounts opened before keep the limit they have.
+    default_credit_limit: int | None = Field(default=None, sa_type=sa.BigInteger)
+    default_credit_currency: str | None = Field(default=None, max_length=3)
+    # Net days a B2B group's invoices are payable in; null: payable at once.
+    payment_terms_days: int | None = Field(default=None)
     created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
 
 
 class Customer(SQLModel, table=True):
@@ -79,7 +86,30 @@ class Customer(SQLModel, table=True):
     activated_at: datetime | None = timestamp(nullable=True)
     password_changed_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp(default_now=True, index=True)
-    updated_at: datetime = timestamp(default_now=True)
+    # Moved on every change of the row (onupdate), and by the services on a change of the customer's settings
+    # or consents: the integration API's customerRecords(updatedSince:) pages through (updated_at, id).
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=sa.Column(UTCDateTime(), nullable=False, index=True, onupdate=utcnow),
+    )
+    # The customer's id in an integration's system (a POS, an ERP): upsertCustomer is idempotent on it.
+    external_reference: str | None = Field(default=None, max_length=100, unique=True, index=True)
+
+
+class CustomerGroupMove(SQLModel, table=True):
+    """An administrator moved a customer to another group, and why: append-only."""
+
+    __tablename__ = "customer_group_move"
+    __table_args__ = (sa.Index("ix_customer_group_move_customer_created", "customer_id", "created_at"),)
+
+    id: uuid.UUID = uuid_pk()
+    customer_id: uuid.UUID = Field(foreign_key="customer.id")
+    from_group_id: uuid.UUID = Field(foreign_key="customer_group.id")
+    to_group_id: uuid.UUID = Field(foreign_key="customer_group.id")
+    reason: str = Field(max_length=500)
+    # Null when moved from the command line.
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    created_at: datetime = timestamp(default_now=True)
 
 
 class CustomerRole(SQLModel, table=True):

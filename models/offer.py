@@ -16,6 +16,7 @@ class OfferState(enum.Enum):
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
     PAID = "PAID"
+    WITHDRAWN = "WITHDRAWN"
 
 
 class Offer(SQLModel, table=True):
@@ -48,6 +49,10 @@ class Offer(SQLModel, table=True):
     rejected_at: datetime | None = timestamp(nullable=True)
     expired_at: datetime | None = timestamp(nullable=True)
     paid_at: datetime | None = timestamp(nullable=True)
+    # 1 as written; each revision (while NEW) adds one and keeps the version it replaced as an OfferRevision.
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    revised_at: datetime | None = timestamp(nullable=True)
+    withdrawn_at: datetime | None = timestamp(nullable=True)
 
 
 class OfferLine(SQLModel, table=True):
@@ -66,3 +71,27 @@ class OfferLine(SQLModel, table=True):
     tax_rate_bp: int = 0
     tax_amount: int = Field(default=0, sa_type=sa.BigInteger)
     total: int = Field(sa_type=sa.BigInteger)
+
+
+class OfferRevision(SQLModel, table=True):
+    """A version of an offer that a revision replaced, as the customer saw it: its lines (JSON, the shape of
+    OfferLine rows), totals, validity and note. Staff's reason for the revision is in the audit log."""
+
+    __tablename__ = "offer_revision"
+    __table_args__ = (sa.UniqueConstraint("offer_id", "number"),)
+
+    id: uuid.UUID = uuid_pk()
+    offer_id: uuid.UUID = Field(foreign_key="offer.id")
+    # The version's number (1 for the offer as first written).
+    number: int
+    subtotal: int = Field(sa_type=sa.BigInteger)
+    tax_total: int = Field(sa_type=sa.BigInteger)
+    total: int = Field(sa_type=sa.BigInteger)
+    valid_until: datetime = timestamp()
+    note: str | None = Field(default=None, max_length=2000)
+    lines: str = Field(sa_type=sa.Text)
+    # When this version was written, and when the revision replaced it.
+    created_at: datetime = timestamp()
+    revised_at: datetime = timestamp()
+    # The staff member who revised it.
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")

@@ -33,6 +33,8 @@ class Order(SQLModel, table=True):
         sa.UniqueConstraint("source", "external_id"),
         sa.Index("ix_customer_order_customer_placed", "customer_id", "placed_at", "id"),
         sa.Index("ix_customer_order_guest_placed", "guest_email_key", "placed_at"),
+        # The analytics rollup reads orders in the order they arrived.
+        sa.Index("ix_customer_order_created", "created_at"),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -23,11 +23,14 @@ class SecurityEventType(enum.Enum):
     ACTIVATION_CODE_FAILED = "ACTIVATION_CODE_FAILED"
     ROLE_GRANTED = "ROLE_GRANTED"
     ROLE_REVOKED = "ROLE_REVOKED"
+    OFFER_REVISED = "OFFER_REVISED"
+    OFFER_WITHDRAWN = "OFFER_WITHDRAWN"
     ACCOUNT_APPROVED = "ACCOUNT_APPROVED"
     ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
     ACCOUNT_REACTIVATED = "ACCOUNT_REACTIVATED"
     TWO_FACTOR_ENABLED = "TWO_FACTOR_ENABLED"
     TWO_FACTOR_DISABLED = "TWO_FACTOR_DISABLED"
+    TWO_FACTOR_RESET = "TWO_FACTOR_RESET"
     TWO_FACTOR_CHALLENGE = "TWO_FACTOR_CHALLENGE"
     RECOVERY_CODES_REGENERATED = "RECOVERY_CODES_REGENERATED"
     RECOVERY_CODE_USED = "RECOVERY_CODE_USED"
@@ -47,6 +50,54 @@ class SecurityEventType(enum.Enum):
     PAYMENT_METHOD_ADDED = "PAYMENT_METHOD_ADDED"
     PAYMENT_METHOD_REMOVED = "PAYMENT_METHOD_REMOVED"
     PRIVACY_POLICY_PUBLISHED = "PRIVACY_POLICY_PUBLISHED"
+    CUSTOMER_GROUP_CHANGED = "CUSTOMER_GROUP_CHANGED"
+    WEBHOOK_ENDPOINT_CHANGED = "WEBHOOK_ENDPOINT_CHANGED"
+    WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"
+    # Staff work (STAFF_WORK): in the audit log of staff actions, not in the customer's own security log.
+    TICKET_ANSWERED = "TICKET_ANSWERED"
+    TICKET_NOTE_ADDED = "TICKET_NOTE_ADDED"
+    TICKET_ASSIGNED = "TICKET_ASSIGNED"
+    TICKET_STATE_CHANGED = "TICKET_STATE_CHANGED"
+    RETURN_APPROVED = "RETURN_APPROVED"
+    RETURN_REJECTED = "RETURN_REJECTED"
+    RETURN_RECEIVED = "RETURN_RECEIVED"
+    RETURN_REFUND_RETRIED = "RETURN_REFUND_RETRIED"
+    RETURN_CREDITED_INSTEAD = "RETURN_CREDITED_INSTEAD"
+    RETURN_CLOSED = "RETURN_CLOSED"
+    OFFER_CREATED = "OFFER_CREATED"
+    HELP_ARTICLE_CREATED = "HELP_ARTICLE_CREATED"
+    HELP_ARTICLE_UPDATED = "HELP_ARTICLE_UPDATED"
+    HELP_ARTICLE_DELETED = "HELP_ARTICLE_DELETED"
+    STORE_CREDIT_ADJUSTED = "STORE_CREDIT_ADJUSTED"
+    ACCOUNT_PAYMENT_RECORDED = "ACCOUNT_PAYMENT_RECORDED"
+    CREDIT_LIMIT_DECIDED = "CREDIT_LIMIT_DECIDED"
+
+
+# What staff did in their work on a customer's tickets, returns, offers and money: the audit log of staff
+# actions (staffActions, the staff console) keeps who, when and why; the customer's own security log
+# (me.securityEvents) is about the security of their account and leaves these out (an internal note's
+# existence is not the customer's to read).
+STAFF_WORK: frozenset[SecurityEventType] = frozenset(
+    {
+        SecurityEventType.TICKET_ANSWERED,
+        SecurityEventType.TICKET_NOTE_ADDED,
+        SecurityEventType.TICKET_ASSIGNED,
+        SecurityEventType.TICKET_STATE_CHANGED,
+        SecurityEventType.RETURN_APPROVED,
+        SecurityEventType.RETURN_REJECTED,
+        SecurityEventType.RETURN_RECEIVED,
+        SecurityEventType.RETURN_REFUND_RETRIED,
+        SecurityEventType.RETURN_CREDITED_INSTEAD,
+        SecurityEventType.RETURN_CLOSED,
+        SecurityEventType.OFFER_CREATED,
+        SecurityEventType.HELP_ARTICLE_CREATED,
+        SecurityEventType.HELP_ARTICLE_UPDATED,
+        SecurityEventType.HELP_ARTICLE_DELETED,
+        SecurityEventType.STORE_CREDIT_ADJUSTED,
+        SecurityEventType.ACCOUNT_PAYMENT_RECORDED,
+        SecurityEventType.CREDIT_LIMIT_DECIDED,
+    }
+)
 
 
 class SecurityEventOutcome(enum.Enum):
@@ -63,6 +114,7 @@ class SecurityEvent(SQLModel, table=True):
         sa.Index("ix_security_event_customer_time", "customer_id", "created_at"),
         sa.Index("ix_security_event_ip_time", "ip_address", "created_at"),
         sa.Index("ix_security_event_type_time", "type", "created_at"),
+        sa.Index("ix_security_event_actor_time", "actor_id", "created_at"),
     )
 
     id: uuid.UUID = uuid_pk()

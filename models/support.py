@@ -38,6 +38,8 @@ class SupportTicket(SQLModel, table=True):
         sa.Index("ix_support_ticket_customer_created", "customer_id", "created_at", "id"),
         sa.Index("ix_support_ticket_created", "created_at", "id"),
         sa.Index("ix_support_ticket_state_created", "state", "created_at"),
+        # The staff console's queue: the latest message first (tickets(order: LAST_ACTIVITY)), keyset paged.
+        sa.Index("ix_support_ticket_last_message", "last_message_at", "id"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -73,4 +75,21 @@ class TicketMessage(SQLModel, table=True):
     # The staff member's name as it was when they wrote (customers see it; their own name is not copied).
     author_name: str | None = Field(default=None, max_length=100)
     body: str = Field(sa_type=sa.Text)
+    # A staff member's internal note: staff see it in the thread, the customer never does (not in the API,
+    # mails, live updates, business events or their data export).
+    internal: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = timestamp(default_now=True)
+
+
+class TicketMailReceipt(SQLModel, table=True):
+    """A reply accepted by mail (README "Tickets by mail"): its Message-ID, hashed, so the same message
+    delivered again (a replay, or a retry after a lost answer) is refused instead of written twice."""
+
+    __tablename__ = "ticket_mail_receipt"
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "message_id_hash", name="uq_ticket_mail_receipt_message"),)
+
+    id: uuid.UUID = uuid_pk()
+    ticket_id: uuid.UUID = Field(foreign_key="support_ticket.id")
+    # SHA-256 (hex) of the normalised Message-ID header.
+    message_id_hash: str = Field(max_length=64)
+    received_at: datetime = timestamp(default_now=True)

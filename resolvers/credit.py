@@ -85,7 +85,13 @@ class CreditMutations:
                 found = await store_credit.request_currency(ctx.rt, request_id)
                 amount = _minor(input.amount, found) if found else None
             row = await store_credit.decide(
-                ctx.rt, ctx.principal, request_id, approve=input.approve, amount=amount, reason=input.reason
+                ctx.rt,
+                ctx.principal,
+                request_id,
+                approve=input.approve,
+                amount=amount,
+                reason=input.reason,
+                meta=ctx.meta,
             )
         except CreditError as error:
             return DecideCreditLimitRequestPayload(user_errors=_errors(error))
@@ -100,7 +106,7 @@ class CreditMutations:
         try:
             customer_id, currency = await _account(info, input.customer_id, input.currency_code)
             found = await store_credit.adjust(
-                ctx.rt, ctx.principal, customer_id, _minor(input.amount, currency), currency, input.note
+                ctx.rt, ctx.principal, customer_id, _minor(input.amount, currency), currency, input.note, ctx.meta
             )
         except CreditError as error:
             return AdjustStoreCreditPayload(user_errors=_errors(error))
@@ -125,6 +131,7 @@ class CreditMutations:
                 currency,
                 input.reference,
                 input.note,
+                ctx.meta,
             )
         except CreditError as error:
             return RecordAccountPaymentPayload(user_errors=_errors(error))

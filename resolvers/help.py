@@ -69,7 +69,7 @@ class HelpMutations:
     async def create_help_article(self, info: Info, input: CreateHelpArticleInput) -> HelpArticlePayload:
         data = ArticleData(input.title, input.body, input.category, input.published, input.slug)
         try:
-            row = await help_centre.create_article(info.context.rt, info.context.principal, data)
+            row = await help_centre.create_article(info.context.rt, info.context.principal, data, info.context.meta)
         except HelpArticleError as error:
             return HelpArticlePayload(user_errors=_errors(error))
         return HelpArticlePayload(article=HelpArticle.from_row(row))
@@ -81,7 +81,9 @@ class HelpMutations:
         data = ArticleData(input.title, input.body, input.category, input.published, input.slug)
         article_id = decode_global_id(input.article_id, "HelpArticle")
         try:
-            row = await help_centre.update_article(info.context.rt, info.context.principal, article_id, data)
+            row = await help_centre.update_article(
+                info.context.rt, info.context.principal, article_id, data, info.context.meta
+            )
         except HelpArticleError as error:
             return HelpArticlePayload(user_errors=_errors(error))
         return HelpArticlePayload(article=HelpArticle.from_row(row))
@@ -90,7 +92,9 @@ class HelpMutations:
     async def delete_help_article(self, info: Info, input: DeleteHelpArticleInput) -> DeleteHelpArticlePayload:
         article_id = decode_global_id(input.article_id, "HelpArticle")
         try:
-            deleted = await help_centre.delete_article(info.context.rt, info.context.principal, article_id)
+            deleted = await help_centre.delete_article(
+                info.context.rt, info.context.principal, article_id, info.context.meta
+            )
         except HelpArticleError as error:
             return DeleteHelpArticlePayload(user_errors=_errors(error))
         return DeleteHelpArticlePayload(deleted_article_id=encode_global_id("HelpArticle", deleted))

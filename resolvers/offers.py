@@ -1,4 +1,4 @@
-"""Offers: staff write and list them; the customer accepts, rejects or pays (exactly as payOrder)."""
+"""Offers: staff write, list, revise and withdraw them; the customer accepts, rejects or pays (exactly as payOrder)."""
 
 from decimal import Decimal
 
@@ -9,7 +9,7 @@ from app.money import to_minor
 from app.pagination import empty_page
 from app.services import offers
 from app.services.errors import ErrorDetail
-from app.services.offers import OfferData, OfferError, OfferErrorCode, OfferFilter, OfferLineData
+from app.services.offers import OfferData, OfferError, OfferErrorCode, OfferFilter, OfferLineData, RevisionData
 from app.services.payments import PaymentError, PaymentErrorCode
 from resolvers.payments import _pay
 from resolvers.permissions import IsAuthenticated, IsStaff, requires
@@ -23,6 +23,8 @@ from schema.types.offer import (
     PayOfferInput,
     PayOfferPayload,
     RejectOfferInput,
+    ReviseOfferInput,
+    WithdrawOfferInput,
     offers_connection,
 )
 from schema.types.offer import OfferFilter as OfferFilterInput
@@ -48,10 +50,10 @@ def _minor(value: Decimal, currency: str, path: tuple[str, ...], errors: list[Er
         return 0
 
 
-def _offer_data(input: CreateOfferInput) -> OfferData:
-    currency = str(input.currency.value)  # type: ignore[attr-defined]
-    errors: list[ErrorDetail] = []
-    lines = [
+def _line_data(
+    input: CreateOfferInput | ReviseOfferInput, currency: str, errors: list[ErrorDetail]
+) -> list[OfferLineData]:
+    return [
         OfferLineData(
             sku=line.sku,
             name=line.name,
@@ -61,6 +63,12 @@ def _offer_data(input: CreateOfferInput) -> OfferData:
         )
         for index, line in enumerate(input.lines[: offers.MAX_LINES + 1])
     ]
+
+
+def _offer_data(input: CreateOfferInput) -> OfferData:
+    currency = str(input.currency.value)  # type: ignore[attr-defined]
+    errors: list[ErrorDetail] = []
+    lines = _line_data(input, currency, errors)
     return OfferData(
         customer_id=decode_global_id(input.customer_id, "Customer"),
         currency=currency,
@@ -112,7 +120,51 @@ class OfferMutations:
     )
     async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferPayload:
         try:
-            row = await offers.create_offer(info.context.rt, info.context.principal, _offer_data(input))
+            row = await offers.create_offer(
+                info.context.rt, info.context.principal, _offer_data(input), info.context.meta
+            )
+        except OfferError as error:
+            return OfferPayload(user_errors=_errors(error))
+        return OfferPayload(offer=Offer.from_row(row))
+
+    @strawberry.mutation(
+        description=(
+            "Revise a NEW offer (staff): new lines, validity and note, tax per line as on creation; the previous "
+            "version stays readable in Offer.revisions and the customer is mailed."
+        ),
+        extensions=requires(IsStaff),
+    )
+    async def revise_offer(self, info: Info, input: ReviseOfferInput) -> OfferPayload:
+        offer_id = decode_global_id(input.offer_id, "Offer")
+        row = await info.context.loaders.offer.load(offer_id) if offer_id else None
+        errors: list[ErrorDetail] = []
+        data = RevisionData(
+            offer_id=offer_id,
+            valid_until=input.valid_until,
+            lines=_line_data(input, row.currency if row else "EUR", errors),
+            note=input.note,
+            reason=input.reason,
+            errors=errors,
+        )
+        try:
+            revised = await offers.revise_offer(info.context.rt, info.context.principal, info.context.meta, data)
+        except OfferError as error:
+            return OfferPayload(user_errors=_errors(error))
+        return OfferPayload(offer=Offer.from_row(revised))
+
+    @strawberry.mutation(
+        description="Withdraw a NEW offer (staff): it becomes WITHDRAWN, can no longer be accepted, and the customer is mailed.",
+        extensions=requires(IsStaff),
+    )
+    async def withdraw_offer(self, info: Info, input: WithdrawOfferInput) -> OfferPayload:
+        try:
+            row = await offers.withdraw_offer(
+                info.context.rt,
+                info.context.principal,
+                info.context.meta,
+                decode_global_id(input.offer_id, "Offer"),
+                input.reason,
+            )
         except OfferError as error:
             return OfferPayload(user_errors=_errors(error))
         return OfferPayload(offer=Offer.from_row(row))
@@ -124,7 +176,7 @@ class OfferMutations:
     async def accept_offer(self, info: Info, input: AcceptOfferInput) -> OfferPayload:
         try:
             row = await offers.accept_offer(
-                info.context.rt, info.context.principal, decode_global_id(input.offer_id, "Offer")
+                info.context.rt, info.context.principal, decode_global_id(input.offer_id, "Offer"), input.revision
             )
         except OfferError as error:
             return OfferPayload(user_errors=_errors(error))

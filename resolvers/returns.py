@@ -119,14 +119,18 @@ class ReturnMutations:
     async def approve_return(self, info: Info, input: ApproveReturnInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
         return await _answer(
-            lambda: returns.approve_return(info.context.rt, info.context.principal, return_id, input.note)
+            lambda: returns.approve_return(
+                info.context.rt, info.context.principal, return_id, input.note, info.context.meta
+            )
         )
 
     @strawberry.mutation(description="Decline a requested return, saying why (staff).", extensions=requires(IsStaff))
     async def reject_return(self, info: Info, input: RejectReturnInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
         return await _answer(
-            lambda: returns.reject_return(info.context.rt, info.context.principal, return_id, input.reason)
+            lambda: returns.reject_return(
+                info.context.rt, info.context.principal, return_id, input.reason, info.context.meta
+            )
         )
 
     @strawberry.mutation(
@@ -137,7 +141,14 @@ class ReturnMutations:
     async def mark_return_received(self, info: Info, input: MarkReturnReceivedInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
         return await _answer(
-            lambda: returns.mark_received(info.context.rt, info.context.principal, return_id, input.note)
+            lambda: returns.mark_received(
+                info.context.rt,
+                info.context.principal,
+                return_id,
+                input.note,
+                restock=input.restock,
+                meta=info.context.meta,
+            )
         )
 
     @strawberry.mutation(
@@ -148,12 +159,18 @@ class ReturnMutations:
     async def retry_return_refund(self, info: Info, input: RetryReturnRefundInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
         if input.to_store_credit:
-            return await _answer(lambda: returns.credit_instead(info.context.rt, info.context.principal, return_id))
-        return await _answer(lambda: returns.retry_refund(info.context.rt, info.context.principal, return_id))
+            return await _answer(
+                lambda: returns.credit_instead(info.context.rt, info.context.principal, return_id, info.context.meta)
+            )
+        return await _answer(
+            lambda: returns.retry_refund(info.context.rt, info.context.principal, return_id, info.context.meta)
+        )
 
     @strawberry.mutation(
         description="Close a refunded return, or a received exchange (staff).", extensions=requires(IsStaff)
     )
     async def close_return(self, info: Info, input: ReturnIdInput) -> ReturnPayload:
         return_id = decode_global_id(input.return_id, "Return")
-        return await _answer(lambda: returns.close_return(info.context.rt, info.context.principal, return_id))
+        return await _answer(
+            lambda: returns.close_return(info.context.rt, info.context.principal, return_id, info.context.meta)
+        )

@@ -1,11 +1,11 @@
-"""The audit log for administrators."""
+"""The audit log for administrators, and the staff console's log of staff actions (staffActions)."""
 
 import strawberry
 from strawberry import relay
 
 from app.services import anomalies, security_events
 from app.services.errors import AccountError
-from resolvers.permissions import IsAdmin, requires
+from resolvers.permissions import IsAdmin, IsStaff, requires
 from schema.types.account_errors import AccountUserError
 from schema.types.base import Info, connection_from_page, decode_global_id, user_errors
 from schema.types.security import (
@@ -14,6 +14,7 @@ from schema.types.security import (
     SecurityAlert,
     SecurityEvent,
     SecurityEventFilterInput,
+    StaffActionFilterInput,
 )
 
 
@@ -44,6 +45,37 @@ class SecurityQueries:
             )
         page = await security_events.search(
             info.context.rt, info.context.principal, first=first, after=after, filter=criteria
+        )
+        return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "What staff did to customers' accounts (audit events with an actor): who (actor), when, to whom "
+            "(customer), what (type) and why (detail), newest first. Administrators see every staff member's "
+            "actions; SUPPORT accounts see their own."
+        ),
+        extensions=requires(IsStaff),
+    )
+    async def staff_actions(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: StaffActionFilterInput | None = None,
+    ) -> relay.Connection[SecurityEvent] | None:
+        wanted = filter or StaffActionFilterInput()
+        actor_id = decode_global_id(wanted.actor_id, "Customer") if wanted.actor_id else None
+        customer_id = decode_global_id(wanted.customer_id, "Customer") if wanted.customer_id else None
+        if (wanted.actor_id and actor_id is None) or (wanted.customer_id and customer_id is None):
+            return connection_from_page(security_events.empty_page(), SecurityEvent.from_row)  # type: ignore[no-any-return]
+        page = await security_events.staff_actions(
+            info.context.rt,
+            info.context.principal,
+            first=first,
+            after=after,
+            filter=security_events.SecurityEventFilter(
+                customer_id=customer_id, type=wanted.type, since=wanted.since, until=wanted.until, actor_id=actor_id
+            ),
         )
         return connection_from_page(page, SecurityEvent.from_row)  # type: ignore[no-any-return]
 

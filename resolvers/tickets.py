@@ -1,7 +1,8 @@
 """Support tickets: customers open, answer, close and rate theirs; staff list, assign, answer and move them.
 
 replyToTicket serves both sides: the ticket's owner writes as the customer, any other staff member as
-staff (who may leave an OPEN ticket OPEN with pendingCustomer: false)."""
+staff (who may leave an OPEN ticket OPEN with pendingCustomer: false). addTicketNote writes an internal
+note that only staff ever read (see app/services/tickets.py)."""
 
 import uuid
 from collections.abc import AsyncGenerator
@@ -12,11 +13,12 @@ from strawberry import relay
 from app.pagination import empty_page
 from app.services import tickets
 from app.services.errors import NotAuthenticatedError
-from app.services.tickets import OpenTicketData, TicketError, TicketWithMessages
+from app.services.tickets import OpenTicketData, TicketError, TicketOrder, TicketWithMessages
 from resolvers.permissions import IsAuthenticated, IsStaff, requires
 from schema.shared_results import share_results
 from schema.types.base import Info, decode_global_id, user_errors
 from schema.types.ticket import (
+    AddTicketNoteInput,
     AssignTicketInput,
     CloseTicketInput,
     OpenTicketInput,
@@ -47,11 +49,19 @@ def _ticket_id(value: strawberry.ID) -> uuid.UUID | None:
 @strawberry.type
 class TicketQueries:
     @strawberry.field(
-        description="Every support ticket, newest first; filter by state, category, assignee, customer or text (staff).",
+        description=(
+            "Every support ticket, newest first (by opening, or with order LAST_ACTIVITY by latest message); "
+            "filter by state, category, assignee, customer or text (staff)."
+        ),
         extensions=requires(IsStaff),
     )
     async def tickets(
-        self, info: Info, first: int | None = 20, after: str | None = None, filter: TicketFilter | None = None
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: TicketFilter | None = None,
+        order: TicketOrder = TicketOrder.CREATED,
     ) -> relay.Connection[SupportTicket] | None:
         wanted = filter or TicketFilter()
         assignee_id = decode_global_id(wanted.assignee_id, "Customer") if wanted.assignee_id else None
@@ -67,10 +77,12 @@ class TicketQueries:
                 state=wanted.state,
                 category=wanted.category,
                 assignee_id=assignee_id,
+                assigned_to_me=wanted.assigned_to_me,
                 unassigned=wanted.unassigned,
                 customer_id=customer_id,
                 query=wanted.query,
             ),
+            order=order,
         )
         return tickets_connection(page)  # type: ignore[no-any-return]
 
@@ -115,7 +127,12 @@ class TicketMutations:
     async def reply_to_ticket(self, info: Info, input: ReplyToTicketInput) -> TicketPayload:
         try:
             found = await tickets.reply(
-                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.body, input.pending_customer
+                info.context.rt,
+                info.context.principal,
+                _ticket_id(input.ticket_id),
+                input.body,
+                input.pending_customer,
+                meta=info.context.meta,
             )
         except TicketError as error:
             return _failed(error)
@@ -124,7 +141,9 @@ class TicketMutations:
     @strawberry.mutation(description="Close your ticket (staff: any ticket).", extensions=requires(IsAuthenticated))
     async def close_ticket(self, info: Info, input: CloseTicketInput) -> TicketPayload:
         try:
-            found = await tickets.close(info.context.rt, info.context.principal, _ticket_id(input.ticket_id))
+            found = await tickets.close(
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), info.context.meta
+            )
         except TicketError as error:
             return _failed(error)
         return _payload(found)
@@ -152,6 +171,23 @@ class TicketMutations:
                 _ticket_id(input.ticket_id),
                 decode_global_id(input.staff_id, "Customer"),
                 staff_id_sent=input.staff_id is not None,
+                meta=info.context.meta,
+            )
+        except TicketError as error:
+            return _failed(error)
+        return _payload(found)
+
+    @strawberry.mutation(
+        description=(
+            "Add an internal note to a ticket (staff): staff see it in the thread marked internal; the customer "
+            "never does, and it neither mails anyone nor moves the ticket."
+        ),
+        extensions=requires(IsStaff),
+    )
+    async def add_ticket_note(self, info: Info, input: AddTicketNoteInput) -> TicketPayload:
+        try:
+            found = await tickets.add_note(
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.body, info.context.meta
             )
         except TicketError as error:
             return _failed(error)
@@ -163,7 +199,7 @@ class TicketMutations:
     async def set_ticket_state(self, info: Info, input: SetTicketStateInput) -> TicketPayload:
         try:
             found = await tickets.set_state(
-                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.state
+                info.context.rt, info.context.principal, _ticket_id(input.ticket_id), input.state, info.context.meta
             )
         except TicketError as error:
             return _failed(error)
@@ -175,13 +211,22 @@ class TicketSubscriptions:
     @strawberry.subscription(
         description=(
             "Live changes of one ticket (its owner or staff): new messages, states, assignments, ratings. "
+            "Without ticketId, of every ticket you may see: staff (SUPPORT, ADMIN) hear every ticket, newly "
+            "opened ones included; a customer their own. Internal notes reach staff only. "
             "Over graphql-transport-ws, with the session token in connection_init."
         ),
         extensions=requires(IsAuthenticated),
     )
-    async def ticket_updated(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[TicketUpdatedEvent, None]:
+    async def ticket_updated(
+        self, info: Info, ticket_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[TicketUpdatedEvent, None]:
         context = info.context
-        topic = await tickets.subscription_topic(context.rt, context.principal, _ticket_id(ticket_id))
+        topic = await tickets.subscription_topic(
+            context.rt,
+            context.principal,
+            _ticket_id(ticket_id) if ticket_id is not None else None,
+            all_tickets=ticket_id is None,
+        )
         async with context.rt.broker.subscribe(topic) as queue:
             while True:
                 delivery = await queue.get()

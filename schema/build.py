@@ -14,12 +14,14 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
 from resolvers.addresses import AddressMutations, AddressQueries
+from resolvers.analytics import AnalyticsQueries
 from resolvers.credit import CreditMutations, CreditQueries
 from resolvers.customers import CustomerMutations, CustomerQueries
 from resolvers.data_export import DataExportMutations
 from resolvers.deletion import DeletionMutations
 from resolvers.email_change import EmailChangeMutations
 from resolvers.help import HelpMutations, HelpQueries
+from resolvers.integration_customers import CustomerIntegrationMutations, CustomerIntegrationQueries
 from resolvers.node import NodeQueries
 from resolvers.offers import OfferMutations, OfferQueries
 from resolvers.orders import GuestOrderMutations, OrderIntegrationMutations, OrderSubscriptions
@@ -31,9 +33,11 @@ from resolvers.returns import ReturnMutations, ReturnQueries
 from resolvers.security import SecurityMutations, SecurityQueries
 from resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from resolvers.two_factor import TwoFactorMutations, TwoFactorQueries
+from resolvers.webhooks import WebhookMutations, WebhookQueries
 from schema.errors import ShapeErrors, log_errors
 from schema.fast_execution import FastLeafExecutionContext, mark_plain_fields
 from schema.input_guard import RejectCardNumbers, RejectNulCharacters
+from schema.operation_metrics import OperationMetrics
 from schema.query_cost import Limits
 from schema.types.address import Address
 from schema.types.customer import AffiliateRequest, Customer, CustomerGroup
@@ -65,6 +69,9 @@ class Query(
     TicketQueries,
     HelpQueries,
     PrivacyQueries,
+    CustomerIntegrationQueries,
+    WebhookQueries,
+    AnalyticsQueries,
     NodeQueries,
 ):
     pass
@@ -84,6 +91,7 @@ class Mutation(
     DataExportMutations,
     ProductIntegrationMutations,
     OrderIntegrationMutations,
+    CustomerIntegrationMutations,
     GuestOrderMutations,
     PaymentMutations,
     CreditMutations,
@@ -92,6 +100,7 @@ class Mutation(
     TicketMutations,
     HelpMutations,
     PrivacyMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -146,21 +155,29 @@ class CachedParse(ParserCache):
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema with the request limits of `settings` (defaults when None: what export-schema prints)."""
+    """The schema with the request limits of `settings` (defaults when None: what export-schema prints).
+    Built once per distinct set of limits: a schema holds no state of its own, and building one walks
+    every type (a tenth of a second), which a process starting several apps (the tests) would repeat."""
     settings = settings or Settings()
-    production = settings.is_production
     limits = Limits(
         max_cost=settings.max_query_cost,
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_directives=settings.max_directives,
     )
+    return _schema(settings.is_production, limits, settings.max_tokens)
+
+
+@functools.lru_cache(maxsize=8)
+def _schema(production: bool, limits: Limits, max_tokens: int) -> strawberry.Schema:
     extensions: list[Any] = [
+        # First, so it closes last: it counts the errors as ShapeErrors left them (with their codes).
+        OperationMetrics,
         lambda: ShapeErrors(production=production),
         RejectNulCharacters,
         RejectCardNumbers,
         RecheckWebSocketSession,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
         # Parsed and validated documents are reused: clients send the same few operations over and over.
         lambda: CachedParse(maxsize=512),
         # Depth, aliases, directives and cost in one linear pass, before graphql-core's rules (cached).

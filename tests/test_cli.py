@@ -75,6 +75,7 @@ async def test_migrate_seed_and_create_admin(
     out = capsys.readouterr().out
     assert "alex.demo@example.com" in out
     assert "admin@example.com" in out
+    assert "support@example.com" in out
     assert await loop.run_in_executor(None, run_cli, "seed-demo") == 0  # idempotent
     assert await policy_versions(cli_env) == ["demo-1"]
     assert await help_slugs(cli_env) == [
@@ -190,3 +191,62 @@ def test_connection_urls_in_log_lines_hide_every_secret(url: str, shown: str) ->
     assert redact_url(url) == shown
     assert "s3cret" not in redact_url(url)
     assert "ss@word" not in redact_url(url)
+
+
+async def test_groups_commands_create_update_list_and_move(
+    settings: Settings, rt: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`customer-accounts groups …` against the test database (SQLite or PostgreSQL), through the same
+    service functions and validation as the GraphQL mutations."""
+    import asyncio
+
+    from models.customer import ActivationMode, CustomerGroupMove
+    from tests.support import make_customer, make_group
+
+    assert settings.secret_key is not None
+    assert settings.encryption_keys is not None
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key.get_secret_value())
+    monkeypatch.setenv("ENCRYPTION_KEYS", settings.encryption_keys.get_secret_value())
+    monkeypatch.setenv("DEFAULT_CURRENCY", "EUR")
+    await make_group(rt, "retail", ActivationMode.EMAIL_LINK)
+    customer = await make_customer(rt, group_code="retail")
+    loop = asyncio.get_running_loop()
+
+    async def cli(*args: str) -> int:
+        return await loop.run_in_executor(None, run_cli, "groups", *args)
+
+    create = ("create", "trade", "--name", "Trade", "--activation-mode", "ADMIN_APPROVAL", "--self-registration", "no")
+    assert await cli(*create, "--credit-limit", "2500.50", "--payment-terms-days", "30") == 0
+    assert await cli(*create) == 2
+    assert "CODE_TAKEN" in capsys.readouterr().err
+    assert await cli("create", "Bad Code", "--name", "x", "--activation-mode", "NONE") == 2
+    assert (
+        await cli("create", "ok-code", "--name", "x", "--activation-mode", "NONE", "--payment-terms-days", "400") == 2
+    )
+    assert await cli("create", "ok-code", "--name", "x", "--activation-mode", "NONE", "--credit-limit", "-5") == 2
+    err = capsys.readouterr().err
+    assert "INVALID: Payment terms are 0 to 365 days. (paymentTermsDays)" in err
+    assert "INVALID: The credit limit cannot be negative. (defaultCreditLimit)" in err
+
+    assert await cli("update", "trade", "--name", "Trade customers", "--payment-terms-days", "none") == 0
+    assert await cli("update", "nope", "--name", "x") == 2
+    assert "NOT_FOUND" in capsys.readouterr().err
+    assert await cli("list") == 0
+    listed = capsys.readouterr().out
+    trade = next(line for line in listed.splitlines() if line.startswith("trade "))
+    assert trade.split()[:2] == ["trade", "ADMIN_APPROVAL"]
+    assert "2500.50 EUR" in trade
+    assert trade.endswith("Trade customers")
+    assert "net 30" not in trade
+
+    assert await cli("move", "--email", customer.email, "--group", "trade", "--reason", " ") == 2
+    assert await cli("move", "--email", "nobody@example.com", "--group", "trade", "--reason", "r") == 2
+    assert await cli("move", "--email", customer.email.upper(), "--group", "trade", "--reason", "contract") == 0
+    assert await cli("move", "--email", customer.email, "--group", "trade", "--reason", "again") == 2
+    assert "SAME_GROUP" in capsys.readouterr().err
+    async with rt.db.read() as session:
+        moves = list((await session.execute(select(CustomerGroupMove))).scalars())
+    assert [(m.customer_id, m.reason, m.actor_id) for m in moves] == [(customer.id, "contract", None)]

@@ -16,6 +16,9 @@ from models.auth import AuthSession
 from models.base import utcnow
 from tests.support import Api, Caller, assert_token_refused, login
 
+# HTTP and GraphQL-layer behaviour: the SQLite pass answers for every database (ONLY_DATABASE_TESTS).
+pytestmark = pytest.mark.database_independent
+
 GRJ = GRAPHQL_RESPONSE_JSON
 
 # Requests that never reach a resolver: the document does not parse or validate, the variables do not

@@ -62,7 +62,7 @@ class ReceiptDocument:
     currency: str
     amount: int
     method: str  # as the customer may see it, e.g. "Visa •••• 4242" or "Store credit"
-    invoice_number: str  # the invoice this payment is for
+    invoice_number: str | None  # the invoice this payment is for; None: the account balance in `currency`
     seller: Party
     buyer: Party
     order_number: str | None = None

@@ -28,7 +28,13 @@ class OfferDocument:
 
 
 # How a closed offer's state is stamped on it (English msgids); an open (NEW) offer has no stamp.
-STATES = {"ACCEPTED": N_("ACCEPTED"), "REJECTED": N_("REJECTED"), "EXPIRED": N_("EXPIRED"), "PAID": N_("PAID")}
+STATES = {
+    "ACCEPTED": N_("ACCEPTED"),
+    "REJECTED": N_("REJECTED"),
+    "EXPIRED": N_("EXPIRED"),
+    "PAID": N_("PAID"),
+    "WITHDRAWN": N_("WITHDRAWN"),
+}
 
 
 def render_offer(doc: OfferDocument, locale: MessageLocale = ENGLISH) -> bytes:

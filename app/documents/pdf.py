@@ -81,6 +81,11 @@ def render_receipt(doc: ReceiptDocument, locale: MessageLocale = ENGLISH) -> byt
     """Pure: the same receipt in the same language always renders to the same bytes."""
     _ = locale.gettext
 
+    if doc.invoice_number is not None:
+        purpose = _("Invoice %(number)s") % {"number": doc.invoice_number}
+    else:
+        purpose = _("Account balance in %(currency)s") % {"currency": doc.currency}
+
     def build(page: Page) -> None:
         meta = [(_("Receipt number"), doc.number), (_("Date paid"), format_date(doc.paid_at, locale))]
         if doc.order_number:
@@ -95,7 +100,7 @@ def render_receipt(doc: ReceiptDocument, locale: MessageLocale = ENGLISH) -> byt
             [
                 Total(_("Amount paid"), format_money(doc.amount, doc.currency, locale), bold=True),
                 Total(_("Payment method"), clip(payment_method(doc.method, locale))),
-                Total(_("Payment for"), clip(_("Invoice %(number)s") % {"number": doc.invoice_number})),
+                Total(_("Payment for"), clip(purpose)),
             ],
             width=page.epw,
         )

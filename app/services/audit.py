@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import keyed_hash
-from models.security import SecurityEvent, SecurityEventOutcome, SecurityEventType
+from models.security import STAFF_WORK, SecurityEvent, SecurityEventOutcome, SecurityEventType
 
 
 def identifier_hash(rt: Runtime, identifier: str) -> str:
@@ -53,3 +53,18 @@ async def record_alone(
     """Record an event in a unit of work of its own: for refusals, which change nothing else."""
     async with rt.db.unit_of_work() as session:
         record(session, meta, event_type, outcome, **kwargs)  # type: ignore[arg-type]
+
+
+def staff_work(
+    session: AsyncSession,
+    meta: RequestMeta | None,
+    event_type: SecurityEventType,
+    *,
+    actor_id: uuid.UUID | None,
+    customer_id: uuid.UUID | None = None,
+    detail: str,
+) -> None:
+    """A staff member's work on a customer's tickets, returns, offers or money, or on the help centre: kept
+    in the audit log of staff actions with who, when and why (models.security.STAFF_WORK)."""
+    assert event_type in STAFF_WORK, event_type
+    record(session, meta or RequestMeta(), event_type, customer_id=customer_id, actor_id=actor_id, detail=detail)

@@ -14,7 +14,7 @@ from app.links import Route, storefront_link
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit, messages
+from app.services import audit, event_data, messages
 from app.services.customer_queries import display_name
 from app.services.errors import (
     AccountError,
@@ -38,6 +38,7 @@ from models.customer import (
     RoleChange,
     RoleChangeAction,
 )
+from models.order import Order
 from models.security import SecurityEventType
 
 MAX_QUERY_LENGTH = 200
@@ -69,6 +70,14 @@ def require_admin(principal: Principal) -> uuid.UUID:
 class CustomerFilter:
     status: CustomerStatus | None = None
     query: str | None = None
+    roles: tuple[Role, ...] = ()  # holding any of these (the staff console lists SUPPORT and ADMIN accounts)
+
+
+def _order_numbers(query: str | None) -> list[str]:
+    """The spellings of an order number a search may mean (exact matches on the unique index)."""
+    typed = (query or "").strip()[:MAX_QUERY_LENGTH].removeprefix("#")
+    spellings = {typed, typed.upper(), typed.lower()}
+    return sorted(spellings | {"#" + spelling for spelling in spellings})
 
 
 async def list_customers(
@@ -79,6 +88,9 @@ async def list_customers(
     statement = select(Customer)
     if filter.status is not None:
         statement = statement.where(col(Customer.status) == filter.status)
+    if filter.roles:
+        holders = select(col(CustomerRole.customer_id)).where(col(CustomerRole.role).in_(filter.roles))
+        statement = statement.where(col(Customer.id).in_(holders))
     text = (filter.query or "").strip()[:MAX_QUERY_LENGTH].lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -91,6 +103,12 @@ async def list_customers(
         phone = clean_phone(text, ("query",), [])
         if phone is not None:
             matches.append(col(Customer.phone_index) == rt.fields.index("phone", phone))
+        # An order number, whole, as staff read it off a mail or the phone: with or without its "#", any case.
+        matches.append(
+            col(Customer.id).in_(
+                select(col(Order.customer_id)).where(col(Order.number).in_(_order_numbers(filter.query)))
+            )
+        )
         statement = statement.where(or_(*matches))
     statement = newest_first(statement, col(Customer.created_at), col(Customer.id), after, limit)
     async with rt.db.read() as session:
@@ -140,9 +158,10 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
 
 
 async def approve_customer(
-    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None
+    rt: Runtime, principal: Principal, meta: RequestMeta, customer_id: uuid.UUID | None, reason: str | None = None
 ) -> Customer:
     require_admin(principal)
+    why = _reason(reason, required=False)
     async with rt.db.unit_of_work() as session:
         customer = await _load_target(session, customer_id)
         if customer.status is not CustomerStatus.PENDING_APPROVAL:
@@ -156,8 +175,14 @@ async def approve_customer(
         customer.status_reason = None
         session.add(customer)
         audit.record(
-            session, meta, SecurityEventType.ACCOUNT_APPROVED, customer_id=customer.id, actor_id=principal.customer_id
+            session,
+            meta,
+            SecurityEventType.ACCOUNT_APPROVED,
+            customer_id=customer.id,
+            actor_id=principal.customer_id,
+            detail=why,
         )
+        await event_data.customer_activated(session, customer, method="ADMIN_APPROVAL")
         await messages.email(
             session,
             rt,
@@ -193,6 +218,7 @@ async def suspend_customer(
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_SUSPENDED, customer_id=customer.id, actor_id=actor_id, detail=why
         )
+        await event_data.customer_updated(session, customer.id, ["status"])
         await messages.email(
             session, rt, "account_suspended", customer.email, {"name": display_name(customer)}, customer_id=customer.id
         )
@@ -224,6 +250,7 @@ async def reactivate_customer(
             actor_id=principal.customer_id,
             detail=why,
         )
+        await event_data.customer_updated(session, customer.id, ["status"])
         await messages.email(
             session,
             rt,

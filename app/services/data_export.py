@@ -4,7 +4,8 @@ Nothing is stored ahead: the request records an export and mails a short-lived s
 download builds the document from the rows as they are then, table by table, in batches, so a large
 history never sits in memory. Every table that names the customer is included (a test holds new
 tables to this); secrets never are: hashed and encrypted columns are left out, and the encrypted
-personal fields (phone numbers, date of birth) are decrypted for their owner.
+personal fields (phone numbers, date of birth) are decrypted for their owner. Rows marked `internal`
+(staff's internal notes on a support ticket) are staff's, not the customer's, and are left out.
 """
 
 import enum
@@ -27,7 +28,7 @@ from app.templates import Minutes
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.data_export import DataExport
-from models.security import SecurityEventType
+from models.security import STAFF_WORK, SecurityEventType
 
 LINK_KIND = "data-export"
 FORMAT = "customer-accounts-export/1"
@@ -242,6 +243,12 @@ async def _rows(rt: Runtime, table: Any, condition: Any) -> AsyncIterator[list[A
 
 
 async def _section(rt: Runtime, name: str, table: Any, condition: Any, first: bool) -> AsyncIterator[bytes]:
+    if "internal" in table.c:
+        condition = condition & table.c.internal.is_(False)  # staff's internal notes are not the customer's
+    if table.name == "security_event":
+        # Staff work on the account (an internal note added, a return decided, …) is the audit log's, as the
+        # API's me.securityEvents leaves it out.
+        condition = condition & table.c.type.not_in(list(STAFF_WORK))
     yield (b"" if first else b", ") + json.dumps(name).encode() + b": ["
     written = False
     async for batch in _rows(rt, table, condition):

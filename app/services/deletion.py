@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.db import mark_sessions_changed
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit, messages, payment_methods, returns, tickets
+from app.services import analytics_events, audit, event_data, messages, payment_methods, returns, tickets
 from app.services.customer_queries import display_name
 from app.services.customers import require_admin
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
@@ -23,13 +23,14 @@ from app.services.sessions import require_customer
 from app.services.two_factor import guard_codes, is_enabled, password_matches, use_recovery_code, verify_totp
 from app.services.validation import MAX_TEXT_LENGTH, clean_text, neutralize_text
 from models.address import Address
+from models.analytics import HelpEvent, RegistrationAttempt
 from models.auth import AuthSession, VerificationToken
 from models.base import utcnow
 from models.customer import AffiliateRequest, Customer, CustomerRole, CustomerStatus
 from models.data_export import DataExport
 from models.email_change import EmailChange
 from models.order import Order
-from models.payment import Invoice, PaymentMethod
+from models.payment import GatewayCustomer, Invoice, PaymentMethod
 from models.product import ProductView, WishlistItem
 from models.profile import ConsentEvent, CustomerSettings
 from models.security import SecurityEventOutcome, SecurityEventType
@@ -38,6 +39,7 @@ from models.two_factor import RecoveryCode, TotpCredential, TrustedDevice, TwoFa
 # Rows that are nothing but personal data or credentials of the account.
 OWNED_ROWS = [
     Address,
+    GatewayCustomer,
     CustomerSettings,
     ConsentEvent,
     VerificationToken,
@@ -62,10 +64,22 @@ def _anonymised_address(address: dict[str, Any] | None) -> dict[str, Any] | None
 
 
 async def _anonymise(
-    session: AsyncSession, customer: Customer, meta: RequestMeta, actor_id: uuid.UUID | None, reason: str | None = None
+    session: AsyncSession,
+    rt: Runtime,
+    customer: Customer,
+    meta: RequestMeta,
+    actor_id: uuid.UUID | None,
+    reason: str | None = None,
 ) -> list[tuple[uuid.UUID, str]]:
     now = utcnow()
     placeholder = f"deleted-{customer.id.hex}@invalid"
+    # Analytics keeps its counts, not the person: help-centre visits name nobody any more, and the keyed hash
+    # of the address's registration (which could confirm that this address once registered) goes.
+    await session.execute(update(HelpEvent).where(col(HelpEvent.customer_id) == customer.id).values(customer_id=None))
+    registered = analytics_events.address_key(customer.email)
+    if registered is not None:
+        attempt = audit.identifier_hash(rt, registered)
+        await session.execute(delete(RegistrationAttempt).where(col(RegistrationAttempt.identifier_hash) == attempt))
     for model in OWNED_ROWS:
         await session.execute(delete(model).where(col(model.customer_id) == customer.id))  # type: ignore[attr-defined]
     await session.execute(delete(CustomerRole).where(col(CustomerRole.customer_id) == customer.id))
@@ -101,6 +115,7 @@ async def _anonymise(
         .where(col(PaymentMethod.customer_id) == customer.id)
         .values(
             token_encrypted=None,
+            token_lookup=None,
             billing_address=None,
             is_default=False,
             removed_at=func.coalesce(col(PaymentMethod.removed_at), now),
@@ -129,6 +144,7 @@ async def _anonymise(
     audit.record(
         session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=reason
     )
+    event_data.customer_deleted(session, customer, deleted_by="CUSTOMER" if actor_id is None else "ADMINISTRATOR")
     return sealed  # saved cards to remove at the gateway once this commits
 
 
@@ -170,7 +186,7 @@ async def delete_own_account(
         customer = await session.get(Customer, customer_id)
         assert customer is not None
         await _farewell(session, rt, customer)
-        cards = await _anonymise(session, customer, meta, None)
+        cards = await _anonymise(session, rt, customer, meta, None)
     await payment_methods.forget_all_at_gateway(rt, cards)
 
 
@@ -200,9 +216,6 @@ async def delete_customer(
                 AccountErrorCode.ACCOUNT_DELETED, "This account is already deleted.", ("customerId",)
             )
         await _farewell(session, rt, customer)
-        cards = await _anonymise(session, customer, meta, actor_id)
-        audit.record(
-            session, meta, SecurityEventType.ACCOUNT_DELETED, customer_id=customer.id, actor_id=actor_id, detail=why
-        )
+        cards = await _anonymise(session, rt, customer, meta, actor_id, why)
     await payment_methods.forget_all_at_gateway(rt, cards)
     return customer.id

@@ -17,7 +17,7 @@ from app.links import Route, storefront_link
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.security.tokens import keyed_hash, new_link_token
-from app.services import abuse, audit, messages, risk
+from app.services import abuse, audit, cool_down, event_data, messages, risk
 from app.services.customer_queries import customer_by_email, display_name, lock_customer
 from app.services.errors import AccountError, AccountErrorCode, ErrorDetail
 from app.services.sessions import require_customer, revoke_all_sessions
@@ -50,6 +50,8 @@ async def request_email_change(
     assert customer is not None
     if email_key(clean) == customer.email_key:
         raise AccountError.one(AccountErrorCode.SAME_EMAIL, "This is already your email address.", ("newEmail",))
+    if (until := await cool_down.ends_at(rt, customer_id)) is not None:
+        raise AccountError.one(AccountErrorCode.COOL_DOWN, cool_down.message(until), ("newEmail",))
     await abuse.guard_messages(rt, meta, f"customer:{customer_id}")
     decision = await risk.assess(rt, meta, customer_id, auth_session, "EMAIL_CHANGE", new_email=clean)
     if decision.outcome is risk.RiskOutcome.REFUSE:
@@ -203,6 +205,7 @@ async def _apply(
     await revoke_all_sessions(session, customer.id, "EMAIL_CHANGED")
     await _revoke_open_links(session, customer.id)
     audit.record(session, meta, SecurityEventType.EMAIL_CHANGED, customer_id=customer.id)
+    await event_data.customer_updated(session, customer.id, ["email"])
     values: dict[str, MessageValue] = {
         "name": display_name(customer),
         "new_email": change.new_email,
@@ -250,6 +253,7 @@ async def undo_email_change(rt: Runtime, meta: RequestMeta, token: str) -> None:
         # A reset link the other address asked for meanwhile must die with the change.
         await _revoke_open_links(session, change.customer_id)
         audit.record(session, meta, SecurityEventType.EMAIL_CHANGE_UNDONE, customer_id=change.customer_id)
+        await event_data.customer_updated(session, change.customer_id, ["email"])
         await messages.email(
             session,
             rt,

@@ -20,16 +20,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.errors import InvalidInputError
 from app.pagination import Page, page_size
 from app.principal import Principal
-from app.runtime import Runtime
+from app.runtime import RequestMeta, Runtime
+from app.services import analytics_events, audit
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
 from app.services.validation import neutralize_text
 from models.base import utcnow
 from models.help import HelpArticle
+from models.security import SecurityEventType
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -154,7 +157,19 @@ def _slug_taken() -> HelpArticleError:
     return HelpArticleError.one(HelpArticleErrorCode.SLUG_TAKEN, "Another article has this address.", "slug")
 
 
-async def create_article(rt: Runtime, principal: Principal, data: ArticleData) -> HelpArticle:
+def _audit(
+    session: AsyncSession, meta: RequestMeta | None, event_type: SecurityEventType, author: uuid.UUID | None, what: str
+) -> None:
+    audit.staff_work(session, meta, event_type, actor_id=author, detail=what[:500])
+
+
+def _described(article: HelpArticle) -> str:
+    return f"{article.slug} ({'published' if article.published else 'draft'}): {article.title}"
+
+
+async def create_article(
+    rt: Runtime, principal: Principal, data: ArticleData, meta: RequestMeta | None = None
+) -> HelpArticle:
     author_id = _require_staff(principal)
     errors: list[ErrorDetail] = []
     title = _text(data.title, MAX_TITLE, errors, "title")
@@ -183,6 +198,7 @@ async def create_article(rt: Runtime, principal: Principal, data: ArticleData) -
     try:
         async with rt.db.unit_of_work() as session:
             session.add(article)
+            _audit(session, meta, SecurityEventType.HELP_ARTICLE_CREATED, author_id, _described(article))
     except IntegrityError as exc:
         if explicit_slug:
             raise _slug_taken() from exc
@@ -191,9 +207,9 @@ async def create_article(rt: Runtime, principal: Principal, data: ArticleData) -
 
 
 async def update_article(
-    rt: Runtime, principal: Principal, article_id: uuid.UUID | None, data: ArticleData
+    rt: Runtime, principal: Principal, article_id: uuid.UUID | None, data: ArticleData, meta: RequestMeta | None = None
 ) -> HelpArticle:
-    _require_staff(principal)
+    editor_id = _require_staff(principal)
     errors: list[ErrorDetail] = []
     title = _text(data.title, MAX_TITLE, errors, "title") if data.title is not None else None
     body = _text(data.body, MAX_BODY, errors, "body", multiline=True) if data.body is not None else None
@@ -218,19 +234,22 @@ async def update_article(
             article.updated_at = utcnow()
             _refresh_search_text(article)
             session.add(article)
+            _audit(session, meta, SecurityEventType.HELP_ARTICLE_UPDATED, editor_id, _described(article))
     except IntegrityError as exc:
         raise _slug_taken() from exc
     return article
 
 
-async def delete_article(rt: Runtime, principal: Principal, article_id: uuid.UUID | None) -> uuid.UUID:
-    _require_staff(principal)
+async def delete_article(
+    rt: Runtime, principal: Principal, article_id: uuid.UUID | None, meta: RequestMeta | None = None
+) -> uuid.UUID:
+    editor_id = _require_staff(principal)
     async with rt.db.unit_of_work() as session:
-        deleted = (
-            await session.execute(delete(HelpArticle).where(col(HelpArticle.id) == article_id)) if article_id else None
-        )
-        if deleted is None or deleted.rowcount == 0:  # type: ignore[attr-defined]
+        article = await session.get(HelpArticle, article_id, with_for_update=True) if article_id else None
+        if article is None:
             raise _not_found("articleId")
+        _audit(session, meta, SecurityEventType.HELP_ARTICLE_DELETED, editor_id, _described(article))
+        await session.execute(delete(HelpArticle).where(col(HelpArticle.id) == article.id))
     assert article_id is not None
     return article_id
 
@@ -301,6 +320,8 @@ async def search_articles(
     async with rt.db.read() as session:
         rows = list((await session.execute(statement)).scalars())
     items = rows[:limit]
+    if terms and not after:  # a search, not the next page of one
+        await analytics_events.help_searched(rt, principal)
     return Page(
         items=items,
         cursors=[encode_offset(offset + index) for index in range(len(items))],
@@ -316,6 +337,7 @@ async def article_by_slug(rt: Runtime, principal: Principal, slug: str) -> HelpA
         found = (await session.execute(select(HelpArticle).where(col(HelpArticle.slug) == slug.strip()))).scalar()
     if found is None or (not found.published and not principal.is_staff):
         return None
+    await analytics_events.help_viewed(rt, principal, found.id)
     return found
 
 

@@ -18,18 +18,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.documents.model import utc
-from app.documents.pdf import DocumentLine, InvoiceDocument, Party, ReceiptDocument, render_invoice, render_receipt
+from app.documents.model import Party, utc
+from app.documents.pdf import DocumentLine, InvoiceDocument, ReceiptDocument, render_invoice, render_receipt
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
-from app.services import store_credit
+from app.services import event_data, store_credit
+from app.services.customer_queries import display_name
 from app.services.messages import document_locale
 from app.services.return_quotes import returned_amounts
+from models.address import Address
 from models.base import utcnow
 from models.credit import CreditTransactionReason
 from models.customer import Customer
 from models.order import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment, ShipmentStatus, TrackingEvent
-from models.payment import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentSource, PaymentStatus
+from models.payment import UNCONFIRMED, Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentSource, PaymentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ async def issue_for(session: AsyncSession, rt: Runtime, order: Order) -> Invoice
         paid_at=now if paid else None,
     )
     session.add(invoice)
+    await event_data.invoice_issued(session, invoice, order)
     return invoice
 
 
@@ -138,6 +141,7 @@ async def follow_order(session: AsyncSession, order: Order) -> list[CardRefund]:
     ).scalar_one_or_none()
     if invoice is None:
         return []
+    was = invoice.status
     if order.customer_id is not None:
         invoice.customer_id = order.customer_id
     if invoice.status is InvoiceStatus.OPEN:
@@ -153,6 +157,10 @@ async def follow_order(session: AsyncSession, order: Order) -> list[CardRefund]:
     elif order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         invoice.status = InvoiceStatus.VOID if order.status is OrderStatus.CANCELLED else InvoiceStatus.REFUNDED
     session.add(invoice)
+    if invoice.status is not was and invoice.status is InvoiceStatus.PAID:
+        await event_data.invoice_paid(session, invoice, order)
+    elif invoice.status is not was and invoice.status in (InvoiceStatus.VOID, InvoiceStatus.REFUNDED):
+        await event_data.invoice_voided(session, invoice, order)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         return await _give_back(session, invoice)
     return []
@@ -162,7 +170,7 @@ async def _payment_under_way(session: AsyncSession, invoice: Invoice) -> bool:
     found = await session.execute(
         select(col(Payment.id)).where(
             col(Payment.invoice_id) == invoice.id,
-            col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+            col(Payment.status).in_(UNCONFIRMED),
         )
     )
     return found.first() is not None
@@ -186,7 +194,7 @@ async def _give_back(session: AsyncSession, invoice: Invoice) -> list[CardRefund
         if payment.source is PaymentSource.STORE_CREDIT or left <= 0:
             if left > 0:
                 account = await store_credit.locked_account(session, payment.customer_id, payment.currency)
-                store_credit.post(
+                await store_credit.post(
                     session,
                     account,
                     left,
@@ -196,6 +204,10 @@ async def _give_back(session: AsyncSession, invoice: Invoice) -> list[CardRefund
                 )
             payment.status = PaymentStatus.REFUNDED
             session.add(payment)
+            if left > 0:
+                await event_data.payment_refunded(
+                    session, payment, left, await event_data.refund_reason(session, payment)
+                )
         elif payment.gateway_charge_id:
             payment.status = PaymentStatus.REFUND_DUE  # REFUNDED once the gateway has done it
             session.add(payment)
@@ -229,11 +241,16 @@ async def refund_cards(rt: Runtime, refunds: list[CardRefund]) -> None:
             logger.exception("refund failed; refund it by hand", extra={"payment_id": str(refund.payment_id)})
             continue
         async with rt.db.unit_of_work() as session:
-            await session.execute(
+            done = await session.execute(
                 update(Payment)
                 .where(col(Payment.id) == refund.payment_id, col(Payment.status) == PaymentStatus.REFUND_DUE)
                 .values(status=PaymentStatus.REFUNDED)
             )
+            if getattr(done, "rowcount", 0) == 1:  # not recorded meanwhile by the gateway's webhook
+                payment = await session.get(Payment, refund.payment_id)
+                assert payment is not None
+                reason = await event_data.refund_reason(session, payment)
+                await event_data.payment_refunded(session, payment, refund.amount, reason)
 
 
 def links(rt: Runtime) -> SignedLinks:
@@ -289,6 +306,39 @@ async def delivered_on(session: AsyncSession, order: Order) -> datetime | None:
         )
     )
     return utc(tracked) if tracked is not None else None
+
+
+async def customer_party(session: AsyncSession, customer: Customer) -> Party:
+    """The customer and the address an invoice would most likely go to: the default billing address, else the
+    default shipping address, else the first billing address saved; none when the customer has none."""
+    rows = list(
+        (
+            await session.execute(
+                select(Address).where(col(Address.customer_id) == customer.id).order_by(col(Address.created_at))
+            )
+        ).scalars()
+    )
+    chosen = (
+        next((a for a in rows if a.is_default_billing), None)
+        or next((a for a in rows if a.is_default_shipping), None)
+        or next((a for a in rows if a.is_billing), None)
+    )
+    name = " ".join(part for part in (chosen.first_name, chosen.last_name) if part) if chosen else ""
+    lines: list[str] = []
+    if chosen is not None:
+        lines = address_lines(
+            {
+                "company": chosen.company,
+                "line1": chosen.line1,
+                "line2": chosen.line2,
+                "postalCode": chosen.postal_code,
+                "city": chosen.city,
+                "countryCode": chosen.country_code,
+            }
+        )
+    return Party(
+        name=name or display_name(customer) or customer.email, address_lines=tuple(lines), email=customer.email
+    )
 
 
 def _object_id(value: str) -> uuid.UUID:
@@ -359,15 +409,25 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
     payment_id = _object_id(object_id)
     async with rt.db.read() as session:
         payment = await session.get(Payment, payment_id)
-        invoice = await session.get(Invoice, payment.invoice_id) if payment else None
-        order = await session.get(Order, invoice.order_id) if invoice else None
-        if payment is None or invoice is None or order is None or payment.status is not PaymentStatus.SUCCEEDED:
+        if payment is None or payment.status is not PaymentStatus.SUCCEEDED:
             raise DocumentUnavailableError()
-        delivered_at = await delivered_on(session, order)
+        if payment.invoice_id is None:  # a payment of the on-account balance (payAccountBalance)
+            document = await _balance_receipt(session, rt, payment)
+        else:
+            document = await _invoice_receipt(session, rt, payment)
         locale = await document_locale(session, payment.customer_id)
+    content = await anyio.to_thread.run_sync(render_receipt, document, locale)
+    return Pdf(f"receipt-{payment.receipt_number}.pdf", content)
+
+
+async def _invoice_receipt(session: AsyncSession, rt: Runtime, payment: Payment) -> ReceiptDocument:
+    invoice = await session.get(Invoice, payment.invoice_id)
+    order = await session.get(Order, invoice.order_id) if invoice else None
+    if invoice is None or order is None:
+        raise DocumentUnavailableError()
     assert payment.receipt_number is not None
     assert payment.completed_at is not None
-    document = ReceiptDocument(
+    return ReceiptDocument(
         number=payment.receipt_number,
         paid_at=payment.completed_at,
         currency=payment.currency,
@@ -378,10 +438,28 @@ async def receipt_pdf(rt: Runtime, object_id: str, expires: str | None, signatur
         buyer=party(invoice.buyer),
         order_number=order.number,
         ordered_at=order.placed_at,
-        delivered_at=delivered_at,
+        delivered_at=await delivered_on(session, order),
     )
-    content = await anyio.to_thread.run_sync(render_receipt, document, locale)
-    return Pdf(f"receipt-{payment.receipt_number}.pdf", content)
+
+
+async def _balance_receipt(session: AsyncSession, rt: Runtime, payment: Payment) -> ReceiptDocument:
+    """No invoice to copy parties from: the seller as configured, the customer as an offer names them; the
+    payment is for the account's balance in its currency."""
+    customer = await session.get(Customer, payment.customer_id)
+    if customer is None:
+        raise DocumentUnavailableError()
+    assert payment.receipt_number is not None
+    assert payment.completed_at is not None
+    return ReceiptDocument(
+        number=payment.receipt_number,
+        paid_at=payment.completed_at,
+        currency=payment.currency,
+        amount=payment.amount,
+        method=payment.method_label,
+        invoice_number=None,
+        seller=party(seller_details(rt)),
+        buyer=await customer_party(session, customer),
+    )
 
 
 def amount_due(invoice: Invoice) -> int:

@@ -18,6 +18,7 @@ from models.customer import Customer
 from models.outbox import OutboxMessage, OutboxStatus
 from models.payment import PaymentMethod
 from models.two_factor import TotpCredential
+from models.webhook import WebhookEndpoint
 
 BATCH_SIZE = 200
 
@@ -76,6 +77,20 @@ def encrypted_columns() -> list[EncryptedColumn]:
             col(OutboxMessage.payload),
             lambda row_id: f"outbox:{row_id}",
             (col(OutboxMessage.status) != OutboxStatus.SENT,),
+        ),
+        EncryptedColumn(
+            "webhook_endpoint.secret",
+            WebhookEndpoint,
+            col(WebhookEndpoint.id),
+            col(WebhookEndpoint.secret_encrypted),
+            lambda row_id: f"webhook-endpoint.secret:{row_id}",
+        ),
+        EncryptedColumn(
+            "webhook_endpoint.previous_secret",
+            WebhookEndpoint,
+            col(WebhookEndpoint.id),
+            col(WebhookEndpoint.previous_secret_encrypted),
+            lambda row_id: f"webhook-endpoint.previous-secret:{row_id}",
         ),
     ]
 

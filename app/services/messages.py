@@ -52,6 +52,8 @@ EMAIL_KINDS: dict[str, MessageKind] = {
     "account_deleted": _S,
     "password_reset": _S,
     "password_changed": _S,
+    "two_factor_reset": _S,
+    "account_created": _S,
     "sign_in_code": _S,
     "email_change_confirm": _S,
     "email_change_approve": _S,
@@ -71,6 +73,8 @@ EMAIL_KINDS: dict[str, MessageKind] = {
     "offer_sent": _N,
     "offer_rejected": _N,
     "offer_expired": _N,
+    "offer_revised": _N,
+    "offer_withdrawn": _N,
     "return_requested": _N,
     "return_received": _N,
     "return_closed": _N,
@@ -81,11 +85,14 @@ EMAIL_KINDS: dict[str, MessageKind] = {
     "ticket_customer_message": _STAFF,
     "ticket_assigned": _STAFF,
     "security_alerts": _STAFF,
+    "approval_waiting": _STAFF,
+    "webhook_endpoint_disabled": _STAFF,
 }
 SMS_KINDS: dict[str, MessageKind] = {
     "activation_code": _S,
     "sign_in_code": _S,
     "password_reset_code": _S,
+    "two_factor_reset": _S,
 }
 
 
@@ -137,7 +144,14 @@ def support_locale(settings: Settings) -> MessageLocale:
 SUPPORT_TEAM = Text(N_("support team"))
 
 
-async def notify_support(session: AsyncSession, rt: Runtime, template: str, values: Mapping[str, MessageValue]) -> None:
+async def notify_support(
+    session: AsyncSession,
+    rt: Runtime,
+    template: str,
+    values: Mapping[str, MessageValue],
+    *,
+    reply_to: str | None = None,
+) -> None:
     """A staff notice to the shared mailbox, in its language (never the customer's the notice is about)."""
     await email(
         session,
@@ -146,6 +160,7 @@ async def notify_support(session: AsyncSession, rt: Runtime, template: str, valu
         rt.settings.support_email,
         {**values, "name": SUPPORT_TEAM},
         locale=support_locale(rt.settings),
+        reply_to=reply_to,
     )
 
 
@@ -163,13 +178,17 @@ async def email(
     customer_id: uuid.UUID | None = None,
     meta: RequestMeta | None = None,
     locale: MessageLocale | None = None,
+    reply_to: str | None = None,
 ) -> bool:
     """Queue a mail in this unit of work, unless it is a notification the customer turned off (returns whether
-    it was queued); `locale` when the caller already knows it (e.g. read before a deletion)."""
+    it was queued); `locale` when the caller already knows it (e.g. read before a deletion); `reply_to`: a
+    Reply-To address (a ticket's signed one)."""
     if not await _may_send(session, EMAIL_KINDS, "email", template, customer_id):
         return False
     locale = locale or await locale_for(session, customer_id, meta)
-    enqueue_email(session, rt.keyring, template, recipient, values, locale=locale, brand=brand_of(rt.settings))
+    enqueue_email(
+        session, rt.keyring, template, recipient, values, locale=locale, brand=brand_of(rt.settings), reply_to=reply_to
+    )
     return True
 
 

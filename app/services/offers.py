@@ -5,9 +5,18 @@ past its valid-until cannot be accepted even while the expiry job has not marked
 accepted offer is an order waiting for payment (with its invoice); however that order gets paid, the
 payment service calls `order_paid` in the same unit of work and the offer becomes PAID. The customer
 and the support address are emailed on every change.
+
+While an offer is NEW, staff may revise it (new lines, validity and note; tax per line computed as on
+creation) or withdraw it (WITHDRAWN, final). A revision keeps the version it replaces as an OfferRevision
+that staff and the customer read ("revised on …"). Both take the same locks as accepting (the customer
+row, then the offer row) and check the state under them, so a revision or withdrawal racing the
+customer's accept or reject leaves exactly one of them done. Staff's reason goes to the audit log
+(OFFER_REVISED, OFFER_WITHDRAWN, with the staff member as actor), not into the mail; the customer's own
+security log shows it, as it shows every event about their account.
 """
 
 import enum
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -23,12 +32,12 @@ from app.documents.model import DocumentLine, Party, utc
 from app.documents.offer import OfferDocument, render_offer
 from app.i18n import N_
 from app.links import Route, storefront_link
-from app.money import is_currency
+from app.money import is_currency, to_decimal
 from app.pagination import Page, empty_page, newest_rows
 from app.principal import Principal
-from app.runtime import Runtime
+from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import LinkError
-from app.services import invoices, messages
+from app.services import audit, event_data, invoices, messages
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
@@ -37,20 +46,21 @@ from app.services.order_timeline import TimelineNote
 from app.services.orders import record_status
 from app.services.validation import neutralize_text
 from app.templates import MessageValue, Money, Text
-from models.address import Address
 from models.base import utcnow
 from models.customer import Customer, CustomerStatus
-from models.offer import Offer, OfferLine, OfferState
+from models.offer import Offer, OfferLine, OfferRevision, OfferState
 from models.order import Order, OrderChannel, OrderLine, OrderStatus, OrderTimelineReason
+from models.security import SecurityEventType
 
 S = OfferState
 # Allowed transitions: one table, checked by every state change.
 TRANSITIONS: dict[OfferState, frozenset[OfferState]] = {
-    S.NEW: frozenset({S.ACCEPTED, S.REJECTED, S.EXPIRED}),
+    S.NEW: frozenset({S.ACCEPTED, S.REJECTED, S.EXPIRED, S.WITHDRAWN}),
     S.ACCEPTED: frozenset({S.PAID}),
     S.REJECTED: frozenset(),
     S.EXPIRED: frozenset(),
     S.PAID: frozenset(),
+    S.WITHDRAWN: frozenset(),
 }
 OFFER_SOURCE = "offer"  # the source of the orders offers become (their external id is the offer number)
 OFFER_LINK = "offer"
@@ -73,6 +83,8 @@ class OfferErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     OFFER_NOT_NEW = "OFFER_NOT_NEW"
+    # Accepting names the revision the customer read, and staff revised it since.
+    OFFER_REVISED = "OFFER_REVISED"
     OFFER_NOT_ACCEPTED = "OFFER_NOT_ACCEPTED"
 
 
@@ -123,12 +135,12 @@ def _text(value: str | None, path: tuple[str, ...], limit: int, errors: list[Err
     return value
 
 
-def _validate(data: OfferData, now: datetime) -> None:
+def _validate(data: OfferData, now: datetime, *, revision: bool = False) -> None:
     errors = list(data.errors)
-    if data.customer_id is None:
+    if data.customer_id is None and not revision:
         errors.append(ErrorDetail(OfferErrorCode.CUSTOMER_NOT_FOUND, "No such customer.", ("customerId",)))
     data.currency = (data.currency or "").strip().upper()
-    if not is_currency(data.currency):
+    if not revision and not is_currency(data.currency):
         errors.append(ErrorDetail(OfferErrorCode.INVALID_CURRENCY, "Use an ISO 4217 currency code.", ("currency",)))
     if data.valid_until.tzinfo is None:
         errors.append(ErrorDetail(OfferErrorCode.INVALID, "Send the time with its offset.", ("validUntil",)))
@@ -219,7 +231,7 @@ async def _notify(
     await messages.notify_support(session, rt, "offer_staff_notice", {**values, "event": Text(event), "detail": detail})
 
 
-async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Offer:
+async def create_offer(rt: Runtime, principal: Principal, data: OfferData, meta: RequestMeta | None = None) -> Offer:
     """A new offer for a customer (staff only), emailed to them at once."""
     staff_id = require_staff_member(principal)
     now = utcnow()
@@ -257,6 +269,14 @@ async def create_offer(rt: Runtime, principal: Principal, data: OfferData) -> Of
                     raise
                 offer.number = _new_number()  # a random number already taken: draw another
         session.add_all(rows)
+        audit.staff_work(
+            session,
+            meta,
+            SecurityEventType.OFFER_CREATED,
+            actor_id=staff_id,
+            customer_id=customer.id,
+            detail=f"{offer.number}: {len(rows)} lines, {to_decimal(offer.total, offer.currency)} {offer.currency}",
+        )
         await _notify(
             session,
             rt,
@@ -308,13 +328,23 @@ async def _order_number(session: AsyncSession, order: Order, offer: Offer) -> No
                 raise
 
 
-async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | None) -> Offer:
-    """The customer accepts: the offer becomes an order waiting for payment, with its invoice."""
+async def accept_offer(
+    rt: Runtime, principal: Principal, offer_id: uuid.UUID | None, seen_revision: int | None = None
+) -> Offer:
+    """The customer accepts: the offer becomes an order waiting for payment, with its invoice. With
+    `seen_revision`, only that version: a revision staff made since the customer read it is not accepted
+    unseen (it holds the offer's lock, so a revision and an acceptance never interleave)."""
     customer_id = require_person(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         offer = await _locked_own_offer(session, customer_id, offer_id)
         _check_open(offer, now)
+        if seen_revision is not None and seen_revision != offer.revision:
+            raise OfferError.one(
+                OfferErrorCode.OFFER_REVISED,
+                "This offer was changed after you opened it: read the new version before you accept it.",
+                "revision",
+            )
         customer = await session.get(Customer, customer_id)
         assert customer is not None
         lines = list(
@@ -355,7 +385,8 @@ async def accept_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
             for line in lines
         )
         said = TimelineNote(OrderTimelineReason.PLACED_FROM_OFFER, offer_number=offer.number)
-        record_status(session, rt, order, order.status, said, actor_id=customer_id, at=now)
+        await record_status(session, rt, order, order.status, said, actor_id=customer_id, at=now)
+        await event_data.order_placed(session, order)
         await invoices.issue_for(session, rt, order)
         offer.state, offer.accepted_at, offer.updated_at, offer.order_id = OfferState.ACCEPTED, now, now, order.id
         session.add(offer)
@@ -397,6 +428,167 @@ async def reject_offer(rt: Runtime, principal: Principal, offer_id: uuid.UUID | 
             N_("was declined"),
             Text(N_("Reason: %(reason)s"), {"reason": reason}),
             reason=reason,
+        )
+    return offer
+
+
+@dataclass
+class RevisionData:
+    """reviseOffer: the offer's new lines, validity and note (in the offer's currency), and staff's reason."""
+
+    offer_id: uuid.UUID | None
+    valid_until: datetime
+    lines: list[OfferLineData]
+    note: str | None
+    reason: str | None
+    errors: list[ErrorDetail] = field(default_factory=list)
+
+
+def _reason(value: str | None) -> str:
+    errors: list[ErrorDetail] = []
+    reason = _text(neutralize_text(value), ("reason",), MAX_REASON, errors)
+    if errors:
+        raise OfferError(*errors)
+    return reason
+
+
+async def _locked_offer(session: AsyncSession, offer_id: uuid.UUID | None) -> Offer:
+    """Any offer (staff), locked in the order every writer keeps: its customer's row, then the offer."""
+    customer_id = (
+        await session.scalar(select(col(Offer.customer_id)).where(col(Offer.id) == offer_id))
+        if offer_id is not None
+        else None
+    )
+    if customer_id is None:
+        raise OfferError.one(OfferErrorCode.NOT_FOUND, "No such offer.", "offerId")
+    return await _locked_own_offer(session, customer_id, offer_id)
+
+
+def _check_new(offer: Offer) -> None:
+    """Staff change only a NEW offer (one past its validity too: a revision may extend it)."""
+    if offer.state is not OfferState.NEW:
+        raise OfferError.one(OfferErrorCode.OFFER_NOT_NEW, f"This offer is {offer.state.value} already.", "offerId")
+
+
+def _line_snapshot(rows: list[OfferLine]) -> str:
+    return json.dumps(
+        [
+            {
+                "sku": row.sku,
+                "name": row.name,
+                "quantity": row.quantity,
+                "unit_price": row.unit_price,
+                "tax_rate_bp": row.tax_rate_bp,
+                "tax_amount": row.tax_amount,
+                "total": row.total,
+            }
+            for row in rows
+        ]
+    )
+
+
+async def revise_offer(rt: Runtime, principal: Principal, meta: RequestMeta, data: RevisionData) -> Offer:
+    """Replace a NEW offer's lines, validity and note (staff), keeping the version it had; the customer is
+    mailed the revised offer."""
+    staff_id = require_staff_member(principal)
+    now = utcnow()
+    errors: list[ErrorDetail] = []
+    try:
+        _reason(data.reason)
+    except OfferError as error:
+        errors.extend(error.details)
+    checked = OfferData(None, "", data.valid_until, data.lines, data.note, [*data.errors, *errors])
+    _validate(checked, now, revision=True)
+    reason = _reason(data.reason)
+    async with rt.db.unit_of_work() as session:
+        offer = await _locked_offer(session, data.offer_id)
+        _check_new(offer)
+        customer = await session.get(Customer, offer.customer_id)
+        assert customer is not None
+        old_lines = list(
+            (
+                await session.execute(
+                    select(OfferLine).where(col(OfferLine.offer_id) == offer.id).order_by(col(OfferLine.position))
+                )
+            ).scalars()
+        )
+        session.add(
+            OfferRevision(
+                offer_id=offer.id,
+                number=offer.revision,
+                subtotal=offer.subtotal,
+                tax_total=offer.tax_total,
+                total=offer.total,
+                valid_until=offer.valid_until,
+                note=offer.note,
+                lines=_line_snapshot(old_lines),
+                created_at=offer.revised_at or offer.created_at,
+                revised_at=now,
+                created_by_id=staff_id,
+            )
+        )
+        for row in old_lines:
+            await session.delete(row)
+        await session.flush()
+        rows = _lines(offer.id, checked)
+        session.add_all(rows)
+        offer.subtotal = sum(row.total for row in rows)
+        offer.tax_total = sum(row.tax_amount for row in rows)
+        offer.total = offer.subtotal + offer.tax_total
+        offer.valid_until, offer.note = checked.valid_until, checked.note
+        offer.revision += 1
+        offer.revised_at = offer.updated_at = now
+        session.add(offer)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.OFFER_REVISED,
+            customer_id=offer.customer_id,
+            actor_id=staff_id,
+            detail=f"{offer.number} revision {offer.revision}: {reason}",
+        )
+        await _notify(
+            session,
+            rt,
+            offer,
+            customer,
+            "offer_revised",
+            N_("was revised"),
+            Text(N_("Valid until %(valid_until)s."), {"valid_until": utc(offer.valid_until)}),
+        )
+    return offer
+
+
+async def withdraw_offer(
+    rt: Runtime, principal: Principal, meta: RequestMeta, offer_id: uuid.UUID | None, reason: str | None
+) -> Offer:
+    """Take back a NEW offer (staff): it becomes WITHDRAWN and can no longer be accepted; the customer is told."""
+    staff_id = require_staff_member(principal)
+    text = _reason(reason)
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        offer = await _locked_offer(session, offer_id)
+        _check_new(offer)
+        customer = await session.get(Customer, offer.customer_id)
+        assert customer is not None
+        offer.state, offer.withdrawn_at, offer.updated_at = OfferState.WITHDRAWN, now, now
+        session.add(offer)
+        audit.record(
+            session,
+            meta,
+            SecurityEventType.OFFER_WITHDRAWN,
+            customer_id=offer.customer_id,
+            actor_id=staff_id,
+            detail=f"{offer.number}: {text}",
+        )
+        await _notify(
+            session,
+            rt,
+            offer,
+            customer,
+            "offer_withdrawn",
+            N_("was withdrawn"),
+            Text(N_("It can no longer be accepted.")),
         )
     return offer
 
@@ -542,37 +734,9 @@ async def customer_offers(
     return await newest_rows(rt.db, Offer, _matching(OfferFilter(state=state, customer_id=customer_id)), first, after)
 
 
-async def _buyer(session: AsyncSession, customer: Customer) -> Party:
-    """The customer and the address an invoice would most likely go to: the default billing address, else the
-    default shipping address, else the first billing address saved; none when the customer has none."""
-    rows = list(
-        (
-            await session.execute(
-                select(Address).where(col(Address.customer_id) == customer.id).order_by(col(Address.created_at))
-            )
-        ).scalars()
-    )
-    chosen = (
-        next((a for a in rows if a.is_default_billing), None)
-        or next((a for a in rows if a.is_default_shipping), None)
-        or next((a for a in rows if a.is_billing), None)
-    )
-    name = " ".join(part for part in (chosen.first_name, chosen.last_name) if part) if chosen else ""
-    lines: list[str] = []
-    if chosen is not None:
-        lines = invoices.address_lines(
-            {
-                "company": chosen.company,
-                "line1": chosen.line1,
-                "line2": chosen.line2,
-                "postalCode": chosen.postal_code,
-                "city": chosen.city,
-                "countryCode": chosen.country_code,
-            }
-        )
-    return Party(
-        name=name or display_name(customer) or customer.email, address_lines=tuple(lines), email=customer.email
-    )
+async def buyer_party(session: AsyncSession, customer: Customer) -> Party:
+    """The customer as a document names its buyer (see invoices.customer_party)."""
+    return await invoices.customer_party(session, customer)
 
 
 def offer_url(rt: Runtime, offer_id: uuid.UUID) -> str:
@@ -598,7 +762,7 @@ async def offer_pdf(rt: Runtime, object_id: str, expires: str | None, signature:
                 )
             ).scalars()
         )
-        buyer = await _buyer(session, customer)
+        buyer = await buyer_party(session, customer)
         locale = await messages.document_locale(session, customer.id)
     document = OfferDocument(
         number=offer.number,

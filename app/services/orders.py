@@ -7,6 +7,7 @@ an email with no account as guest orders until that address's owner claims them.
 
 import enum
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +25,7 @@ from app.outbox import enqueue_event
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
-from app.services import invoices
+from app.services import event_data, invoices
 from app.services.customer_queries import customer_by_email
 from app.services.errors import (
     DomainError,
@@ -147,7 +148,7 @@ def status_topics(order_id: uuid.UUID, customer_id: uuid.UUID | None) -> list[st
     return topics
 
 
-def record_status(
+async def record_status(
     session: AsyncSession,
     rt: Runtime,
     order: Order,
@@ -159,8 +160,9 @@ def record_status(
     at: datetime | None = None,
 ) -> None:
     """Move the order to `status` (already checked against TRANSITIONS), add it to the timeline and
-    publish the change to subscribers once this unit of work commits. `note`: the order system's own
-    words (a str), or what this server says (a TimelineNote, stored with its reason and values)."""
+    publish the change to subscribers once this unit of work commits; a change of status is an
+    order.status_changed event too (placement is order.placed). `note`: the order system's own words (a
+    str), or what this server says (a TimelineNote, stored with its reason and values)."""
     at = at or utcnow()
     previous = None if order.status is status else order.status
     said, text = (note, note.english()) if isinstance(note, TimelineNote) else (None, note)
@@ -196,6 +198,9 @@ def record_status(
             "changedAt": at.isoformat(),
         },
     )
+    if previous is not None:
+        reason = said.reason.value if said else None
+        await event_data.order_status_changed(session, order, previous, note=text, reason=reason, at=at)
 
 
 def require_scope(principal: Principal, scope: str) -> uuid.UUID:
@@ -384,10 +389,12 @@ def _lines(order_id: uuid.UUID, data: OrderData) -> list[OrderLine]:
     ]
 
 
-async def _replace_lines(session: AsyncSession, order: Order, data: OrderData) -> None:
+async def _replace_lines(session: AsyncSession, order: Order, data: OrderData) -> Counter[str]:
     """The order's lines as now pushed. Lines that returns name keep their rows (updated in place), so a
-    re-push must keep them at their position with their SKU and at least the quantity returned."""
+    re-push must keep them at their position with their SKU and at least the quantity returned. Returns the
+    quantities per SKU before."""
     old = list((await session.execute(select(OrderLine).where(col(OrderLine.order_id) == order.id))).scalars())
+    before = event_data.quantities((line.sku, line.quantity) for line in old)
     ids = [line.id for line in old]
     referenced, covered = await referenced_lines(session, ids), await covered_quantities(session, ids)
     kept: dict[int, OrderLine] = {}
@@ -416,6 +423,7 @@ async def _replace_lines(session: AsyncSession, order: Order, data: OrderData) -
         same.name, same.quantity, same.unit_price = row.name, row.quantity, row.unit_price
         same.tax_rate_bp, same.tax_amount, same.total = row.tax_rate_bp, row.tax_amount, row.total
         session.add(same)
+    return before
 
 
 async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tuple[OrderWithLines, bool]:
@@ -460,9 +468,11 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                 if created:
                     session.add_all(_lines(order.id, data))
                 else:
-                    await _replace_lines(session, order, data)
+                    before = await _replace_lines(session, order, data)
+                    after = event_data.quantities((line.sku, line.quantity) for line in data.lines)
+                    event_data.order_lines_changed(session, order, before, after, event_data.names_of(data.lines))
                 if created:
-                    record_status(
+                    await record_status(
                         session,
                         rt,
                         order,
@@ -471,6 +481,7 @@ async def upsert_order(rt: Runtime, principal: Principal, data: OrderData) -> tu
                         service_account_id=service_id,
                         at=data.placed_at,
                     )
+                    await event_data.order_placed(session, order)
                     await invoices.issue_for(session, rt, order)
                 else:
                     await invoices.follow_order(session, order)
@@ -565,9 +576,10 @@ async def update_order_status(
                 f"An order that is {order.status.value} cannot become {status.value}.",
                 "status",
             )
-        record_status(
-            session, rt, order, status, neutralize_text(note or "").strip() or None, service_account_id=service_id
-        )
+        previous, text = order.status, neutralize_text(note or "").strip() or None
+        await record_status(session, rt, order, status, text, service_account_id=service_id)
+        if status is OrderStatus.CANCELLED:
+            await event_data.order_cancelled(session, order, previous, text)
         refunds = await invoices.follow_order(session, order)
     await invoices.refund_cards(rt, refunds)
     return await read_order(rt, order.id)

@@ -10,7 +10,7 @@ from sqlmodel import col
 from app.links import Route, storefront_link
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, account_messages, audit, messages, risk
+from app.services import abuse, account_messages, audit, cool_down, event_data, messages, risk
 from app.services.customer_queries import (
     customer_by_identifier,
     display_name,
@@ -49,6 +49,8 @@ async def change_password(
     auth_session: AuthSession | None = None,
 ) -> None:
     customer_id = require_customer(principal)
+    if (until := await cool_down.ends_at(rt, customer_id)) is not None:
+        raise AccountError.one(AccountErrorCode.COOL_DOWN, cool_down.message(until), ("newPassword",))
     # A stolen session must not be a free password oracle (nor an argon2 work lever).
     await abuse.guard_codes(rt, meta, f"customer:{customer_id}")
     async with rt.db.read() as session:
@@ -196,6 +198,9 @@ async def reset_password(rt: Runtime, meta: RequestMeta, data: ResetInput) -> No
             )
         else:
             assert customer is not None
+            if (until := await cool_down.ends_at_in(session, rt, customer.id)) is not None:
+                # Rolls back: the link or code stays usable once the cool-down is over (if still valid).
+                raise AccountError.one(AccountErrorCode.COOL_DOWN, cool_down.message(until), ("newPassword",))
             check_new_password(data.new_password, customer.email, ("newPassword",), errors)
             if errors:
                 raise AccountError(*errors)  # rolls back: the link or code stays usable
@@ -233,6 +238,7 @@ async def _apply_reset(
         audit.record(
             session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason="PASSWORD_RESET"
         )
+        await event_data.customer_activated(session, customer, method="PASSWORD_RESET")
     session.add(customer)
     await revoke_all_sessions(session, customer.id, "PASSWORD_RESET")
     await close_challenges(session, customer.id)

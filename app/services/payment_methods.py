@@ -15,20 +15,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.money import is_currency
 from app.payments.gateway import (
     GatewayError,
     GatewayUnavailableError,
     InvalidTokenError,
+    MethodKind,
     PaymentDeclinedError,
+    PaymentGateway,
+    PaymentSetup,
     SavedCard,
 )
+from app.payments.methods import available_kinds, country_allows
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit
+from app.services import audit, cool_down, gateway_customers
 from app.services.customer_queries import lock_customer
-from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
+from app.services.errors import DomainError, ErrorDetail, InvalidInputError, NotAuthenticatedError
 from models.base import utcnow
-from models.payment import Payment, PaymentMethod, PaymentStatus
+from models.payment import UNCONFIRMED, Payment, PaymentMethod, PaymentMethodKind
 from models.security import SecurityEventOutcome, SecurityEventType
 
 logger = logging.getLogger(__name__)
@@ -49,6 +54,8 @@ class PaymentMethodErrorCode(enum.Enum):
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     PAYMENT_UNCONFIRMED = "PAYMENT_UNCONFIRMED"
+    COOL_DOWN = "COOL_DOWN"  # staff reset the customer's two-factor authentication a short while ago
+    METHOD_NOT_AVAILABLE = "METHOD_NOT_AVAILABLE"  # this kind of method is not offered (here, or in this country)
 
 
 class PaymentMethodError(DomainError):
@@ -62,6 +69,8 @@ def token_context(method_id: uuid.UUID) -> str:
 
 
 def is_expired(method: PaymentMethod, today: date | None = None) -> bool:
+    if method.kind is not PaymentMethodKind.CARD:
+        return False  # bank accounts do not expire
     today = today or utcnow().date()
     return (method.exp_year, method.exp_month) < (today.year, today.month)
 
@@ -69,7 +78,7 @@ def is_expired(method: PaymentMethod, today: date | None = None) -> bool:
 def expires_soon(method: PaymentMethod, warning_days: int, today: date | None = None) -> bool:
     """Still valid, but its last valid day (the end of its expiry month) is within `warning_days`."""
     today = today or utcnow().date()
-    if is_expired(method, today):
+    if method.kind is not PaymentMethodKind.CARD or is_expired(method, today):
         return False
     following = date(method.exp_year + method.exp_month // 12, method.exp_month % 12 + 1, 1)
     return (following - today).days <= warning_days
@@ -81,7 +90,12 @@ def _customer_id(principal: Principal) -> uuid.UUID:
     return principal.customer_id
 
 
-def _gateway(rt: Runtime) -> Any:
+def token_lookup(rt: Runtime, gateway_token: str) -> str | None:
+    """The keyed digest a gateway event's token is looked up by (the token itself is stored sealed)."""
+    return rt.fields.index("gateway-token", gateway_token)
+
+
+def _gateway(rt: Runtime) -> PaymentGateway:
     if rt.gateway is None:
         raise PaymentMethodError.one(PaymentMethodErrorCode.PAYMENTS_UNAVAILABLE, "Card payments are not offered.")
     return rt.gateway
@@ -108,6 +122,8 @@ async def add(
     make_default: bool,
 ) -> PaymentMethod:
     customer_id = _customer_id(principal)
+    if (until := await cool_down.ends_at(rt, customer_id)) is not None:
+        raise PaymentMethodError.one(PaymentMethodErrorCode.COOL_DOWN, cool_down.message(until))
     client_token = (gateway_token or "").strip()
     if not client_token or len(client_token) > MAX_TOKEN_LENGTH:
         raise PaymentMethodError.one(PaymentMethodErrorCode.REQUIRED, "Send the gateway's token.", "gatewayToken")
@@ -118,7 +134,8 @@ async def add(
             )
     gateway = _gateway(rt)
     try:
-        card = await gateway.tokenize(client_token)
+        customer_ref = await gateway_customers.ensure(rt, gateway, customer_id)
+        card = await gateway.tokenize(client_token, customer_ref=customer_ref)
     except InvalidTokenError as exc:
         raise PaymentMethodError.one(
             PaymentMethodErrorCode.INVALID_TOKEN, "The gateway does not know this token.", "gatewayToken"
@@ -134,6 +151,14 @@ async def add(
         raise PaymentMethodError.one(
             PaymentMethodErrorCode.GATEWAY_UNAVAILABLE, "The payment provider did not answer; try again."
         ) from exc
+    country = (billing_address or {}).get("countryCode") or card.country
+    if not country_allows(card.kind, country if isinstance(country, str) else None):
+        await _forget_at_gateway(rt, card.gateway_token, None)
+        raise PaymentMethodError.one(
+            PaymentMethodErrorCode.METHOD_NOT_AVAILABLE,
+            "Direct debits are offered for bank accounts in the SEPA zone only.",
+            "gatewayToken",
+        )
     try:
         return await _save(rt, meta, customer_id, gateway.name, card, billing_address, make_default)
     except PaymentMethodError:
@@ -176,7 +201,10 @@ async def _save(
             customer_id=customer_id,
             gateway=gateway_name,
             token_encrypted=rt.keyring.encrypt(card.gateway_token, context=token_context(method_id)),
-            brand=card.brand.name,
+            token_lookup=token_lookup(rt, card.gateway_token),
+            kind=PaymentMethodKind[card.kind.name],
+            country=card.country,
+            brand=card.brand.name if card.kind is MethodKind.CARD else card.kind.name,
             last4=card.last4,
             exp_month=card.exp_month,
             exp_year=card.exp_year,
@@ -240,7 +268,7 @@ async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id
         unconfirmed = await session.execute(
             select(col(Payment.id)).where(
                 col(Payment.payment_method_id) == method.id,
-                col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+                col(Payment.status).in_(UNCONFIRMED),
             )
         )
         if unconfirmed.first() is not None:
@@ -250,25 +278,7 @@ async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id
                 "paymentMethodId",
             )
         sealed = method.token_encrypted
-        method.removed_at, method.token_encrypted, was_default = utcnow(), None, method.is_default
-        method.is_default = False
-        session.add(method)
-        if was_default:
-            newest = (
-                await session.execute(
-                    select(PaymentMethod)
-                    .where(
-                        col(PaymentMethod.customer_id) == customer_id,
-                        col(PaymentMethod.removed_at).is_(None),
-                        col(PaymentMethod.id) != method.id,
-                    )
-                    .order_by(col(PaymentMethod.created_at).desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-            if newest is not None:
-                newest.is_default = True
-                session.add(newest)
+        await retire(session, method)
         audit.record(
             session,
             meta,
@@ -282,6 +292,32 @@ async def remove(rt: Runtime, principal: Principal, meta: RequestMeta, method_id
     return method.id
 
 
+async def retire(session: AsyncSession, method: PaymentMethod) -> None:
+    """Take a method out of use (removed here, or detached at the gateway): its token is forgotten, and
+    the newest other method becomes the default if it was (the caller holds the customer's lock or the
+    method's)."""
+    method.removed_at, method.token_encrypted, method.token_lookup = utcnow(), None, None
+    was_default, method.is_default = method.is_default, False
+    session.add(method)
+    if not was_default:
+        return
+    newest = (
+        await session.execute(
+            select(PaymentMethod)
+            .where(
+                col(PaymentMethod.customer_id) == method.customer_id,
+                col(PaymentMethod.removed_at).is_(None),
+                col(PaymentMethod.id) != method.id,
+            )
+            .order_by(col(PaymentMethod.created_at).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if newest is not None:
+        newest.is_default = True
+        session.add(newest)
+
+
 async def forget_all_at_gateway(rt: Runtime, sealed_tokens: list[tuple[uuid.UUID, str]]) -> None:
     """Remove deleted customers' cards at the gateway (after the deletion committed)."""
     for method_id, sealed in sealed_tokens:
@@ -291,3 +327,29 @@ async def forget_all_at_gateway(rt: Runtime, sealed_tokens: list[tuple[uuid.UUID
             logger.warning("a saved card's token could not be opened", extra={"payment_method_id": str(method_id)})
             continue
         await _forget_at_gateway(rt, token, method_id)
+
+
+async def begin_setup(rt: Runtime, principal: Principal, kinds: list[PaymentMethodKind]) -> PaymentSetup:
+    """Start saving a method at the gateway (Stripe: a SetupIntent for the storefront to confirm)."""
+    customer_id = _customer_id(principal)
+    # Said before the customer types a card in, not only when addPaymentMethod saves it.
+    if (until := await cool_down.ends_at(rt, customer_id)) is not None:
+        raise PaymentMethodError.one(PaymentMethodErrorCode.COOL_DOWN, cool_down.message(until))
+    gateway = _gateway(rt)
+    wanted = [MethodKind[kind.name] for kind in dict.fromkeys(kinds)] or [MethodKind.CARD]
+    try:
+        customer_ref = await gateway_customers.ensure(rt, gateway, customer_id)
+        return await gateway.begin_setup(customer_ref, wanted)
+    except GatewayError as exc:
+        raise PaymentMethodError.one(
+            PaymentMethodErrorCode.GATEWAY_UNAVAILABLE, "The payment provider did not answer; try again."
+        ) from exc
+
+
+def options(rt: Runtime, currency: str | None, country: str | None) -> list[PaymentMethodKind]:
+    """The kinds of method that can pay in this currency for a customer in this country."""
+    code = (currency or "").strip().upper()
+    if not is_currency(code):
+        raise InvalidInputError("currencyCode is not an ISO 4217 currency code.")
+    where = (country or "").strip().upper() or None
+    return [PaymentMethodKind[kind.name] for kind in available_kinds(rt.gateway, code, where)]

@@ -10,7 +10,7 @@ from app.principal import Principal
 from app.runtime import Runtime
 from app.services.errors import InvalidInputError, PermissionDeniedError
 from models.base import utcnow
-from models.payment import Payment, PaymentSource, PaymentStatus
+from models.payment import UNCONFIRMED, Payment, PaymentSource, PaymentStatus
 
 DEFAULT_WINDOW = timedelta(days=30)
 
@@ -28,9 +28,7 @@ class PaymentOutcomes:
     @property
     def decided(self) -> int:
         """Attempts with a final answer (not waiting, not unconfirmed)."""
-        return sum(
-            n for status, n in self.counts.items() if status not in (PaymentStatus.PENDING, PaymentStatus.FAILED)
-        )
+        return sum(n for status, n in self.counts.items() if status not in UNCONFIRMED)
 
     @property
     def success_rate(self) -> float | None:

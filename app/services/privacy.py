@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit
+from app.services import audit, event_data
 from app.services.customer_queries import lock_customer
 from app.services.customers import require_admin
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
@@ -173,7 +173,7 @@ async def confirm_consents(
     customer_id = principal.customer_id
     shown = (policy_version or "").strip()
     async with rt.db.unit_of_work() as session:
-        await lock_customer(session, customer_id)
+        customer = await lock_customer(session, customer_id)
         policy = await current_in(session)
         if policy is None:
             raise PrivacyError.one(PrivacyErrorCode.NO_POLICY, "No privacy policy has been published yet.")
@@ -186,16 +186,18 @@ async def confirm_consents(
         purposes = needs_review(latest_per_purpose(await _events(session, customer_id)), policy)
         now = utcnow()
         for purpose in purposes:
-            session.add(
-                ConsentEvent(
-                    customer_id=customer_id,
-                    purpose=purpose,
-                    granted=True,
-                    policy_version=policy.version,
-                    source=REVIEW_SOURCE,
-                    created_at=now,
-                )
+            confirmed = ConsentEvent(
+                customer_id=customer_id,
+                purpose=purpose,
+                granted=True,
+                policy_version=policy.version,
+                source=REVIEW_SOURCE,
+                created_at=now,
             )
+            session.add(confirmed)
+            await event_data.consent_changed(session, confirmed)
+        if purposes and customer is not None:
+            customer.updated_at = now  # integrations sync customers by updated_at
         if purposes:
             audit.record(
                 session,

@@ -16,7 +16,7 @@ from app.money import is_currency
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
-from app.services import audit, risk
+from app.services import audit, cool_down, event_data, risk
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError
 from app.services.privacy import POLICY_VERSION, current_in
@@ -44,6 +44,7 @@ class ProfileErrorCode(enum.Enum):
     STEP_UP_REQUIRED = "STEP_UP_REQUIRED"
     POLICY_OUTDATED = "POLICY_OUTDATED"
     CHANGE_REFUSED = "CHANGE_REFUSED"
+    COOL_DOWN = "COOL_DOWN"
 
 
 class ProfileError(DomainError):
@@ -109,6 +110,8 @@ async def update_profile(
     assert customer is not None
     new_phone = "phone" in changes.sent and phone != rt.fields.open_phone(customer.id, customer.phone_encrypted)
     if new_phone:
+        if (until := await cool_down.ends_at(rt, customer_id)) is not None:
+            raise ProfileError.one(ProfileErrorCode.COOL_DOWN, cool_down.message(until), "phone")
         decision = await risk.assess(rt, meta, customer_id, auth_session, "PHONE_CHANGE")  # type: ignore[arg-type]
         if decision.outcome is risk.RiskOutcome.STEP_UP:
             raise ProfileError.one(
@@ -131,17 +134,22 @@ async def update_profile(
         async with rt.db.unit_of_work() as session:
             row = await session.get(Customer, customer_id)
             assert row is not None
+            changed = {_camel(name) for name, value in values.items() if getattr(row, name) != value}
             for name, value in values.items():
                 setattr(row, name, value)
             if "date_of_birth" in changes.sent:
+                if changes.date_of_birth != date_of_birth(rt, row):
+                    changed.add("dateOfBirth")
                 born_text = changes.date_of_birth.isoformat() if changes.date_of_birth else None
                 row.date_of_birth_encrypted = rt.fields.encrypt("customer", "date_of_birth", row.id, born_text)
             if new_phone:
                 row.phone_encrypted, row.phone_index = rt.fields.seal_phone(row.id, phone)
                 row.phone_verified_at = None
                 audit.record(session, meta, SecurityEventType.PHONE_CHANGED, customer_id=row.id)
+                changed.add("phone")
             row.updated_at = utcnow()
             session.add(row)
+            await event_data.customer_updated(session, row.id, changed)
     except IntegrityError:
         raise ProfileError.one(
             ProfileErrorCode.PHONE_TAKEN, "Another account uses this phone number.", "phone"
@@ -221,19 +229,27 @@ async def update_settings(rt: Runtime, principal: Principal, changes: SettingsCh
     if errors:
         raise ProfileError(*errors)
     async with rt.db.unit_of_work() as session:
-        await lock_customer(session, customer_id)  # two first changes at once would both insert the row
+        # two first changes at once would both insert the row
+        customer = await lock_customer(session, customer_id)
         row = await session.get(CustomerSettings, customer_id) or CustomerSettings(customer_id=customer_id)
+        wanted: dict[str, object] = {}
         if "language" in changes.sent:
-            row.language = changes.language.strip() if changes.language else None
+            wanted["language"] = changes.language.strip() if changes.language else None
         if "currency" in changes.sent:
-            row.currency = changes.currency.strip().upper() if changes.currency else None
+            wanted["currency"] = changes.currency.strip().upper() if changes.currency else None
         if "timezone" in changes.sent:
-            row.timezone = changes.timezone.strip() if changes.timezone else None
+            wanted["timezone"] = changes.timezone.strip() if changes.timezone else None
         for flag in ("email_notifications", "sms_notifications"):
             if flag in changes.sent:
-                setattr(row, flag, getattr(changes, flag))
+                wanted[flag] = getattr(changes, flag)
+        changed = {_camel(name) for name, value in wanted.items() if getattr(row, name) != value}
+        for name, value in wanted.items():
+            setattr(row, name, value)
         row.updated_at = utcnow()
         session.add(row)
+        if customer is not None:
+            customer.updated_at = row.updated_at  # integrations sync customers by updated_at
+            await event_data.customer_updated(session, customer_id, changed)
     return row
 
 
@@ -309,7 +325,7 @@ async def set_consent(
         raise ProfileError(*_restate(errors))
     async with rt.db.unit_of_work() as session:
         # The current state is the newest event: stamp it under the lock, so the newest is also the last.
-        await lock_customer(session, customer_id)
+        customer = await lock_customer(session, customer_id)
         policy = await current_in(session)
         if policy is not None and version and version != policy.version:
             raise ProfileError.one(
@@ -333,6 +349,9 @@ async def set_consent(
             created_at=utcnow(),
         )
         session.add(event)
+        if customer is not None:
+            customer.updated_at = event.created_at  # integrations sync customers by updated_at
+            await event_data.consent_changed(session, event)
         audit.record(
             session,
             meta,

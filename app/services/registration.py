@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.links import Route, storefront_link
 from app.runtime import RequestMeta, Runtime
-from app.services import abuse, account_messages, audit, messages
+from app.services import abuse, account_messages, analytics_events, audit, event_data, messages, staff_accounts
 from app.services.customer_queries import (
     customer_by_email,
     customer_by_phone,
@@ -113,6 +113,7 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
     The answer is the same whether or not the address is taken (the existing owner is emailed
     instead), so registration cannot probe for accounts.
     """
+    await analytics_events.registration_attempted(rt, data.email, data.customer_group)  # even if it fails
     errors: list[ErrorDetail] = []
     email = clean_email(data.email, ("email",), errors)
     first_name = clean_text(data.first_name, ("firstName",), errors, max_length=MAX_NAME_LENGTH, label="First name")
@@ -152,7 +153,7 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
         password_changed_at=now,
     )
     async with rt.db.unit_of_work() as session:
-        conflict = await _insert_customer(session, customer)
+        conflict = await insert_customer(session, customer)
         if conflict == "email":
             # Whatever the group, a taken address answers like a new one: its owner is emailed instead.
             await _notify_existing_owner(session, rt, email)
@@ -164,6 +165,7 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
         audit.record(session, meta, SecurityEventType.ACCOUNT_REGISTERED, customer_id=customer.id, detail=group.code)
         if status is CustomerStatus.ACTIVE:
             audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id, reason=mode.value)
+        await event_data.customer_created(session, customer, origin="REGISTRATION")
         if mode is ActivationMode.ADMIN_APPROVAL:
             await messages.email(
                 session,
@@ -174,12 +176,13 @@ async def register(rt: Runtime, meta: RequestMeta, data: RegistrationInput) -> A
                 customer_id=customer.id,
                 meta=meta,
             )
+            await staff_accounts.notify_approvers(session, rt, customer, group)
         else:
             await send_activation(session, rt, customer, mode, meta)
     return mode
 
 
-async def _insert_customer(session: AsyncSession, customer: Customer) -> str | None:
+async def insert_customer(session: AsyncSession, customer: Customer) -> str | None:
     """Insert the customer and its CUSTOMER role; on a uniqueness conflict return which field clashed."""
     try:
         async with session.begin_nested():
@@ -261,6 +264,7 @@ async def activate_account(rt: Runtime, meta: RequestMeta, data: ActivationInput
             _activate(customer, email_proven=email_proven, phone_proven=phone_proven)
             session.add(customer)
             audit.record(session, meta, SecurityEventType.ACCOUNT_ACTIVATED, customer_id=customer.id)
+            await event_data.customer_activated(session, customer, method="EMAIL_LINK" if token else "SMS_CODE")
         else:
             audit.record(
                 session,

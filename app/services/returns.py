@@ -29,9 +29,9 @@ from app.links import Route, storefront_link
 from app.pagination import Page, empty_page, newest_rows
 from app.payments.gateway import ChargeNotFoundError, GatewayUnavailableError, PaymentDeclinedError
 from app.principal import Principal
-from app.runtime import Runtime
+from app.runtime import RequestMeta, Runtime
 from app.security.signed_links import LinkError
-from app.services import invoices, messages, store_credit
+from app.services import audit, event_data, invoices, messages, store_credit
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, lock_customer
 from app.services.errors import NotAuthenticatedError, PermissionDeniedError
@@ -65,6 +65,7 @@ from models.returns import (
     ReturnResolution,
     ReturnStatus,
 )
+from models.security import SecurityEventType
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +209,9 @@ async def request_return(rt: Runtime, principal: Principal, data: ReturnRequestD
             )
             for index, line in enumerate(found.lines)
         )
+        await event_data.return_event(session, "return.requested", request)
+        if approved:
+            await event_data.return_event(session, "return.approved", request)
         items = _items(found)
         if approved:
             await _notify(
@@ -330,8 +334,20 @@ async def _lines_text(session: AsyncSession, request: ReturnRequest) -> str:
     return _describe((line.quantity, line.name) for line in lines)
 
 
+def _audit(
+    session: AsyncSession,
+    meta: RequestMeta | None,
+    event_type: SecurityEventType,
+    request: ReturnRequest,
+    actor_id: uuid.UUID | None,
+    why: str | None = None,
+) -> None:
+    detail = f"{request.number}: {why}" if why else request.number
+    audit.staff_work(session, meta, event_type, actor_id=actor_id, customer_id=request.customer_id, detail=detail)
+
+
 async def approve_return(
-    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None, meta: RequestMeta | None = None
 ) -> ReturnRequest:
     staff_id = require_staff_member(principal)
     staff_note = _text(note, "note", MAX_STAFF_NOTE, required=False)
@@ -344,13 +360,15 @@ async def approve_return(
         request.decision_reason = ReturnDecisionReason.STAFF_APPROVED
         request.staff_note = staff_note or request.staff_note
         session.add(request)
+        await event_data.return_event(session, "return.approved", request)
+        _audit(session, meta, SecurityEventType.RETURN_APPROVED, request, staff_id, staff_note)
         items = await _lines_text(session, request)
         await _notify(session, rt, request, locked.order, locked.customer, "return_approved", N_("was approved"), items)
     return request
 
 
 async def reject_return(
-    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, reason: str | None
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, reason: str | None, meta: RequestMeta | None = None
 ) -> ReturnRequest:
     staff_id = require_staff_member(principal)
     text = _text(reason, "reason", MAX_REASON, required=True)
@@ -362,6 +380,8 @@ async def reject_return(
         request.rejected_at, request.decided_by_id, request.rejection_reason = now, staff_id, text
         request.decision_reason = ReturnDecisionReason.STAFF_REJECTED
         session.add(request)
+        await event_data.return_event(session, "return.rejected", request)
+        _audit(session, meta, SecurityEventType.RETURN_REJECTED, request, staff_id, text)
         await _notify(
             session,
             rt,
@@ -375,9 +395,11 @@ async def reject_return(
     return request
 
 
-async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+async def close_return(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, meta: RequestMeta | None = None
+) -> ReturnRequest:
     """Close a refunded return, or a received one that moves no money (an exchange)."""
-    require_staff_member(principal)
+    staff_id = require_staff_member(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         locked = await _locked(session, return_id)
@@ -391,6 +413,7 @@ async def close_return(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         _move(request, ReturnStatus.CLOSED, now)
         request.closed_at = now
         session.add(request)
+        _audit(session, meta, SecurityEventType.RETURN_CLOSED, request, staff_id)
         await _notify(session, rt, request, locked.order, locked.customer, "return_closed", N_("was closed"))
     return request
 
@@ -404,9 +427,16 @@ class CardRefund:
 
 
 async def mark_received(
-    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, note: str | None
+    rt: Runtime,
+    principal: Principal,
+    return_id: uuid.UUID | None,
+    note: str | None,
+    *,
+    restock: bool = True,
+    meta: RequestMeta | None = None,
 ) -> ReturnRequest:
-    """The goods arrived: pay the refund (store credit now, cards right after this commits)."""
+    """The goods arrived: pay the refund (store credit now, cards right after this commits). `restock`: the
+    goods can be sold again and go back to stock (inventory.moved per line); False for damaged goods."""
     _require_warehouse(principal)
     staff_note = _text(note, "note", MAX_STAFF_NOTE, required=False)
     now = utcnow()
@@ -417,6 +447,12 @@ async def mark_received(
         request.received_at = now
         request.staff_note = staff_note or request.staff_note
         cards = await _plan_refunds(session, locked, now)
+        await event_data.return_event(session, "return.received", request, restocked=restock)
+        stock = "back to stock" if restock else "not restocked"
+        why = f"{stock}; {staff_note}" if staff_note else stock
+        _audit(session, meta, SecurityEventType.RETURN_RECEIVED, request, principal.customer_id, why)
+        if restock:
+            await event_data.returned_to_stock(session, request, locked.order)
         if request.refund_destination is not ReturnRefundDestination.NONE and not cards:
             await _refunded(session, rt, locked, now)
         else:
@@ -512,7 +548,7 @@ async def _credit(
     session: AsyncSession, request: ReturnRequest, order: Order, amount: int, row: ReturnRefund, now: datetime
 ) -> None:
     account = await store_credit.locked_account(session, request.customer_id, request.currency)
-    store_credit.post(
+    await store_credit.post(
         session,
         account,
         amount,
@@ -522,6 +558,10 @@ async def _credit(
     )
     row.status, row.completed_at, row.attempts = ReturnRefundStatus.SUCCEEDED, now, 1
     request.refunded_amount += amount
+    if row.destination is ReturnRefundDestination.ORIGINAL_PAYMENT and row.payment_id is not None:
+        payment = await session.get(Payment, row.payment_id)  # paid with store credit: back to the ledger
+        assert payment is not None
+        await event_data.payment_refunded(session, payment, amount, "RETURN", request)
 
 
 async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: datetime) -> None:
@@ -557,6 +597,7 @@ async def _refunded(session: AsyncSession, rt: Runtime, locked: Locked, now: dat
             created_at=now,
         )
     )
+    await event_data.return_event(session, "return.refunded", request)
     await _notify(session, rt, request, order, locked.customer, "return_refunded", N_("was refunded"))
 
 
@@ -618,6 +659,10 @@ async def _record_card_outcome(
                 None,
             )
             request.refunded_amount += row.amount
+            if row.payment_id is not None:
+                payment = await session.get(Payment, row.payment_id)
+                assert payment is not None
+                await event_data.payment_refunded(session, payment, row.amount, "RETURN", request)
         else:
             row.status, row.failure_code = ReturnRefundStatus.FAILED, failure[0]
             request.refund_failure_code, request.refund_failure_message = failure
@@ -665,9 +710,11 @@ async def _unfinished(rt: Runtime, return_ids: list[uuid.UUID] | None) -> list[C
     return [CardRefund(row.id, row.return_id, charge, row.amount) for row, charge in rows if charge]
 
 
-async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+async def retry_refund(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, meta: RequestMeta | None = None
+) -> ReturnRequest:
     """Staff: send a return's failed card refunds again (the same keys: nothing is refunded twice)."""
-    require_staff_member(principal)
+    staff_id = require_staff_member(principal)
     found = None
     if return_id is not None:
         async with rt.db.read() as session:
@@ -679,6 +726,8 @@ async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         raise ReturnError.one(
             ReturnErrorCode.NOTHING_TO_RETRY, f"Return {found.number} has no refund to retry.", "returnId"
         )
+    async with rt.db.unit_of_work() as session:
+        _audit(session, meta, SecurityEventType.RETURN_REFUND_RETRIED, found, staff_id)
     await run_card_refunds(rt, refunds)
     async with rt.db.read() as session:
         refreshed = await session.get(ReturnRequest, found.id)
@@ -686,10 +735,12 @@ async def retry_refund(rt: Runtime, principal: Principal, return_id: uuid.UUID |
         return refreshed
 
 
-async def credit_instead(rt: Runtime, principal: Principal, return_id: uuid.UUID | None) -> ReturnRequest:
+async def credit_instead(
+    rt: Runtime, principal: Principal, return_id: uuid.UUID | None, meta: RequestMeta | None = None
+) -> ReturnRequest:
     """Staff: pay a return's card refunds that the gateway refused as store credit instead (only refusals
     that certainly moved no money; a timeout may have, so it is retried, never replaced)."""
-    require_staff_member(principal)
+    staff_id = require_staff_member(principal)
     now = utcnow()
     async with rt.db.unit_of_work() as session:
         locked = await _locked(session, return_id)
@@ -723,6 +774,7 @@ async def credit_instead(rt: Runtime, principal: Principal, return_id: uuid.UUID
             session.add(credit)
             await _credit(session, request, locked.order, row.amount, credit, now)
         request.refund_destination = ReturnRefundDestination.STORE_CREDIT
+        _audit(session, meta, SecurityEventType.RETURN_CREDITED_INSTEAD, request, staff_id)
         await session.flush()
         await _refunded(session, rt, locked, now)
     return request

@@ -1,7 +1,12 @@
-"""Reading the audit log: customers see their own events, administrators search all of them."""
+"""Reading the audit log: customers see their own events, administrators search all of them.
+
+`staff_actions` is the staff console's view of it: only what a staff member did to a customer's account
+(events with an actor), filtered by actor, customer, type and time. Administrators see every staff
+member's actions; SUPPORT accounts see their own only (what they did, not what administrators or
+colleagues did: role changes, suspensions and deletions stay an administrator's business)."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,6 +15,7 @@ from sqlmodel import col
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
 from app.runtime import Runtime
+from app.services.callers import require_staff_member
 from app.services.customers import require_admin
 from app.services.errors import InvalidInputError
 from models.security import SecurityEvent, SecurityEventOutcome, SecurityEventType
@@ -23,14 +29,38 @@ class SecurityEventFilter:
     ip_address: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    actor_id: uuid.UUID | None = None
+    staff_actions_only: bool = False
 
 
 async def search(
     rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: SecurityEventFilter
 ) -> Page[SecurityEvent]:
     require_admin(principal)
+    return await _search(rt, first=first, after=after, filter=filter)
+
+
+async def staff_actions(
+    rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: SecurityEventFilter
+) -> Page[SecurityEvent]:
+    """Events with an actor, newest first: every staff member's for administrators, SUPPORT's own for them."""
+    caller = require_staff_member(principal)
+    if not principal.is_admin:
+        if filter.actor_id is not None and filter.actor_id != caller:
+            return empty_page()
+        filter = replace(filter, actor_id=caller)
+    return await _search(rt, first=first, after=after, filter=replace(filter, staff_actions_only=True))
+
+
+async def _search(
+    rt: Runtime, *, first: int | None, after: str | None, filter: SecurityEventFilter
+) -> Page[SecurityEvent]:
     limit = page_size(first)
     statement = select(SecurityEvent)
+    if filter.actor_id is not None:
+        statement = statement.where(col(SecurityEvent.actor_id) == filter.actor_id)
+    if filter.staff_actions_only:
+        statement = statement.where(col(SecurityEvent.actor_id).is_not(None))
     if filter.customer_id is not None:
         statement = statement.where(col(SecurityEvent.customer_id) == filter.customer_id)
     if filter.type is not None:

@@ -18,7 +18,8 @@ KEY_PREFIX = "ca_sk_"
 SCOPES = {
     "orders:write": "push orders, status changes, shipments and tracking events",
     "products:write": "create and update products of the reference table",
-    "customers:read": "read customers, their settings and consents",
+    "customers:read": "read customers, their settings and consents (customerRecord, customerRecords, node)",
+    "customers:write": "create or update customers by external reference (upsertCustomer)",
     "returns:write": "report returned goods received at the warehouse (the refund follows)",
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")

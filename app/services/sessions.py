@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 from sqlmodel import col
 
+from app import metrics
 from app.db import mark_sessions_changed
 from app.links import Route, storefront_link
 from app.principal import Principal
@@ -96,6 +97,7 @@ async def login(
             identifier=tried,
             reason="THROTTLED",
         )
+        metrics.record_sign_in("blocked")
         raise abuse.throttled(by_account)
 
     if customer is None or customer.password_hash is None or len(password) > MAX_PASSWORD_INPUT:
@@ -124,6 +126,7 @@ async def login(
             identifier=tried,
             reason=customer.status.value,
         )
+        metrics.record_sign_in("account_not_active")
         raise AccountError.one(code, message, None)
     async with rt.db.unit_of_work() as session:
         needs_second_factor = await two_factor.is_enabled(session, customer.id)
@@ -134,8 +137,12 @@ async def login(
                 session.add(device)
                 needs_second_factor = False
     if needs_second_factor:
-        return await two_factor.open_challenge(rt, meta, customer)
-    return await _open_session(rt, meta, customer, tried, password=password)
+        challenge = await two_factor.open_challenge(rt, meta, customer)
+        metrics.record_sign_in("two_factor_required")
+        return challenge
+    signed_in = await _open_session(rt, meta, customer, tried, password=password)
+    metrics.record_sign_in("success")
+    return signed_in
 
 
 async def complete_two_factor_login(
@@ -147,12 +154,17 @@ async def complete_two_factor_login(
     recovery_code: str | None,
     trust_device: bool,
 ) -> SignedIn:
-    passed = await two_factor.pass_challenge(
-        rt, meta, challenge_id, code=code, recovery_code=recovery_code, trust_device=trust_device
-    )
+    try:
+        passed = await two_factor.pass_challenge(
+            rt, meta, challenge_id, code=code, recovery_code=recovery_code, trust_device=trust_device
+        )
+    except AccountError:
+        metrics.record_sign_in("two_factor_failed")
+        raise
     if passed.customer.status is not CustomerStatus.ACTIVE:  # suspended while the challenge was open
         raise AccountError.one(AccountErrorCode.ACCOUNT_SUSPENDED, "This account is suspended; contact support.", None)
     signed_in = await _open_session(rt, meta, passed.customer, None, second_factor=True)
+    metrics.record_sign_in("two_factor_success")
     return SignedIn(signed_in.token, signed_in.session, signed_in.customer, passed.device_token)
 
 
@@ -160,6 +172,7 @@ async def _failed(
     rt: Runtime, meta: RequestMeta, customer: Customer | None, tried: str, reason: str, locked: bool
 ) -> None:
     """Record a failed sign-in; when it locked an existing account, record that and tell the owner."""
+    metrics.record_sign_in("unknown_account" if reason == "UNKNOWN_ACCOUNT" else "wrong_password")
     async with rt.db.unit_of_work() as session:
         customer_id = customer.id if customer else None
         audit.record(

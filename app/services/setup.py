@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import mark_sessions_changed
 from app.runtime import Runtime
-from app.services import help_centre, privacy
+from app.services import event_data, help_centre, privacy
 from app.services.customer_queries import customer_by_email, group_by_code
 from app.services.demo_orders import seed_demo_orders
 from app.services.errors import AccountError, ErrorDetail
@@ -33,6 +33,7 @@ DEMO_GROUPS = [
 ]
 DEMO_CUSTOMER = ("alex.demo@example.com", "Alex", "Example", "demo-shopper-2026")
 DEMO_ADMIN = ("admin@example.com", "Ada", "Admin", "ada-lovelace-1815!")
+DEMO_SUPPORT = ("support@example.com", "Sam", "Support", "grace-hopper-1906!")  # the staff console's agent
 
 
 async def ensure_group(
@@ -96,6 +97,7 @@ async def create_account(
             )
             session.add(customer)
             await session.flush()
+            await event_data.customer_created(session, customer, origin="COMMAND_LINE")
         for role in roles:
             try:
                 async with session.begin_nested():
@@ -181,4 +183,18 @@ async def seed_demo(rt: Runtime) -> list[tuple[str, str, str]]:
         last_name=admin_last,
         reason="demo data",
     )
-    return [("customer", email, password), ("administrator", admin_email, admin_password)]
+    support_email, support_first, support_last, support_password = DEMO_SUPPORT
+    await create_account(
+        rt,
+        email=support_email,
+        password=support_password,
+        roles=[Role.SUPPORT],
+        first_name=support_first,
+        last_name=support_last,
+        reason="demo data",
+    )
+    return [
+        ("customer", email, password),
+        ("administrator", admin_email, admin_password),
+        ("support agent", support_email, support_password),
+    ]

@@ -40,7 +40,7 @@ class ShipmentData:
     lines: list[tuple[str, int]]  # (sku, quantity)
 
 
-def _move(
+async def _move(
     session: AsyncSession,
     rt: Runtime,
     order: Order,
@@ -49,7 +49,7 @@ def _move(
     reason: OrderTimelineReason,
 ) -> None:
     if order.status is not status and status in TRANSITIONS[order.status]:
-        record_status(session, rt, order, status, TimelineNote(reason), service_account_id=service_id)
+        await record_status(session, rt, order, status, TimelineNote(reason), service_account_id=service_id)
 
 
 def _validate(data: ShipmentData) -> None:
@@ -123,8 +123,8 @@ async def add_shipment(
         )
         everything = all(shipped[sku] + adding[sku] >= count for sku, count in ordered.items())
         if order.status is OrderStatus.PAID:
-            _move(session, rt, order, OrderStatus.PROCESSING, service_id, OrderTimelineReason.SHIPPING_STARTED)
-        _move(
+            await _move(session, rt, order, OrderStatus.PROCESSING, service_id, OrderTimelineReason.SHIPPING_STARTED)
+        await _move(
             session,
             rt,
             order,
@@ -175,5 +175,5 @@ async def add_tracking_event(
         await session.flush()
         parcels = list((await session.execute(select(Shipment).where(col(Shipment.order_id) == order.id))).scalars())
         if order.status is OrderStatus.SHIPPED and all(p.status is ShipmentStatus.DELIVERED for p in parcels):
-            _move(session, rt, order, OrderStatus.DELIVERED, service_id, OrderTimelineReason.DELIVERED)
+            await _move(session, rt, order, OrderStatus.DELIVERED, service_id, OrderTimelineReason.DELIVERED)
     return await read_order(rt, order.id)

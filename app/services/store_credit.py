@@ -18,8 +18,8 @@ from sqlmodel import col
 from app.money import is_currency, to_decimal
 from app.pagination import Page, build_page, newest_first, page_size
 from app.principal import Principal
-from app.runtime import Runtime
-from app.services import messages
+from app.runtime import RequestMeta, Runtime
+from app.services import audit, event_data, messages
 from app.services.customer_queries import lock_customer
 from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, PermissionDeniedError
 from app.services.validation import neutralize_text
@@ -32,8 +32,10 @@ from models.credit import (
     CreditTransactionReason,
     StoreCreditAccount,
 )
-from models.customer import Customer
+from models.customer import Customer, CustomerGroup
+from models.payment import Payment
 from models.profile import CustomerSettings
+from models.security import SecurityEventType
 
 MAX_CREDIT = 10**12  # minor units
 MAX_REASON = 1000
@@ -51,6 +53,10 @@ class CreditErrorCode(enum.Enum):
     ALREADY_DECIDED = "ALREADY_DECIDED"
     INSUFFICIENT_CREDIT = "INSUFFICIENT_CREDIT"
     DUPLICATE_REFERENCE = "DUPLICATE_REFERENCE"
+    # Account statements (app.services.statements): a period that ends before it starts or is out of range,
+    # and one longer than a statement covers.
+    INVALID_PERIOD = "INVALID_PERIOD"
+    PERIOD_TOO_LONG = "PERIOD_TOO_LONG"
 
 
 class CreditError(DomainError):
@@ -101,6 +107,17 @@ def _reason(value: str | None, field: str, *, required: bool, limit: int = MAX_R
     return text or None
 
 
+async def _group_default_limit(session: AsyncSession, customer_id: uuid.UUID, currency: str) -> int:
+    """The credit limit a new account starts with: its owner's group default in that currency, else none.
+    Only new accounts take it: an existing account keeps its limit when the group or its default changes."""
+    found = await session.execute(
+        select(col(CustomerGroup.default_credit_limit))
+        .join(Customer, col(Customer.group_id) == col(CustomerGroup.id))
+        .where(col(Customer.id) == customer_id, col(CustomerGroup.default_credit_currency) == currency)
+    )
+    return found.scalar_one_or_none() or 0
+
+
 async def locked_account(session: AsyncSession, customer_id: uuid.UUID, currency: str) -> StoreCreditAccount:
     """The account row, locked for this transaction (created on first use)."""
     statement = (
@@ -113,14 +130,18 @@ async def locked_account(session: AsyncSession, customer_id: uuid.UUID, currency
         return account
     try:
         async with session.begin_nested():
-            account = StoreCreditAccount(customer_id=customer_id, currency=currency)
+            account = StoreCreditAccount(
+                customer_id=customer_id,
+                currency=currency,
+                credit_limit=await _group_default_limit(session, customer_id, currency),
+            )
             session.add(account)
     except IntegrityError:  # opened at the same moment by another transaction: use (and wait for) that one
         account = (await session.execute(statement)).scalar_one()
     return account
 
 
-def post(
+async def post(
     session: AsyncSession,
     account: StoreCreditAccount,
     amount: int,
@@ -130,7 +151,8 @@ def post(
     note: str | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> CreditTransaction:
-    """One ledger entry and the balance it leaves (the caller holds the account's lock)."""
+    """One ledger entry and the balance it leaves (the caller holds the account's lock), told to other systems
+    (store_credit.moved)."""
     account.balance += amount
     account.updated_at = utcnow()
     session.add(account)
@@ -146,6 +168,7 @@ def post(
         actor_id=actor_id,
     )
     session.add(entry)
+    await event_data.credit_moved(session, entry, account)
     return entry
 
 
@@ -161,7 +184,7 @@ async def spend(
             f"Not enough store credit: {available} {currency} available.",
             "useStoreCredit",
         )
-    return post(session, account, -amount, CreditTransactionReason.PAYMENT, reference=reference)
+    return await post(session, account, -amount, CreditTransactionReason.PAYMENT, reference=reference)
 
 
 async def balance(rt: Runtime, principal: Principal, customer_id: uuid.UUID, currency: str | None) -> Balance:
@@ -177,8 +200,8 @@ async def balance(rt: Runtime, principal: Principal, customer_id: uuid.UUID, cur
                 )
             )
         ).scalar_one_or_none()
-    if account is None:
-        return Balance(code, 0, 0)
+        if account is None:  # not opened yet: it would open with the group's default limit
+            return Balance(code, 0, await _group_default_limit(session, customer_id, code))
     return Balance(code, account.balance, account.credit_limit)
 
 
@@ -209,8 +232,25 @@ def _amount(value: int, field: str, *, allow_zero: bool = False, allow_negative:
     return value
 
 
+def _audit(
+    session: AsyncSession,
+    meta: RequestMeta | None,
+    event_type: SecurityEventType,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    detail: str,
+) -> None:
+    audit.staff_work(session, meta, event_type, actor_id=principal.customer_id, customer_id=customer_id, detail=detail)
+
+
 async def adjust(
-    rt: Runtime, principal: Principal, customer_id: uuid.UUID, amount: int, currency: str | None, note: str | None
+    rt: Runtime,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    amount: int,
+    currency: str | None,
+    note: str | None,
+    meta: RequestMeta | None = None,
 ) -> Balance:
     """An administrator credits (or debits) the account, e.g. goodwill or a refund as store credit."""
     if not principal.is_admin:
@@ -226,7 +266,11 @@ async def adjust(
             raise CreditError.one(
                 CreditErrorCode.INSUFFICIENT_CREDIT, "That would take the account past its credit limit.", "amount"
             )
-        post(session, account, amount, CreditTransactionReason.ADJUSTMENT, note=reason, actor_id=principal.customer_id)
+        await post(
+            session, account, amount, CreditTransactionReason.ADJUSTMENT, note=reason, actor_id=principal.customer_id
+        )
+        moved = f"{to_decimal(amount, code):+} {code}: {reason}"
+        _audit(session, meta, SecurityEventType.STORE_CREDIT_ADJUSTED, principal, customer_id, moved)
         return Balance(code, account.balance, account.credit_limit)
 
 
@@ -238,6 +282,7 @@ async def record_payment(
     currency: str | None,
     reference: str | None,
     note: str | None,
+    meta: RequestMeta | None = None,
 ) -> Balance:
     """An administrator records money received for the account outside the gateway (a bank transfer),
     under the payer's reference. The same reference is recorded once per account: sending it again (a
@@ -267,7 +312,7 @@ async def record_payment(
                 "A payment with this reference is recorded for this account already.",
                 "reference",
             )
-        post(
+        await post(
             session,
             account,
             amount,
@@ -276,7 +321,23 @@ async def record_payment(
             note=text,
             actor_id=principal.customer_id,
         )
+        received = f"{to_decimal(amount, code)} {code}, reference {payer_reference}" + (f": {text}" if text else "")
+        _audit(session, meta, SecurityEventType.ACCOUNT_PAYMENT_RECORDED, principal, customer_id, received)
         return Balance(code, account.balance, account.credit_limit)
+
+
+async def receive_payment(session: AsyncSession, payment: Payment) -> None:
+    """A payment of the on-account balance through the gateway succeeded: credited to the account under its
+    receipt number (the caller holds the payment's lock, so it is credited once)."""
+    account = await locked_account(session, payment.customer_id, payment.currency)
+    await post(
+        session,
+        account,
+        payment.amount,
+        CreditTransactionReason.PAYMENT_RECEIVED,
+        reference=payment.receipt_number,
+        note=f"Paid online: {payment.method_label}",
+    )
 
 
 async def request_limit(
@@ -364,6 +425,7 @@ async def decide(
     approve: bool,
     amount: int | None,
     reason: str | None,
+    meta: RequestMeta | None = None,
 ) -> CreditLimitRequest:
     """Approve (with the limit granted: the amount asked for unless another is given) or decline (with a
     reason); the customer is told by email either way."""
@@ -395,4 +457,12 @@ async def decide(
             values["reason"] = text or ""
             await messages.email(session, rt, "credit_limit_declined", customer.email, values, customer_id=customer.id)
         session.add(request)
+        await event_data.credit_limit_decided(session, request)
+        decided = (
+            f"approved {to_decimal(request.approved_amount or 0, request.currency)} {request.currency}"
+            if approve
+            else "declined"
+        )
+        why = f"{decided}: {text}" if text else decided
+        _audit(session, meta, SecurityEventType.CREDIT_LIMIT_DECIDED, principal, request.customer_id, why)
     return request

@@ -5,8 +5,15 @@ on a PENDING_CUSTOMER or RESOLVED ticket reopens it (OPEN), a staff reply on an 
 PENDING_CUSTOMER unless the reply says otherwise. CLOSED is final: nothing is written to a closed
 ticket. The owner or staff may close a ticket. Every message is emailed to the other party: the
 customer's to the assignee (or the support address while nobody is assigned), staff's to the
-customer, with the ticket number in the subject. Each change is published to `ticket:<id>`
-subscribers once it commits. The owner rates a RESOLVED or CLOSED ticket once (1-5, with a comment).
+customer, with the ticket number in the subject. Each change is published once it commits to
+`ticket:<id>` (that ticket's watchers), `customer-tickets:<customer id>` (the owner watching all their
+tickets) and `tickets` (staff watching every ticket: the support queue).
+
+Staff also write internal notes (`add_note`): they sit in the thread for staff only. A note is never shown
+to a customer (the thread, live updates, mails, business events, the data export all leave it out), it
+does not move the ticket, count as the first response or change its timestamps the customer sees. Staff
+(SUPPORT or ADMIN) see notes on every ticket, their own included: visibility depends on the role only, so
+that live-update answers shared by audience stay correct. The owner rates a RESOLVED or CLOSED ticket once (1-5, with a comment).
 
 The owner of a ticket always writes as the customer, even when they are staff themselves. Another
 customer's ticket, order or return behaves exactly like one that does not exist.
@@ -16,7 +23,8 @@ import enum
 import secrets
 import textwrap
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,13 +37,14 @@ from app.events import Delivery
 from app.i18n import N_
 from app.links import Route, storefront_link
 from app.outbox import enqueue_event
-from app.pagination import Page, empty_page, newest_rows
+from app.pagination import Page, build_page, empty_page, newest_first, newest_rows, page_size
 from app.principal import STAFF_ROLES, Principal
-from app.runtime import Runtime
-from app.services import messages
+from app.reply_addresses import ReplyParty, reply_address
+from app.runtime import RequestMeta, Runtime
+from app.services import audit, event_data, messages
 from app.services.callers import require_person, require_staff_member
 from app.services.customer_queries import display_name, roles_of
-from app.services.errors import DomainError, ErrorDetail, NotAuthenticatedError, NotFoundError
+from app.services.errors import DomainError, ErrorDetail, InvalidInputError, NotAuthenticatedError, NotFoundError
 from app.services.numbers import owned_by_number
 from app.services.validation import neutralize_text
 from app.templates import MessageValue, Text
@@ -43,7 +52,15 @@ from models.base import utcnow
 from models.customer import Customer, CustomerStatus
 from models.order import Order
 from models.returns import ReturnRequest
-from models.support import SupportTicket, TicketAuthorKind, TicketCategory, TicketMessage, TicketState
+from models.security import SecurityEventType
+from models.support import (
+    SupportTicket,
+    TicketAuthorKind,
+    TicketCategory,
+    TicketMailReceipt,
+    TicketMessage,
+    TicketState,
+)
 
 S = TicketState
 # What staff may set (setTicketState); closeTicket is the same move to CLOSED, for the owner too.
@@ -93,12 +110,24 @@ class TicketErrorCode(enum.Enum):
     NOT_OWNER = "NOT_OWNER"
     STAFF_ONLY = "STAFF_ONLY"
     ASSIGNEE_NOT_STAFF = "ASSIGNEE_NOT_STAFF"
+    OWN_TICKET = "OWN_TICKET"
 
 
 class TicketError(DomainError):
     @classmethod
     def one(cls, code: TicketErrorCode, message: str, *field_path: str) -> "TicketError":
         return cls(ErrorDetail(code, message, field_path or None))
+
+
+# Marks the cursors of the LAST_ACTIVITY order ('.' is no base64 character: a CREATED cursor never starts so).
+ACTIVITY_CURSOR = "a."
+
+
+class TicketOrder(enum.Enum):
+    """How the staff list of tickets is ordered, newest first either way."""
+
+    CREATED = "CREATED"
+    LAST_ACTIVITY = "LAST_ACTIVITY"
 
 
 class TicketChange(enum.Enum):
@@ -109,6 +138,7 @@ class TicketChange(enum.Enum):
     STATE = "STATE"
     ASSIGNMENT = "ASSIGNMENT"
     RATING = "RATING"
+    NOTE = "NOTE"
 
 
 @dataclass
@@ -159,6 +189,15 @@ def _email_body(body: str) -> str:
     return "\n".join(lines)
 
 
+def ticket_topics(ticket_id: uuid.UUID, customer_id: uuid.UUID, change: TicketChange) -> list[str]:
+    """Where a ticket's change is published: the ticket, all tickets (staff) and its customer's tickets, except
+    an internal note, which never goes where only the customer listens (event_for drops it for them anyway)."""
+    topics = [f"ticket:{ticket_id}", "tickets"]
+    if change is not TicketChange.NOTE:
+        topics.append(f"customer-tickets:{customer_id}")
+    return topics
+
+
 def _publish(
     session: AsyncSession,
     rt: Runtime,
@@ -173,7 +212,7 @@ def _publish(
         session,
         rt.keyring,
         TICKET_EVENT,
-        [f"ticket:{ticket.id}"],
+        ticket_topics(ticket.id, ticket.customer_id, change),
         {
             "ticketId": str(ticket.id),
             "change": change.value,
@@ -209,8 +248,10 @@ async def _notify_message(
                 "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
             },
             customer_id=owner.id,
+            reply_to=reply_address(rt.settings, ticket.id, ReplyParty.CUSTOMER),
         )
         return
+    staff_reply_to = reply_address(rt.settings, ticket.id, ReplyParty.STAFF)
     recipient: Customer | None = None
     if ticket.assignee_id is not None:
         assignee = await session.get(Customer, ticket.assignee_id)
@@ -227,7 +268,7 @@ async def _notify_message(
         "category": Text(CATEGORY_WORDS[ticket.category]),
     }
     if recipient is None:
-        await messages.notify_support(session, rt, "ticket_customer_message", staff_values)
+        await messages.notify_support(session, rt, "ticket_customer_message", staff_values, reply_to=staff_reply_to)
         return
     # The assigned staff member reads it in their own settings' language, not the customer's.
     await messages.email(
@@ -237,6 +278,7 @@ async def _notify_message(
         recipient.email,
         {**staff_values, "name": display_name(recipient) or messages.SUPPORT_TEAM},
         customer_id=recipient.id,
+        reply_to=staff_reply_to,
     )
 
 
@@ -310,6 +352,7 @@ async def open_ticket(rt: Runtime, principal: Principal, data: OpenTicketData) -
         session.add(message)
         await _notify_message(session, rt, ticket, message, owner)
         _publish(session, rt, ticket, TicketChange.OPENED, message_id=message.id, at=now)
+        await event_data.ticket_event(session, "ticket.opened", ticket)
     return TicketWithMessages(ticket, [message])
 
 
@@ -340,8 +383,20 @@ def _move(ticket: SupportTicket, state: TicketState, now: datetime) -> TicketSta
     return previous
 
 
+# Runs in reply()'s unit of work once the ticket is found writable, before the message is added; raising
+# refuses the message (the mail-in listener records a message's Message-ID with it).
+BeforeReply = Callable[[AsyncSession, SupportTicket], Awaitable[None]]
+
+
 async def reply(
-    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, body: str | None, pending_customer: bool | None
+    rt: Runtime,
+    principal: Principal,
+    ticket_id: uuid.UUID | None,
+    body: str | None,
+    pending_customer: bool | None,
+    *,
+    before_write: BeforeReply | None = None,
+    meta: RequestMeta | None = None,
 ) -> TicketWithMessages:
     """Add a message: the owner writes as the customer, other staff as staff (see the module notes)."""
     caller = require_person(principal)
@@ -356,6 +411,8 @@ async def reply(
             )
         if ticket.state is TicketState.CLOSED:
             raise TicketError.one(TicketErrorCode.TICKET_CLOSED, "This ticket is closed; open a new one.", "ticketId")
+        if before_write is not None:
+            await before_write(session, ticket)
         author = await session.get(Customer, caller)
         owner = await session.get(Customer, ticket.customer_id)
         assert author is not None  # foreign keys
@@ -368,6 +425,7 @@ async def reply(
             body=text,
             created_at=now,
         )
+        first_response = as_staff and not await _staff_answered(session, ticket.id)
         session.add(message)
         if as_staff:
             wanted = TicketState.PENDING_CUSTOMER if pending_customer is not False else TicketState.OPEN
@@ -378,11 +436,84 @@ async def reply(
         session.add(ticket)
         await _notify_message(session, rt, ticket, message, owner)
         _publish(session, rt, ticket, TicketChange.MESSAGE, message_id=message.id, previous_state=previous, at=now)
+        if as_staff:
+            await event_data.ticket_event(
+                session, "ticket.answered", ticket, answeredAt=now, firstResponse=first_response
+            )
+            _audit(session, meta, SecurityEventType.TICKET_ANSWERED, ticket, caller, "answered")
     return await read_ticket(rt, ticket.id)
 
 
+async def _staff_answered(session: AsyncSession, ticket_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(col(TicketMessage.id))
+        .where(
+            col(TicketMessage.ticket_id) == ticket_id,
+            col(TicketMessage.author_kind) == TicketAuthorKind.STAFF,
+            col(TicketMessage.internal).is_(False),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def add_note(
+    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, body: str | None, meta: RequestMeta | None = None
+) -> TicketWithMessages:
+    """An internal note on any ticket but the caller's own (staff): staff read it, the customer never
+    does. No mail, no business event, no state or timestamp change; staff watching the ticket live get
+    a NOTE change."""
+    caller = require_staff_member(principal)
+    text = _body(body, "body")
+    now = utcnow()
+    async with rt.db.unit_of_work() as session:
+        ticket = await _locked_ticket(session, principal, ticket_id)
+        if ticket.customer_id == caller:
+            raise TicketError.one(TicketErrorCode.OWN_TICKET, "Notes are for tickets of other customers.", "ticketId")
+        author = await session.get(Customer, caller)
+        assert author is not None  # foreign keys
+        message = TicketMessage(
+            ticket_id=ticket.id,
+            author_kind=TicketAuthorKind.STAFF,
+            author_id=caller,
+            author_name=(display_name(author) or "Support")[:MAX_AUTHOR_NAME],
+            body=text,
+            internal=True,
+            created_at=now,
+        )
+        session.add(message)
+        _publish(session, rt, ticket, TicketChange.NOTE, message_id=message.id, at=now)
+        _audit(session, meta, SecurityEventType.TICKET_NOTE_ADDED, ticket, caller, "internal note added")
+    return await read_ticket(rt, ticket.id)
+
+
+def _audit(
+    session: AsyncSession,
+    meta: RequestMeta | None,
+    event_type: SecurityEventType,
+    ticket: SupportTicket,
+    actor_id: uuid.UUID | None,
+    what: str,
+) -> None:
+    audit.staff_work(
+        session, meta, event_type, actor_id=actor_id, customer_id=ticket.customer_id, detail=f"{ticket.number}: {what}"
+    )
+
+
+def visible_messages(principal: Principal, rows: list[Any]) -> list[Any]:
+    """The thread as the caller may read it: internal notes for staff only."""
+    if principal.is_staff:
+        return rows
+    return [row for row in rows if not row.internal]
+
+
 async def _change_state(
-    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, state: TicketState, field_name: str
+    rt: Runtime,
+    principal: Principal,
+    ticket_id: uuid.UUID | None,
+    state: TicketState,
+    field_name: str,
+    meta: RequestMeta | None = None,
 ) -> TicketWithMessages:
     now = utcnow()
     async with rt.db.unit_of_work() as session:
@@ -415,27 +546,44 @@ async def _change_state(
                     "link": storefront_link(rt.settings, Route.TICKET, number=ticket.number),
                 },
                 customer_id=owner.id,
+                # A closed ticket takes no more messages: its mail offers no reply address.
+                reply_to=None
+                if state is TicketState.CLOSED
+                else reply_address(rt.settings, ticket.id, ReplyParty.CUSTOMER),
             )
         _publish(session, rt, ticket, TicketChange.STATE, previous_state=previous, at=now)
+        if principal.customer_id != ticket.customer_id:
+            moved = f"{(previous or state).value} → {state.value}"
+            _audit(session, meta, SecurityEventType.TICKET_STATE_CHANGED, ticket, principal.customer_id, moved)
+        if state is TicketState.CLOSED:
+            closed_by = "CUSTOMER" if principal.customer_id == ticket.customer_id else "STAFF"
+            await event_data.ticket_event(session, "ticket.closed", ticket, closedBy=closed_by, closedAt=now)
     return await read_ticket(rt, ticket.id)
 
 
 async def set_state(
-    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, state: TicketState
+    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, state: TicketState, meta: RequestMeta | None = None
 ) -> TicketWithMessages:
     """Move a ticket along TRANSITIONS (staff); the customer is told when someone else moved it."""
     require_staff_member(principal)
-    return await _change_state(rt, principal, ticket_id, state, "state")
+    return await _change_state(rt, principal, ticket_id, state, "state", meta)
 
 
-async def close(rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None) -> TicketWithMessages:
+async def close(
+    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, meta: RequestMeta | None = None
+) -> TicketWithMessages:
     """The owner (or staff) closes a ticket that is not closed yet."""
     require_person(principal)
-    return await _change_state(rt, principal, ticket_id, TicketState.CLOSED, "ticketId")
+    return await _change_state(rt, principal, ticket_id, TicketState.CLOSED, "ticketId", meta)
 
 
 async def assign(
-    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, staff_id: uuid.UUID | None, staff_id_sent: bool
+    rt: Runtime,
+    principal: Principal,
+    ticket_id: uuid.UUID | None,
+    staff_id: uuid.UUID | None,
+    staff_id_sent: bool,
+    meta: RequestMeta | None = None,
 ) -> TicketWithMessages:
     """Give the ticket to a SUPPORT or ADMIN account (staff); without staffId nobody has it."""
     require_staff_member(principal)
@@ -466,8 +614,11 @@ async def assign(
                 assignee.email,
                 {"name": display_name(assignee), "number": ticket.number, "subject": ticket.subject},
                 customer_id=assignee.id,
+                reply_to=reply_address(rt.settings, ticket.id, ReplyParty.STAFF),
             )
         _publish(session, rt, ticket, TicketChange.ASSIGNMENT, at=now)
+        given = f"assigned to {display_name(assignee) or assignee.email}" if assignee is not None else "unassigned"
+        _audit(session, meta, SecurityEventType.TICKET_ASSIGNED, ticket, principal.customer_id, given)
     return await read_ticket(rt, ticket.id)
 
 
@@ -505,6 +656,7 @@ async def erase_customer_tickets(session: AsyncSession, customer_id: uuid.UUID) 
     """Account deletion: a customer's support conversations are their own words and go with the account."""
     owned = select(col(SupportTicket.id)).where(col(SupportTicket.customer_id) == customer_id)
     await session.execute(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(owned)))
+    await session.execute(delete(TicketMailReceipt).where(col(TicketMailReceipt.ticket_id).in_(owned)))
     await session.execute(delete(SupportTicket).where(col(SupportTicket.customer_id) == customer_id))
 
 
@@ -534,6 +686,7 @@ class TicketFilter:
     state: TicketState | None = None
     category: TicketCategory | None = None
     assignee_id: uuid.UUID | None = None
+    assigned_to_me: bool = False  # the caller's own (with assignee_id, only when that is the caller too)
     unassigned: bool = False
     customer_id: uuid.UUID | None = None
     query: str | None = None
@@ -564,11 +717,38 @@ def _matching(filter: TicketFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_tickets(
-    rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: TicketFilter
+    rt: Runtime,
+    principal: Principal,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: TicketFilter,
+    order: TicketOrder = TicketOrder.CREATED,
 ) -> Page[SupportTicket]:
-    """Every ticket, newest first (staff)."""
-    require_staff_member(principal)
-    return await newest_rows(rt.db, SupportTicket, _matching(filter), first, after)
+    """Every ticket, newest first (staff): the newest opened, or with LAST_ACTIVITY the latest message (the
+    support queue). A cursor belongs to the order it came from: LAST_ACTIVITY's are marked, and one of the
+    other order is refused rather than read as a position it does not name."""
+    caller = require_staff_member(principal)
+    if filter.assigned_to_me:
+        if filter.assignee_id not in (None, caller):
+            return empty_page(first, after)
+        filter = replace(filter, assignee_id=caller)
+    if order is TicketOrder.CREATED:
+        return await newest_rows(rt.db, SupportTicket, _matching(filter), first, after)
+    if after is not None and not after.startswith(ACTIVITY_CURSOR):
+        raise InvalidInputError("The cursor is not valid.")
+    limit = page_size(first)
+    statement = newest_first(
+        select(SupportTicket).where(*_matching(filter)),
+        col(SupportTicket.last_message_at),
+        col(SupportTicket.id),
+        after.removeprefix(ACTIVITY_CURSOR) if after else None,
+        limit,
+    )
+    async with rt.db.read() as session:
+        rows = list((await session.execute(statement)).scalars())
+    page = build_page(rows, limit, lambda row: (row.last_message_at, row.id), after)
+    return replace(page, cursors=[ACTIVITY_CURSOR + cursor for cursor in page.cursors])
 
 
 async def ticket_by_number(rt: Runtime, principal: Principal, number: str) -> SupportTicket | None:
@@ -616,9 +796,15 @@ async def _can_watch(rt: Runtime, principal: Principal, ticket_id: uuid.UUID) ->
     return owner is not None and (principal.is_staff or owner == principal.customer_id)
 
 
-async def subscription_topic(rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None) -> str:
+async def subscription_topic(
+    rt: Runtime, principal: Principal, ticket_id: uuid.UUID | None, *, all_tickets: bool = False
+) -> str:
+    """The topic to watch: one ticket (its owner or staff), or with `all_tickets` every ticket the caller
+    may see (staff: all of them, new ones included; a customer: their own)."""
     if not principal.is_authenticated:
         raise NotAuthenticatedError()
+    if all_tickets:
+        return "tickets" if principal.is_staff else f"customer-tickets:{principal.customer_id}"
     if ticket_id is None or not await _can_watch(rt, principal, ticket_id):
         raise NotFoundError("No such ticket.")
     return f"ticket:{ticket_id}"
@@ -631,6 +817,8 @@ async def event_for(rt: Runtime, principal: Principal, delivery: Delivery) -> Ti
     event = await delivery.shared(TicketEvent, lambda: _read_event(rt, delivery.message))
     if event is None or not principal.can_see_customer(event.ticket.ticket.customer_id):
         return None
+    if not principal.is_staff and (event.change is TicketChange.NOTE or (event.message and event.message.internal)):
+        return None  # an internal note: the customer does not learn that one was written
     return event
 
 

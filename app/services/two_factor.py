@@ -249,6 +249,17 @@ async def regenerate_recovery_codes(
     return codes
 
 
+async def switch_off(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """What "two-factor authentication off" means: no TOTP credential, no recovery codes, no trusted device."""
+    await session.execute(delete(TotpCredential).where(col(TotpCredential.customer_id) == customer_id))
+    await session.execute(delete(RecoveryCode).where(col(RecoveryCode.customer_id) == customer_id))
+    await session.execute(
+        update(TrustedDevice)
+        .where(col(TrustedDevice.customer_id) == customer_id, col(TrustedDevice.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 async def disable_totp(
     rt: Runtime,
     principal: Principal,
@@ -294,13 +305,7 @@ async def disable_totp(
             )
             failed = True
         else:
-            await session.execute(delete(TotpCredential).where(col(TotpCredential.customer_id) == customer_id))
-            await session.execute(delete(RecoveryCode).where(col(RecoveryCode.customer_id) == customer_id))
-            await session.execute(
-                update(TrustedDevice)
-                .where(col(TrustedDevice.customer_id) == customer_id, col(TrustedDevice.revoked_at).is_(None))
-                .values(revoked_at=utcnow())
-            )
+            await switch_off(session, customer_id)
             audit.record(session, meta, SecurityEventType.TWO_FACTOR_DISABLED, customer_id=customer_id)
     if failed:
         raise AccountError.one(

@@ -7,8 +7,9 @@ import { currentLanguage, t } from "./i18n.js";
 // Brand names are names: the same in every language.
 const BRANDS = { VISA: "Visa", MASTERCARD: "Mastercard", AMEX: "American Express", DISCOVER: "Discover" };
 
-/** "Visa •••• 4242" */
+/** "Visa •••• 4242", or for a bank account "SEPA Direct Debit •••• 3000" (the scheme's name, in every language). */
 export function cardName(method) {
+  if (method.kind === "SEPA_DEBIT") return `SEPA Direct Debit •••• ${method.last4}`;
   return `${BRANDS[method.brand] || method.brand} •••• ${method.last4}`;
 }
 

@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.nodes import SelectedField
 
+from app import metrics
 from app.pagination import Page
 from app.services.errors import DomainError
 from loaders.batching import parse_uuid
@@ -49,6 +50,7 @@ class DisplayableError:
 
 def user_errors(error: DomainError, error_type: Any, prefix: tuple[str, ...] = ("input",)) -> list[Any]:
     """Turn a domain error into a list of the domain's user-error type."""
+    metrics.record_user_errors(detail.code for detail in error.details)
     return [
         error_type(
             field=[*prefix, *detail.field] if detail.field is not None else None,

@@ -9,9 +9,11 @@ import strawberry
 from strawberry import relay
 
 from app.pagination import build_page, page_size
-from app.services import offers, payment_methods, privacy, returns, store_credit
+from app.services import offers, payment_methods, privacy, returns, statements, store_credit
 from app.services.orders import OrderFilter as OrderQuery
 from app.services.orders import customer_orders
+from app.services.statements import MAX_DAYS as MAX_STATEMENT_DAYS
+from app.services.store_credit import CreditError
 from app.services.tickets import customer_tickets
 from loaders.batching import PageKey
 from loaders.privacy import CURRENT
@@ -25,15 +27,16 @@ from models.customer import (
 from models.customer import AffiliateRequest as AffiliateRequestRow
 from models.customer import Customer as CustomerRow
 from models.customer import CustomerGroup as CustomerGroupRow
+from models.customer import CustomerGroupMove as CustomerGroupMoveRow
 from models.customer import RoleChange as RoleChangeRow
 from models.profile import ConsentEvent as ConsentEventRow
 from models.profile import ConsentPurpose
 from models.profile import CustomerSettings as CustomerSettingsRow
 from schema.types.address import Address
-from schema.types.base import Info, connection_from_page, load_nodes, visible_customer
-from schema.types.credit import CreditLimitRequest, CreditTransaction, StoreCredit
+from schema.types.base import Info, connection_from_page, load_nodes, user_errors, visible_customer
+from schema.types.credit import CreditLimitRequest, CreditTransaction, CreditUserError, StoreCredit
 from schema.types.data_export import DataExport
-from schema.types.money import CurrencyCode
+from schema.types.money import CurrencyCode, CurrencyCodeValues, Money
 from schema.types.offer import CustomerOfferFilter, Offer, offers_connection
 from schema.types.order import Order, OrderFilter, orders_connection
 from schema.types.payment import PaymentMethod
@@ -41,6 +44,7 @@ from schema.types.product import RecentlyViewedProduct, WishlistItem
 from schema.types.profile import Consent, ConsentChange, CustomerSettings
 from schema.types.returns import CustomerReturnFilter, Return, returns_connection
 from schema.types.security import SecurityEvent
+from schema.types.statement import AccountStatement, AccountStatementPayload, StatementFrom, StatementTo
 from schema.types.ticket import CustomerTicketFilter, SupportTicket, tickets_connection
 
 
@@ -61,6 +65,23 @@ class CustomerGroup(relay.Node):
         description="Whether storefronts may register customers into this group."
     )
 
+    payment_terms_days: int | None = strawberry.field(
+        description="Net days a member's invoices are payable in (B2B groups); null: payable at once."
+    )
+    updated_at: datetime
+    row: strawberry.Private[CustomerGroupRow]
+
+    @strawberry.field(
+        description=(
+            "The credit limit store credit accounts of members start with when they are opened (staff; null "
+            "for others or when none). Accounts opened before keep their limit."
+        )
+    )
+    def default_credit_limit(self, info: Info) -> Money | None:
+        if not info.context.principal.is_staff or self.row.default_credit_currency is None:
+            return None
+        return Money.of(self.row.default_credit_limit or 0, self.row.default_credit_currency)
+
     @classmethod
     def from_row(cls, row: CustomerGroupRow) -> "CustomerGroup":
         return cls(
@@ -69,6 +90,9 @@ class CustomerGroup(relay.Node):
             name=row.name,
             activation_mode=row.activation_mode,
             self_registration=row.self_registration,
+            payment_terms_days=row.payment_terms_days,
+            updated_at=row.updated_at,
+            row=row,
         )
 
     @classmethod
@@ -96,6 +120,33 @@ class RoleChange:
     @classmethod
     def from_row(cls, row: RoleChangeRow) -> "RoleChange":
         return cls(role=row.role, action=row.action, reason=row.reason, created_at=row.created_at, row=row)
+
+
+@strawberry.type(description="A customer moved to another group by an administrator, and why.")
+class CustomerGroupMove:
+    reason: str
+    created_at: datetime
+    row: strawberry.Private[CustomerGroupMoveRow]
+
+    @strawberry.field
+    async def from_group(self, info: Info) -> CustomerGroup:
+        row = await info.context.loaders.group.load(self.row.from_group_id)
+        assert row is not None  # a foreign key guarantees the group
+        return CustomerGroup.from_row(row)
+
+    @strawberry.field
+    async def to_group(self, info: Info) -> CustomerGroup:
+        row = await info.context.loaders.group.load(self.row.to_group_id)
+        assert row is not None
+        return CustomerGroup.from_row(row)
+
+    @strawberry.field(description="The administrator who moved the customer; null for the command line.")
+    async def actor(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.types.customer")] | None:
+        return await visible_customer(info, self.row.actor_id)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_row(cls, row: CustomerGroupMoveRow) -> "CustomerGroupMove":
+        return cls(reason=row.reason, created_at=row.created_at, row=row)
 
 
 @strawberry.type(description="A customer's request to become an affiliate; an administrator decides.")
@@ -169,6 +220,13 @@ class Customer(relay.Node):
         row = await info.context.loaders.group.load(self.row.group_id)
         assert row is not None  # a foreign key guarantees the group
         return CustomerGroup.from_row(row)
+
+    @strawberry.field(description="Moves to another group, newest first (staff; empty for others).")
+    async def group_history(self, info: Info) -> list[CustomerGroupMove]:
+        if not info.context.principal.is_staff:
+            return []  # the reasons are internal notes
+        rows = await info.context.loaders.group_moves.load(self.row.id)
+        return [CustomerGroupMove.from_row(row) for row in rows]
 
     @strawberry.field
     async def roles(self, info: Info) -> list[Role]:
@@ -267,9 +325,20 @@ class Customer(relay.Node):
 
     @strawberry.field(description="Security activity on this account (sign-ins, password changes …), newest first.")
     async def security_events(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        staff_work: Annotated[
+            bool,
+            strawberry.argument(
+                description="Staff see staff work on the account too (tickets, returns, offers, money): false "
+                "leaves it out, for what happened to the account itself. Customers never see staff work."
+            ),
+        ] = True,
     ) -> relay.Connection[SecurityEvent] | None:
-        loader = info.context.loaders.security_event_page
+        loaders = info.context.loaders
+        loader = loaders.security_event_page if staff_work else loaders.account_event_page
         return await _newest_page(loader, self.row.id, first, after, SecurityEvent.from_row)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Products on the wishlist, most recently added first.")
@@ -391,6 +460,39 @@ class Customer(relay.Node):
         rows = await info.context.loaders.data_exports_by_customer.load(self.row.id)
         return [DataExport.from_row(row) for row in rows]
 
+    # ── statements: the on-account ledger as a statement (app.services.statements) ──
+
+    @strawberry.field(description="Currencies your store-credit ledger has entries in, alphabetically.")
+    async def store_credit_currencies(self, info: Info) -> list[CurrencyCode]:  # type: ignore[valid-type]
+        found = await statements.currencies(info.context.rt, info.context.principal, self.row.id)
+        return [CurrencyCodeValues[code] for code in found]
+
+    @strawberry.field(
+        description=(
+            "A statement of the store-credit (on-account) ledger in one currency (default: your settings.currency, "
+            "else DEFAULT_CURRENCY) from one calendar day to another, both included (default: this month so far). "
+            "Days run midnight to midnight on your settings.timezone, else UTC, the clock your documents print "
+            "dates on. The opening balance is every entry before `from`; a currency without an "
+            "account reads as an empty statement with zero balances. userErrors: INVALID_PERIOD (`to` before "
+            f"`from`, or a day outside 1970-9998), PERIOD_TOO_LONG (more than {MAX_STATEMENT_DAYS} days)."
+        )
+    )
+    async def account_statement(
+        self,
+        info: Info,
+        currency_code: CurrencyCode | None = None,  # type: ignore[valid-type]
+        from_: StatementFrom = None,
+        to: StatementTo = None,
+    ) -> AccountStatementPayload:
+        code = str(getattr(currency_code, "value", currency_code)) if currency_code is not None else None
+        try:
+            found = await statements.statement(info.context.rt, info.context.principal, self.row.id, code, from_, to)
+        except CreditError as error:
+            return AccountStatementPayload(user_errors=user_errors(error, CreditUserError, prefix=()))
+        return AccountStatementPayload(statement=AccountStatement.of(found))
+
+    # ── end statements ──
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
@@ -399,4 +501,12 @@ class Customer(relay.Node):
         return [cls.from_row(row) if row else None for row in rows]
 
 
-__all__ = ["ActivationMode", "AffiliateRequest", "Customer", "CustomerGroup", "CustomerStatus", "RoleChange"]
+__all__ = [
+    "ActivationMode",
+    "AffiliateRequest",
+    "Customer",
+    "CustomerGroup",
+    "CustomerGroupMove",
+    "CustomerStatus",
+    "RoleChange",
+]

@@ -1,8 +1,10 @@
 """Offers (quotes): the offer with its lines, the order it became, and the inputs and payloads of its mutations."""
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -62,6 +64,33 @@ class OfferLine:
         )
 
 
+@strawberry.type(description='A version of an offer that a revision replaced, as it was then ("revised on …").')
+class OfferRevision:
+    number: int = strawberry.field(description="1 for the offer as first written, then 2, 3 …")
+    created_at: datetime = strawberry.field(description="When this version was written.")
+    revised_at: datetime = strawberry.field(description="When a revision replaced it.")
+    valid_until: datetime
+    note: str | None
+    subtotal: Money
+    tax_total: Money
+    total: Money
+    lines: list[OfferLine]
+
+    @classmethod
+    def from_row(cls, row: Any, currency: str) -> "OfferRevision":
+        return cls(
+            number=row.number,
+            created_at=row.created_at,
+            revised_at=row.revised_at,
+            valid_until=row.valid_until,
+            note=row.note,
+            subtotal=Money.of(row.subtotal, currency),
+            tax_total=Money.of(row.tax_total, currency),
+            total=Money.of(row.total, currency),
+            lines=[OfferLine.from_row(SimpleNamespace(**line), currency) for line in json.loads(row.lines)],
+        )
+
+
 @strawberry.type(description="An offer (quote) written by staff: accept it to turn it into an order, then pay it.")
 class Offer(relay.Node):
     id: relay.NodeID[str]
@@ -80,6 +109,9 @@ class Offer(relay.Node):
     rejection_reason: str | None
     expired_at: datetime | None
     paid_at: datetime | None
+    withdrawn_at: datetime | None = strawberry.field(description="When staff withdrew it (WITHDRAWN).")
+    revision: int = strawberry.field(description="1 as first written; each revision adds one.")
+    revised_at: datetime | None = strawberry.field(description="When it was last revised.")
     row: strawberry.Private[OfferRow]
 
     @classmethod
@@ -102,6 +134,9 @@ class Offer(relay.Node):
             rejection_reason=row.rejection_reason,
             expired_at=row.expired_at,
             paid_at=row.paid_at,
+            withdrawn_at=row.withdrawn_at,
+            revision=row.revision,
+            revised_at=row.revised_at,
             row=row,
         )
 
@@ -109,6 +144,11 @@ class Offer(relay.Node):
     async def lines(self, info: Info) -> list[OfferLine]:
         rows = await info.context.loaders.offer_lines.load(self.row.id)
         return [OfferLine.from_row(row, self.row.currency) for row in rows]
+
+    @strawberry.field(description="The versions revisions replaced, oldest first (empty until it is revised).")
+    async def revisions(self, info: Info) -> list[OfferRevision]:
+        rows = await info.context.loaders.offer_revisions.load(self.row.id)
+        return [OfferRevision.from_row(row, self.row.currency) for row in rows]
 
     @strawberry.field(description="The order this offer became once accepted.")
     async def order(self, info: Info) -> Order | None:
@@ -158,6 +198,25 @@ class CreateOfferInput:
     note: str | None = None
 
 
+@strawberry.input(description="The offer's new content, in its currency; the previous version is kept.")
+class ReviseOfferInput:
+    offer_id: strawberry.ID
+    lines: list[OfferLineInput]
+    valid_until: datetime
+    note: str | None = strawberry.field(default=None, description="For the customer; null leaves no note.")
+    reason: str = strawberry.field(
+        description=f"Why, for the audit log, which the customer reads too (at most {offers.MAX_REASON} characters)."
+    )
+
+
+@strawberry.input
+class WithdrawOfferInput:
+    offer_id: strawberry.ID
+    reason: str = strawberry.field(
+        description=f"Why, for the audit log, which the customer reads too (at most {offers.MAX_REASON} characters)."
+    )
+
+
 @strawberry.type
 class OfferPayload:
     offer: Offer | None = None
@@ -167,6 +226,11 @@ class OfferPayload:
 @strawberry.input
 class AcceptOfferInput:
     offer_id: strawberry.ID
+    revision: int | None = strawberry.field(
+        default=None,
+        description="The offer's revision the customer read: if staff revised it since, OFFER_REVISED "
+        "and nothing is accepted. Without it, whatever version the offer has now is accepted.",
+    )
 
 
 @strawberry.input
@@ -181,6 +245,11 @@ class PayOfferInput:
     payment_method_id: strawberry.ID | None = None
     use_store_credit: bool = False
     idempotency_key: str = strawberry.field(description="Your key for this payment: send it again to retry safely.")
+    return_url: str | None = strawberry.field(
+        default=None,
+        description="Where the customer comes back to after authenticating the payment (3-D Secure): an "
+        "address on this shop's public URL or storefront. Then call confirmPayment.",
+    )
 
 
 @strawberry.type

@@ -312,6 +312,11 @@ class RejectReturnInput:
 class MarkReturnReceivedInput:
     return_id: strawberry.ID
     note: str | None = strawberry.field(default=None, description="For staff only (the goods' condition).")
+    restock: bool = strawberry.field(
+        default=True,
+        description="The goods can be sold again: they go back to stock (an inventory.moved event per line). "
+        "false for damaged goods.",
+    )
 
 
 @strawberry.input

@@ -53,7 +53,7 @@ class SecurityEvent(relay.Node):
     async def customer(self, info: Info) -> CustomerRef | None:
         return await visible_customer(info, self.row.customer_id)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="The administrator who acted, if any and if you may see them.")
+    @strawberry.field(description="The staff member who acted, if any and if you may see them.")
     async def actor(self, info: Info) -> CustomerRef | None:
         return await visible_customer(info, self.row.actor_id)  # type: ignore[no-any-return]
 
@@ -73,6 +73,15 @@ class SecurityEventFilterInput:
     ip_address: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+@strawberry.input(description="Filters of the staff-actions log; all are optional and combine.")
+class StaffActionFilterInput:
+    actor_id: strawberry.ID | None = strawberry.field(default=None, description="The staff member who acted.")
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="The account they acted on.")
+    type: SecurityEventType | None = None
+    since: datetime | None = strawberry.field(default=None, description="From this moment on (inclusive).")
+    until: datetime | None = strawberry.field(default=None, description="Before this moment.")
 
 
 @strawberry.type(description="An attack pattern the audit job found in the security events.")

@@ -9,7 +9,7 @@ from strawberry import relay
 
 from app.pagination import Page
 from app.services import tickets
-from app.services.tickets import TicketChange, TicketErrorCode, TicketEvent, TicketWithMessages
+from app.services.tickets import TicketChange, TicketErrorCode, TicketEvent, TicketOrder, TicketWithMessages
 from models.support import SupportTicket as SupportTicketRow
 from models.support import TicketAuthorKind, TicketCategory, TicketState
 from schema.types.base import (
@@ -32,6 +32,11 @@ TicketCategoryEnum = strawberry.enum(TicketCategory, name="TicketCategory")
 TicketAuthorKindEnum = strawberry.enum(TicketAuthorKind, name="TicketAuthorKind")
 TicketChangeEnum = strawberry.enum(TicketChange, name="TicketChange")
 TicketErrorCodeEnum = strawberry.enum(TicketErrorCode, name="TicketErrorCode")
+TicketOrderEnum = strawberry.enum(
+    TicketOrder,
+    name="TicketOrder",
+    description="CREATED: the newest opened first. LAST_ACTIVITY: the latest message first (the support queue).",
+)
 
 
 @strawberry.type(description="An error from opening, answering, moving, assigning or rating a ticket.")
@@ -45,6 +50,9 @@ class TicketMessage:
     author_kind: TicketAuthorKind
     author_name: str | None = strawberry.field(description="The staff member's name on staff messages.")
     body: str
+    internal: bool = strawberry.field(
+        description="A staff member's internal note (addTicketNote): only staff ever see these; always false for customers."
+    )
     created_at: datetime
 
     @classmethod
@@ -54,6 +62,7 @@ class TicketMessage:
             author_kind=row.author_kind,
             author_name=row.author_name if row.author_kind is TicketAuthorKind.STAFF else None,
             body=row.body,
+            internal=row.internal,
             created_at=row.created_at,
         )
 
@@ -106,12 +115,14 @@ class SupportTicket(relay.Node):
     def of(cls, found: TicketWithMessages) -> "SupportTicket":
         return cls.from_row(found.ticket, found.messages)
 
-    @strawberry.field(description="The thread, oldest first; the opening message is the first.")
+    @strawberry.field(
+        description="The thread, oldest first; the opening message is the first. Staff also see internal notes."
+    )
     async def messages(self, info: Info) -> list[TicketMessage]:
         rows = self.prefetched
         if rows is None:
             rows = await info.context.loaders.ticket_messages.load(self.row.id)
-        return [TicketMessage.from_row(row) for row in rows]
+        return [TicketMessage.from_row(row) for row in tickets.visible_messages(info.context.principal, rows)]
 
     @strawberry.field(description="The order the ticket is about.")
     async def order(self, info: Info) -> Order | None:
@@ -174,6 +185,12 @@ class ReplyToTicketInput:
 
 
 @strawberry.input
+class AddTicketNoteInput:
+    ticket_id: strawberry.ID
+    body: str = strawberry.field(description=f"At most {tickets.MAX_BODY} characters; only staff will read it.")
+
+
+@strawberry.input
 class CloseTicketInput:
     ticket_id: strawberry.ID
 
@@ -211,6 +228,9 @@ class TicketFilter:
     category: TicketCategory | None = None
     assignee_id: strawberry.ID | None = None
     unassigned: bool = strawberry.field(default=False, description="Only tickets nobody is assigned to.")
+    assigned_to_me: bool = strawberry.field(
+        default=False, description="Only tickets assigned to the caller (the console's 'mine', in one request)."
+    )
     customer_id: strawberry.ID | None = None
     query: str | None = strawberry.field(default=None, description="Part of the ticket number or subject.")
 
@@ -224,7 +244,9 @@ class CustomerTicketFilter:
 class TicketUpdatedEvent:
     change: TicketChange
     ticket: SupportTicket = strawberry.field(description="The ticket as it is now.")
-    message: TicketMessage | None = strawberry.field(description="The new message (OPENED and MESSAGE).")
+    message: TicketMessage | None = strawberry.field(
+        description="The new message (OPENED and MESSAGE) or internal note (NOTE, delivered to staff only)."
+    )
     previous_state: TicketState | None = strawberry.field(description="When the change moved the ticket.")
     state: TicketState
     changed_at: datetime

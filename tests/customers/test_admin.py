@@ -74,6 +74,46 @@ async def test_suspension_signs_the_customer_out_and_reactivation_lets_them_back
     assert [e["code"] for e in not_suspended["reactivateCustomer"]["userErrors"]] == ["INVALID_STATUS"]
 
 
+AUDIT_OF = """query($id: ID!) { node(id: $id) { ... on Customer {
+  securityEvents(first: 10) { edges { node { type detail actor { id } } } }
+} } }"""
+
+
+async def test_approval_and_reactivation_record_their_reason(
+    api: Api, rt: Runtime, admin: Caller, mailbox: Mailbox
+) -> None:
+    """The console always asks why an account is approved or reactivated: the reason is the audit event's
+    detail, next to who did it (as for a suspension); a blank reason is recorded as none."""
+    await make_group(rt, "wholesale", ActivationMode.ADMIN_APPROVAL)
+    pending = await make_customer(rt, status=CustomerStatus.PENDING_APPROVAL, group_code="wholesale")
+    target = {"customerId": global_id("Customer", pending.id)}
+    approved = await api.ok(APPROVE, {"input": {**target, "reason": "VAT number checked"}}, token=admin.token)
+    assert approved["approveCustomer"]["customer"]["status"] == "ACTIVE"
+    await api.ok(SUSPEND, {"input": {**target, "reason": "unpaid invoices"}}, token=admin.token)
+    back = await api.ok(REACTIVATE, {"input": {**target, "reason": "paid by transfer"}}, token=admin.token)
+    assert back["reactivateCustomer"]["customer"]["status"] == "ACTIVE"
+    history = await api.ok(AUDIT_OF, {"id": target["customerId"]}, token=admin.token)
+    events = [edge["node"] for edge in history["node"]["securityEvents"]["edges"]]
+    staff_events = [(e["type"], e["detail"], e["actor"]) for e in events if e["actor"]]
+    assert staff_events == [
+        ("ACCOUNT_REACTIVATED", "paid by transfer", {"id": admin.gid}),
+        ("ACCOUNT_SUSPENDED", "unpaid invoices", {"id": admin.gid}),
+        ("ACCOUNT_APPROVED", "VAT number checked", {"id": admin.gid}),
+    ]
+
+    other = await make_customer(rt, status=CustomerStatus.PENDING_APPROVAL, group_code="wholesale")
+    blank = {"customerId": global_id("Customer", other.id), "reason": "   "}
+    assert (await api.ok(APPROVE, {"input": blank}, token=admin.token))["approveCustomer"]["userErrors"] == []
+    history = await api.ok(AUDIT_OF, {"id": blank["customerId"]}, token=admin.token)
+    assert [(e["node"]["type"], e["node"]["detail"]) for e in history["node"]["securityEvents"]["edges"]][:1] == [
+        ("ACCOUNT_APPROVED", None)
+    ]
+    too_long = {"customerId": global_id("Customer", other.id), "reason": "x" * 5000}
+    await api.ok(SUSPEND, {"input": {**too_long, "reason": "check"}}, token=admin.token)
+    refused = await api.ok(REACTIVATE, {"input": too_long}, token=admin.token)
+    assert [e["field"] for e in refused["reactivateCustomer"]["userErrors"]] == [["input", "reason"]]
+
+
 async def test_admin_cannot_suspend_themselves(api: Api, admin: Caller) -> None:
     result = await api.ok(SUSPEND, {"input": {"customerId": admin.gid, "reason": "oops"}}, token=admin.token)
     assert [e["code"] for e in result["suspendCustomer"]["userErrors"]] == ["CANNOT_CHANGE_OWN_ACCOUNT"]
@@ -192,6 +232,31 @@ async def test_staff_list_customers_newest_first_with_keyset_pages(api: Api, rt:
     assert wildcard["customers"]["edges"] == []
 
 
+async def test_staff_list_the_accounts_holding_roles(api: Api, rt: Runtime, staff: Caller, admin: Caller) -> None:
+    """The console's assignee choice: who holds SUPPORT or ADMIN; combined with the other criteria."""
+    await make_customer(rt, email_address="plain@example.com")
+    affiliate = await make_customer(rt, email_address="partner@example.com", roles=(Role.CUSTOMER, Role.AFFILIATE))
+    gone = await make_customer(rt, email_address="left@example.com", roles=(Role.SUPPORT,))
+    await api.ok(
+        "mutation($i: SuspendCustomerInput!) { suspendCustomer(input: $i) { userErrors { code } } }",
+        {"i": {"customerId": global_id("Customer", gone.id), "reason": "left the company"}},
+        token=admin.token,
+    )
+
+    async def emails(**filter: object) -> set[str]:
+        found = await api.ok(CUSTOMERS, {"first": 100, "filter": filter}, token=staff.token)
+        return {edge["node"]["email"] for edge in found["customers"]["edges"]}
+
+    everyone_staff = await emails(roles=["SUPPORT", "ADMIN"])
+    assert everyone_staff == {staff.customer.email, admin.customer.email, gone.email}
+    assert await emails(roles=["SUPPORT", "ADMIN"], status="ACTIVE") == {staff.customer.email, admin.customer.email}
+    assert await emails(roles=["AFFILIATE"]) == {affiliate.email}
+    assert await emails(roles=["ADMIN"], query="nobody-by-that-name") == set()
+    assert "plain@example.com" in await emails(roles=[])  # an empty list restricts nothing
+    refused = await api(CUSTOMERS, {"filter": {"roles": ["OWNER"]}}, token=staff.token)
+    assert refused.error_codes == ["BAD_USER_INPUT"]
+
+
 @pytest.mark.parametrize("args", [{"first": 101}, {"first": -1}, {"after": "not-a-cursor"}])
 async def test_bad_pagination_arguments_are_bad_user_input(api: Api, staff: Caller, args: dict[str, object]) -> None:
     result = await api(CUSTOMERS, args, token=staff.token)
@@ -210,6 +275,18 @@ PERMISSION_MATRIX = [
     (REVOKE, {"input": {"customerId": "x", "role": "ADMIN", "reason": "r"}}, "admin"),
     (REJECT_AFFILIATE, {"input": {"requestId": "x", "reason": "r"}}, "admin"),
     (REQUEST_AFFILIATE, {"input": {}}, "customer"),
+    (
+        'mutation { createCustomerGroup(input: {code: "x", name: "x", activationMode: NONE, '
+        "selfRegistration: true}) { userErrors { code } } }",
+        {},
+        "admin",
+    ),
+    ('mutation { updateCustomerGroup(input: {groupId: "x"}) { userErrors { code } } }', {}, "admin"),
+    (
+        'mutation { moveCustomerToGroup(input: {customerId: "x", groupId: "x", reason: "r"}) { userErrors { code } } }',
+        {},
+        "admin",
+    ),
     ("{ securityEvents { edges { cursor } } }", {}, "admin"),
     ("{ securityAlerts { edges { cursor } } }", {}, "admin"),
     ('mutation { acknowledgeSecurityAlert(input: {alertId: "x"}) { userErrors { code } } }', {}, "admin"),
@@ -242,8 +319,26 @@ PERMISSION_MATRIX = [
         "customer",
     ),
     ('mutation { requestCreditLimit(input: {amount: "10", reason: "r"}) { userErrors { code } } }', {}, "customer"),
+    (
+        'mutation { payAccountBalance(input: {currencyCode: EUR, amount: "1", paymentMethodId: "x", '
+        'idempotencyKey: "k-12345678"}) { userErrors { code } } }',
+        {},
+        "customer",
+    ),
     ("{ creditLimitRequests { edges { cursor } } }", {}, "admin"),
     ("{ paymentStatistics { attempts } }", {}, "admin"),
+    ('{ analytics(input: {from: "2026-01-01", to: "2026-01-31"}) { userErrors { code } } }', {}, "staff"),
+    ("{ pendingApprovals { count } }", {}, "staff"),
+    (
+        'mutation { resetTwoFactor(input: {customerId: "x", identityChecks: [ID_DOCUMENT]}) { userErrors { code } } }',
+        {},
+        "staff",
+    ),
+    (
+        'mutation { createCustomerAccount(input: {email: "x", reason: "r"}) { userErrors { code } } }',
+        {},
+        "staff",
+    ),
     (
         'mutation { decideCreditLimitRequest(input: {requestId: "x", approve: true}) { userErrors { code } } }',
         {},

@@ -75,6 +75,19 @@ async def pooled_backends(db: Database, count: int) -> set[int]:
     return pids
 
 
+async def settled(db: Database, quiet_seconds: float = 0.2) -> None:
+    """Waits until no connection has been checked out of the pool for `quiet_seconds`: the background work a
+    commit woke (the webhook dispatcher reads after each one) is done, and cannot be the first to meet a dead
+    connection after the test ends them."""
+    loop = asyncio.get_running_loop()
+    deadline, quiet_since = loop.time() + 10, loop.time()
+    while loop.time() - quiet_since < quiet_seconds:
+        if db.engine.pool.checkedout():  # type: ignore[attr-defined]
+            quiet_since = loop.time()
+        assert loop.time() < deadline, "the pool never settled"
+        await asyncio.sleep(0.01)
+
+
 async def end_every_connection(database_url: str) -> set[int]:
     """Ends every server process connected to this test's database, as a restart of PostgreSQL would (or an
     idle-session timeout), waits until they are gone, and returns their process ids."""
@@ -165,6 +178,7 @@ async def test_a_request_after_the_database_ended_every_pooled_connection_is_ser
 ) -> None:
     async with start_app(outbox_poll_seconds=60) as (_, api, rt):  # no background read comes first
         caller = await make_caller(api, rt)
+        await settled(rt.db)
         await pooled_backends(rt.db, 3)
         killed = await end_every_connection(database_url)  # what a restart of PostgreSQL leaves in the pool
         with statements_sent(rt.db.engine, "FROM auth_session") as sent:

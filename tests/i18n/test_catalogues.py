@@ -113,8 +113,10 @@ def test_every_mail_renders_translated(template: str, language: str) -> None:
 def test_every_sms_renders_in_german(template: str) -> None:
     values: dict[str, MessageValue] = {"code": "123456", "valid_for": Minutes(60)}
     german = render_sms(template, values, MessageLocale.of("de"))
-    assert "123456" in german
-    assert "1 Stunde" in german
+    if "%(code)s" in SMS_TEMPLATES[template]:
+        assert "123456" in german
+    if "%(valid_for)s" in SMS_TEMPLATES[template]:
+        assert "1 Stunde" in german
     assert german != render_sms(template, values)
 
 

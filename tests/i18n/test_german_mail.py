@@ -39,6 +39,8 @@ OWN = {
     "number": "R-00004711",
     "order_number": "#1042",
     "customer_email": "zoe@example.com",
+    "customer": "Toni Händler",
+    "group": "Großhandel",
     "new_email": "zoe.neu@example.com",
     "items": "1 x Becher, 2 x T-Shirt",
     "subject": "Lieferung fehlt",
@@ -50,12 +52,16 @@ OWN = {
     "summary": "CREDENTIAL_STUFFING: 12 Konten",
     "brand": "Bäckerei Zoë",
     "decision": "ABOVE_AUTO_APPROVE_LIMIT",
+    "url": "https://erp.example.com/hooks",
+    "failures": "20",
 }
 BRAND = Brand(OWN["brand"])
 OURS: dict[str, MessageValue] = {
     "valid_for": Minutes(60 * 24),
     "minutes": Minutes(15),
     "valid_until": MOMENT,
+    "since": MOMENT,
+    "until": MOMENT,
     "total": Money(6_554, "EUR"),
     "amount": Money(500_000, "EUR"),
     "value": Money(5_400, "EUR"),

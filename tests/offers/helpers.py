@@ -66,10 +66,9 @@ async def new_offer(api: Api, staff: Caller, customer: Caller, **changes: Any) -
     return offer
 
 
-async def accept(api: Api, caller: Caller, offer_id: str) -> dict[str, Any]:
-    payload: dict[str, Any] = (await api.ok(ACCEPT_OFFER, {"i": {"offerId": offer_id}}, token=caller.token))[
-        "acceptOffer"
-    ]
+async def accept(api: Api, caller: Caller, offer_id: str, revision: int | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {"offerId": offer_id} if revision is None else {"offerId": offer_id, "revision": revision}
+    payload: dict[str, Any] = (await api.ok(ACCEPT_OFFER, {"i": values}, token=caller.token))["acceptOffer"]
     return payload
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.runtime import Runtime
 from tests.offers.helpers import accept, codes, new_offer, offer_node, pay_offer
+from tests.payments.gateways import BOTH_GATEWAYS, TestCards
 from tests.payments.helpers import PAY_INVOICE, pay_order, save_card
 from tests.support import Api, Caller, Mailbox
 
@@ -28,11 +29,12 @@ async def card(api: Api, caller: Caller, gateway_token: str = "tok_visa") -> str
     return method_id
 
 
+@BOTH_GATEWAYS
 async def test_paying_an_offer_by_card_pays_its_order_once_per_key(
-    api: Api, staff: Caller, customer: Caller, mailbox: Mailbox
+    api: Api, rt: Runtime, staff: Caller, customer: Caller, mailbox: Mailbox, test_cards: TestCards
 ) -> None:
     offer = await accepted_offer(api, staff, customer)
-    method = await card(api, customer)
+    method = await card(api, customer, test_cards["tok_visa"])
     paid = await pay_offer(api, customer, offer["id"], "offer-card-key-1", paymentMethodId=method)
     assert paid["userErrors"] == []
     assert paid["replayed"] is False
@@ -60,17 +62,30 @@ async def test_paying_an_offer_by_card_pays_its_order_once_per_key(
     assert node["order"]["invoice"]["status"] == "PAID"
     timeline = [entry["status"] for entry in node["order"]["timeline"]]
     assert timeline == ["PENDING_PAYMENT", "PAID"]
+    assert test_cards.charged(rt) == 6554  # once
     await mailbox.wait_for(customer.customer.email, f"Offer {offer['number']} is paid")
     await mailbox.wait_for(SUPPORT, f"Offer {offer['number']} was paid")
 
 
-async def test_a_declined_card_leaves_the_offer_accepted(api: Api, staff: Caller, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_a_declined_card_leaves_the_offer_accepted(
+    api: Api, rt: Runtime, staff: Caller, customer: Caller, test_cards: TestCards
+) -> None:
     offer = await accepted_offer(api, staff, customer)
-    declined = await pay_offer(
-        api, customer, offer["id"], "offer-declined-1", paymentMethodId=await card(api, customer, "tok_declined")
-    )
+    declined_card = await card(api, customer, test_cards["tok_declined"])
+    declined = await pay_offer(api, customer, offer["id"], "offer-declined-1", paymentMethodId=declined_card)
     assert codes(declined) == ["PAYMENT_DECLINED"]
     assert declined["offer"]["state"] == "ACCEPTED"
+    # The same key again: the same decline, from the attempt's record.
+    again = await pay_offer(api, customer, offer["id"], "offer-declined-1", paymentMethodId=declined_card)
+    assert (codes(again), again["offer"]["state"]) == (["PAYMENT_DECLINED"], "ACCEPTED")
+    # A lost answer: unconfirmed until retried under its key, then paid once.
+    flaky = await card(api, customer, test_cards["tok_network_flaky"])
+    lost = await pay_offer(api, customer, offer["id"], "offer-flaky-1", paymentMethodId=flaky)
+    assert (codes(lost), lost["offer"]["state"]) == (["GATEWAY_UNAVAILABLE"], "ACCEPTED")
+    retried = await pay_offer(api, customer, offer["id"], "offer-flaky-1", paymentMethodId=flaky)
+    assert (retried["userErrors"], retried["offer"]["state"]) == ([], "PAID")
+    assert test_cards.charged(rt) == 6554
     assert codes(await pay_offer(api, customer, offer["id"], "x")) == ["INVALID"]  # payOrder's own key rule
     assert codes(await pay_offer(api, customer, offer["id"], "offer-none-1")) == ["REQUIRED"]
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.config import Settings
 from app.payments.gateway import (
     CardBrand,
     ChargeNotFoundError,
@@ -341,18 +342,19 @@ def test_the_sandbox_refuses_production() -> None:
     with pytest.raises(GatewayConfigurationError):
         SandboxGateway(production=True)
     with pytest.raises(GatewayConfigurationError):
-        gateway_for("sandbox", production=True)
+        gateway_for(Settings(environment="production", payment_gateway="sandbox"))
 
 
 async def test_the_factory_knows_the_sandbox() -> None:
-    gateway = gateway_for("sandbox", production=False)
+    gateway = gateway_for(Settings(environment="test", payment_gateway="sandbox"))
     assert isinstance(gateway, SandboxGateway)
     assert gateway.name == "sandbox"
     card: SavedCard = await gateway.tokenize("tok_visa")
     assert card.last4 == "4242"
 
 
-@pytest.mark.parametrize("name", ["", "stripe", "Sandbox"])
+@pytest.mark.parametrize("name", ["paypal", "Sandbox", "none"])
 def test_the_factory_refuses_unknown_gateways(name: str) -> None:
+    settings = Settings(environment="test").model_copy(update={"payment_gateway": name})
     with pytest.raises(GatewayConfigurationError):
-        gateway_for(name, production=False)
+        gateway_for(settings)

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from app.runtime import Runtime
 from models.payment import Payment
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
+from tests.payments.gateways import BOTH_GATEWAYS, TestCards
 from tests.payments.helpers import ORDER_PAYMENTS, PAY_INVOICE, PAY_ORDER, codes, pay_order, save_card
 from tests.support import Api, Caller
 
@@ -17,6 +19,11 @@ async def unpaid_order(api: Api, rt: Runtime, email: str, name: str | None = Non
     key = await order_key(rt, f"order system {uuid.uuid4().hex[:8]}")
     order: dict[str, Any] = (await push(api, key, order_input(name or uuid.uuid4().hex[:8], email)))["order"]
     return order
+
+
+def minor_units(amount: str) -> int:
+    """A two-decimal amount as the API shows it ("65.54") in minor units."""
+    return int(Decimal(amount) * 100)
 
 
 async def card(api: Api, caller: Caller, gateway_token: str = "tok_visa") -> str:
@@ -31,13 +38,17 @@ async def order_state(api: Api, caller: Caller, order_id: str) -> dict[str, Any]
     return node
 
 
-async def test_paying_an_order_by_card_marks_invoice_and_order_paid(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_paying_an_order_by_card_marks_invoice_and_order_paid(
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
+) -> None:
     order = await unpaid_order(api, rt, customer.customer.email)
     before = await order_state(api, customer, order["id"])
     assert (before["status"], before["invoice"]["status"]) == ("PENDING_PAYMENT", "OPEN")
     assert before["invoice"]["amountDue"]["amount"] == order["total"]["amount"]
 
-    paid = await pay_order(api, customer.token, order["id"], "order-1-first", paymentMethodId=await card(api, customer))
+    method = await card(api, customer, test_cards["tok_visa"])
+    paid = await pay_order(api, customer.token, order["id"], "order-1-first", paymentMethodId=method)
     assert paid["userErrors"] == []
     assert paid["replayed"] is False
     payment = paid["payment"]
@@ -50,11 +61,13 @@ async def test_paying_an_order_by_card_marks_invoice_and_order_paid(api: Api, rt
     after = await order_state(api, customer, order["id"])
     assert after["status"] == "PAID"
     assert [p["status"] for p in after["payments"]] == ["SUCCEEDED"]
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
 
 
-async def test_the_same_key_never_charges_twice(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_the_same_key_never_charges_twice(api: Api, rt: Runtime, customer: Caller, test_cards: TestCards) -> None:
     order = await unpaid_order(api, rt, customer.customer.email)
-    method = await card(api, customer)
+    method = await card(api, customer, test_cards["tok_visa"])
     first = await pay_order(api, customer.token, order["id"], "same-key-123", paymentMethodId=method)
     again = await pay_order(api, customer.token, order["id"], "same-key-123", paymentMethodId=method)
     assert again["userErrors"] == []
@@ -68,11 +81,15 @@ async def test_the_same_key_never_charges_twice(api: Api, rt: Runtime, customer:
     assert codes(fresh) == ["ALREADY_PAID"]
     async with rt.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
 
 
-async def test_a_decline_carries_the_gateways_reason_and_is_recorded(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_a_decline_carries_the_gateways_reason_and_is_recorded(
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
+) -> None:
     order = await unpaid_order(api, rt, customer.customer.email)
-    declined_card = await card(api, customer, "tok_insufficient_funds")
+    declined_card = await card(api, customer, test_cards["tok_insufficient_funds"])
     refused = await pay_order(api, customer.token, order["id"], "decline-key-1", paymentMethodId=declined_card)
     assert codes(refused) == ["PAYMENT_DECLINED"]
     assert "insufficient" in refused["userErrors"][0]["message"].lower()
@@ -80,29 +97,35 @@ async def test_a_decline_carries_the_gateways_reason_and_is_recorded(api: Api, r
     assert codes(await pay_order(api, customer.token, order["id"], "decline-key-1", paymentMethodId=declined_card)) == [
         "PAYMENT_DECLINED"
     ]
-    other_card = await card(api, customer, "tok_declined")
+    other_card = await card(api, customer, test_cards["tok_declined"])
     assert codes(await pay_order(api, customer.token, order["id"], "decline-key-2", paymentMethodId=other_card)) == [
         "PAYMENT_DECLINED"
     ]
-    good = await pay_order(api, customer.token, order["id"], "decline-key-3", paymentMethodId=await card(api, customer))
+    visa = await card(api, customer, test_cards["tok_visa"])
+    good = await pay_order(api, customer.token, order["id"], "decline-key-3", paymentMethodId=visa)
     assert good["payment"]["status"] == "SUCCEEDED"
 
     state = await order_state(api, customer, order["id"])
     assert [(p["status"], p["failureCode"]) for p in state["payments"]] == [
-        ("DECLINED", "insufficient_funds"),
-        ("DECLINED", "card_declined"),
+        ("DECLINED", test_cards.decline_code("tok_insufficient_funds")),
+        ("DECLINED", test_cards.decline_code("tok_declined")),
         ("SUCCEEDED", None),
     ]
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
 
 
-async def test_a_lost_gateway_answer_is_retried_with_the_same_key(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_a_lost_gateway_answer_is_retried_with_the_same_key(
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
+) -> None:
     order = await unpaid_order(api, rt, customer.customer.email)
-    flaky = await card(api, customer, "tok_network_flaky")
+    flaky = await card(api, customer, test_cards["tok_network_flaky"])
     lost = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
     assert codes(lost) == ["GATEWAY_UNAVAILABLE"]
     assert (await order_state(api, customer, order["id"]))["payments"][0]["status"] == "FAILED"
     # Another key cannot start a second charge while the first one's outcome is unknown.
-    other = await pay_order(api, customer.token, order["id"], "flaky-key-2", paymentMethodId=await card(api, customer))
+    visa = await card(api, customer, test_cards["tok_visa"])
+    other = await pay_order(api, customer.token, order["id"], "flaky-key-2", paymentMethodId=visa)
     assert codes(other) == ["PAYMENT_UNCONFIRMED"]
     assert "flaky-key-1" in other["userErrors"][0]["message"]
     retried = await pay_order(api, customer.token, order["id"], "flaky-key-1", paymentMethodId=flaky)
@@ -110,11 +133,13 @@ async def test_a_lost_gateway_answer_is_retried_with_the_same_key(api: Api, rt: 
     assert retried["payment"]["status"] == "SUCCEEDED"
     state = await order_state(api, customer, order["id"])
     assert [p["status"] for p in state["payments"]] == ["SUCCEEDED"]  # one attempt, charged once
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
     down = await unpaid_order(api, rt, customer.customer.email)
-    broken = await card(api, customer, "tok_network_error")
+    broken = await card(api, customer, test_cards["tok_network_error"])
     assert codes(await pay_order(api, customer.token, down["id"], "down-key-1", paymentMethodId=broken)) == [
         "GATEWAY_UNAVAILABLE"
     ]
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])  # the unreachable one took nothing
 
 
 async def test_pay_invoice_and_what_cannot_be_paid(api: Api, rt: Runtime, customer: Caller) -> None:
@@ -166,8 +191,9 @@ async def test_bad_payment_input_is_a_typed_error(
     assert (await order_state(api, other_customer, order["id"])) is None
 
 
+@BOTH_GATEWAYS
 async def test_cancelling_a_paid_order_gives_the_money_back(
-    api: Api, rt: Runtime, customer: Caller, admin: Caller
+    api: Api, rt: Runtime, customer: Caller, admin: Caller, test_cards: TestCards
 ) -> None:
     key = await order_key(rt, "refunding system")
     on_credit = await unpaid_order(api, rt, customer.customer.email)
@@ -180,9 +206,10 @@ async def test_cancelling_a_paid_order_gives_the_money_back(
     paid = await pay_order(api, customer.token, on_credit["id"], "credit-key-1", useStoreCredit=True)
     assert paid["payment"]["status"] == "SUCCEEDED"
     by_card = await unpaid_order(api, rt, customer.customer.email)
-    assert (
-        await pay_order(api, customer.token, by_card["id"], "card-key-12", paymentMethodId=await card(api, customer))
-    )["payment"]["status"] == "SUCCEEDED"
+    visa = await card(api, customer, test_cards["tok_visa"])
+    assert (await pay_order(api, customer.token, by_card["id"], "card-key-12", paymentMethodId=visa))["payment"][
+        "status"
+    ] == "SUCCEEDED"
 
     await api.ok(UPDATE_STATUS, {"i": {"orderId": on_credit["id"], "status": "CANCELLED"}}, token=key)
     await api.ok(UPDATE_STATUS, {"i": {"orderId": by_card["id"], "status": "REFUNDED"}}, token=key)
@@ -199,6 +226,10 @@ async def test_cancelling_a_paid_order_gives_the_money_back(
         "PAYMENT",
         "ADJUSTMENT",
     ]  # the card's REFUNDED above is only written once the gateway has refunded it
+    assert test_cards.refunded(rt) == test_cards.charged(rt) == minor_units(by_card["total"]["amount"])
+    # The order system sends the status again: nothing is refunded twice.
+    await api.ok(UPDATE_STATUS, {"i": {"orderId": by_card["id"], "status": "REFUNDED"}}, token=key)
+    assert test_cards.refunded(rt) == minor_units(by_card["total"]["amount"])
 
 
 async def test_paying_while_the_order_is_cancelled_neither_deadlocks_nor_loses_money(

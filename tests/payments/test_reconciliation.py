@@ -11,7 +11,9 @@ from app.services import payments
 from models.base import utcnow
 from models.payment import Payment
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
+from tests.payments.gateways import BOTH_GATEWAYS, TestCards
 from tests.payments.helpers import ORDER_PAYMENTS, REMOVE_METHOD, codes, pay_order, save_card
+from tests.payments.test_payments import minor_units
 from tests.support import Api, Caller
 
 
@@ -26,15 +28,18 @@ async def state(api: Api, caller: Caller, order_id: str) -> dict[str, Any]:
     return node
 
 
+@BOTH_GATEWAYS
 async def test_a_lost_charge_on_a_cancelled_order_is_found_and_refunded(
-    api: Api, rt: Runtime, customer: Caller
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
 ) -> None:
     key = await order_key(rt)
     order = (await push(api, key, order_input("lost-1", customer.customer.email)))["order"]
-    flaky = (await save_card(api, customer.token, "tok_network_flaky"))["paymentMethod"]["id"]
+    flaky = (await save_card(api, customer.token, test_cards["tok_network_flaky"]))["paymentMethod"]["id"]
     assert codes(await pay_order(api, customer.token, order["id"], "lost-key-1", paymentMethodId=flaky)) == [
         "GATEWAY_UNAVAILABLE"
-    ]  # the sandbox charged, but the answer was lost
+    ]  # the gateway charged, but the answer was lost
+    charged = minor_units(order["total"]["amount"])
+    assert (test_cards.charged(rt), test_cards.refunded(rt)) == (charged, 0)
     removal = await api.ok(REMOVE_METHOD, {"i": {"paymentMethodId": flaky}}, token=customer.token)
     assert codes(removal["removePaymentMethod"]) == ["PAYMENT_UNCONFIRMED"]
     await api.ok(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": "CANCELLED"}}, token=key)
@@ -48,24 +53,32 @@ async def test_a_lost_charge_on_a_cancelled_order_is_found_and_refunded(
     after = await state(api, customer, order["id"])
     assert [(p["status"], p["failureCode"]) for p in after["payments"]] == [("REFUNDED", "not_payable")]
     assert await payments.reconcile(rt) == 0  # nothing left to do
+    assert (test_cards.charged(rt), test_cards.refunded(rt)) == (charged, charged)
 
 
-async def test_the_reconciler_settles_a_lost_charge_on_an_open_invoice(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_the_reconciler_settles_a_lost_charge_on_an_open_invoice(
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
+) -> None:
     key = await order_key(rt)
     order = (await push(api, key, order_input("lost-2", customer.customer.email)))["order"]
-    flaky = (await save_card(api, customer.token, "tok_network_flaky"))["paymentMethod"]["id"]
+    flaky = (await save_card(api, customer.token, test_cards["tok_network_flaky"]))["paymentMethod"]["id"]
     await pay_order(api, customer.token, order["id"], "lost-key-3", paymentMethodId=flaky)
     await make_stale(rt)
     await payments.reconcile(rt)
     after = await state(api, customer, order["id"])
     assert (after["status"], after["invoice"]["status"]) == ("PAID", "PAID")
     assert [p["status"] for p in after["payments"]] == ["SUCCEEDED"]
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
 
 
-async def test_a_gateway_that_never_answers_stops_blocking_the_invoice(api: Api, rt: Runtime, customer: Caller) -> None:
+@BOTH_GATEWAYS
+async def test_a_gateway_that_never_answers_stops_blocking_the_invoice(
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
+) -> None:
     key = await order_key(rt)
     order = (await push(api, key, order_input("silent", customer.customer.email)))["order"]
-    silent = (await save_card(api, customer.token, "tok_network_error"))["paymentMethod"]["id"]
+    silent = (await save_card(api, customer.token, test_cards["tok_network_error"]))["paymentMethod"]["id"]
     await pay_order(api, customer.token, order["id"], "silent-key-1", paymentMethodId=silent)
     async with rt.db.unit_of_work() as session:
         await session.execute(update(Payment).values(gateway_attempts=payments.MAX_GATEWAY_ATTEMPTS))
@@ -73,18 +86,20 @@ async def test_a_gateway_that_never_answers_stops_blocking_the_invoice(api: Api,
     await payments.reconcile(rt)
     after = await state(api, customer, order["id"])
     assert [(p["status"], p["failureCode"]) for p in after["payments"]] == [("DECLINED", "gateway_unreachable")]
-    visa = (await save_card(api, customer.token, "tok_visa"))["paymentMethod"]["id"]
+    visa = (await save_card(api, customer.token, test_cards["tok_visa"]))["paymentMethod"]["id"]
     paid = await pay_order(api, customer.token, order["id"], "silent-key-2", paymentMethodId=visa)
     assert paid["payment"]["status"] == "SUCCEEDED"
+    assert test_cards.charged(rt) == minor_units(order["total"]["amount"])
 
 
+@BOTH_GATEWAYS
 async def test_an_order_changed_during_a_payment_leaves_the_difference_due(
-    api: Api, rt: Runtime, customer: Caller
+    api: Api, rt: Runtime, customer: Caller, test_cards: TestCards
 ) -> None:
     key = await order_key(rt)
     value = order_input(f"grow-{uuid.uuid4().hex[:6]}", customer.customer.email)
     order = (await push(api, key, value))["order"]
-    flaky = (await save_card(api, customer.token, "tok_network_flaky"))["paymentMethod"]["id"]
+    flaky = (await save_card(api, customer.token, test_cards["tok_network_flaky"]))["paymentMethod"]["id"]
     await pay_order(api, customer.token, order["id"], "grow-key-1", paymentMethodId=flaky)  # under way
     bigger = {
         **value,
@@ -101,3 +116,4 @@ async def test_an_order_changed_during_a_payment_leaves_the_difference_due(
     if rest["userErrors"]:
         rest = await pay_order(api, customer.token, order["id"], "grow-key-2", paymentMethodId=flaky)
     assert (rest["payment"]["amount"]["amount"], rest["invoice"]["status"]) == ("100.00", "PAID")
+    assert test_cards.charged(rt) == minor_units(grown["total"]["amount"])

@@ -1,10 +1,11 @@
 """The portal's account pages in a real browser at 360 px: profile, settings (the language applies at once)
 and addresses (per-country forms from addressValidationRules, errors next to their fields)."""
 
+import asyncio
 from collections.abc import Awaitable
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Request, Route, expect
 
 from app.config import Settings
 from app.runtime import Runtime
@@ -232,3 +233,59 @@ async def test_profile_date_of_birth_account_facts_and_affiliate_application(
             await expect(page.get_by_text("Reason: Not enough readers yet")).to_be_visible()
             await expect(page.get_by_role("button", name="Apply to become an affiliate")).to_be_visible()
             await watched.check("profile")
+
+
+async def test_a_country_s_rules_arriving_late_keep_what_was_typed_and_never_undo_a_later_choice(
+    settings: Settings, setup_rt: Runtime
+) -> None:
+    """The address form asks the server for a country's rules when the country changes. On a slow line
+    the customer types on (or picks another country) before they arrive: nothing typed is lost and an
+    answer for a country no longer chosen does not redraw the form."""
+    held = {"CA": asyncio.Event(), "AT": asyncio.Event()}
+
+    async def slow_rules(route: Route, request: Request) -> None:
+        body = request.post_data_json or {}
+        code = (body.get("variables") or {}).get("countryCode")
+        if "PortalAddressRules" in (body.get("query") or "") and code in held:
+            await held[code].wait()
+        await route.continue_()
+
+    with live_server(settings) as server:
+        customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = await _sign_in(watched, server.http_url, customer.email)
+            await page.route("**/graphql", slow_rules)
+            await page.goto(f"{server.http_url}/account/addresses")
+            await page.get_by_role("button", name="Add an address").click()
+
+            # Canada's rules are slow; Germany is chosen meanwhile and its rules come first.
+            await page.get_by_label("Country").select_option("CA")
+            await page.get_by_label("Country").select_option("DE")
+            await expect(page.get_by_text("For example 26133")).to_be_visible()
+            async with page.expect_request_finished(lambda request: '"countryCode":"CA"' in (request.post_data or "")):
+                held["CA"].set()
+            await page.evaluate("new Promise((resolve) => setTimeout(resolve, 100))")
+            await page.get_by_label("First name").fill("Ada")
+            await expect(page.get_by_text("For example 26133")).to_be_visible()
+            await expect(page.get_by_label("Province")).to_have_count(0)
+
+            # Austria's rules are slow and the customer types while they are on their way.
+            await page.get_by_label("Country").select_option("AT")
+            await page.get_by_label("Street and house number").fill("Stephansplatz 1")
+            await page.get_by_label("Postal code").fill("1010")
+            await page.get_by_label("City").fill("Wien")
+            held["AT"].set()
+            await expect(page.get_by_text("For example 1010")).to_be_visible()
+            for label, value in (
+                ("First name", "Ada"),
+                ("Street and house number", "Stephansplatz 1"),
+                ("Postal code", "1010"),
+                ("City", "Wien"),
+            ):
+                await expect(page.get_by_label(label)).to_have_value(value)
+            await page.get_by_role("button", name="Save address").click()
+            await expect(page.get_by_role("status")).to_have_text("The address has been saved.")
+            await expect(page.get_by_text("1010 Wien")).to_be_visible()
+            await expect(page.get_by_text("Austria")).to_be_visible()
+            watched.assert_clean()

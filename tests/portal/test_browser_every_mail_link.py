@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pyotp
 import pytest
 from playwright.async_api import expect
 
@@ -60,6 +61,8 @@ FOLLOWED: dict[str, str] = {
     "email_change_undone": f"{HERE}::test_a_reset_your_password_mail_leads_to_a_new_password",
     "account_approved": f"{HERE}::test_a_sign_in_mail_leads_to_the_account",
     "account_reactivated": f"{HERE}::test_a_sign_in_mail_leads_to_the_account",
+    "two_factor_reset": f"{HERE}::test_a_sign_in_mail_leads_to_the_account",
+    "account_created": f"{HERE}::test_an_account_staff_created_is_opened_by_choosing_a_password_from_the_mail",
     "email_change_approve": f"{HERE}::test_a_held_email_change_is_approved_then_confirmed_from_the_mails",
     "email_change_confirm": (
         "test_browser_mailed_links.py::test_confirm_an_email_change_from_the_new_address_then_undo_it_from_the_old"
@@ -70,6 +73,7 @@ FOLLOWED: dict[str, str] = {
     "claim_guest_orders": "test_browser_mailed_links.py::test_follow_the_claim_link_and_the_guest_orders_join_the_account",
     "data_export_ready": "test_browser_privacy.py::test_data_export_is_downloaded_and_the_account_deleted",
     "offer_sent": "test_browser_offers_returns.py::test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_declined",
+    "offer_revised": "test_browser_offers_returns.py::test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_declined",
     "offer_accepted": f"{HERE}::test_the_accepted_offer_mail_leads_to_paying_it",
     "ticket_staff_reply": "test_browser_orders_tickets.py::test_the_mailed_ticket_link_opens_the_ticket",
     "ticket_state_changed": f"{HERE}::test_the_resolved_ticket_mail_leads_to_rating_the_help",
@@ -319,6 +323,9 @@ APPROVE_CUSTOMER = """mutation($i: ApproveCustomerInput!) { approveCustomer(inpu
   customer { status } userErrors { code } } }"""
 SUSPEND_CUSTOMER = """mutation($i: SuspendCustomerInput!) { suspendCustomer(input: $i) {
   customer { status } userErrors { code } } }"""
+RESET_TWO_FACTOR = """mutation($i: ResetTwoFactorInput!) { resetTwoFactor(input: $i) { userErrors { code } } }"""
+CREATE_CUSTOMER_ACCOUNT = """mutation($i: CreateCustomerAccountInput!) { createCustomerAccount(input: $i) {
+  customer { id } userErrors { code } } }"""
 REACTIVATE_CUSTOMER = """mutation($i: ReactivateCustomerInput!) { reactivateCustomer(input: $i) {
   customer { status } userErrors { code } } }"""
 OPEN_TICKET = """mutation($i: OpenTicketInput!) { openTicket(input: $i) {
@@ -453,12 +460,31 @@ async def suspend_and_reactivate(api: Api, rt: Runtime, admin: str) -> Customer:
     return customer
 
 
+async def reset_two_factor(api: Api, rt: Runtime, admin: str) -> Customer:
+    owner = await caller(api, rt, first_name="Ada")
+    secret = (await api.ok("mutation { enableTotp { secret } }", token=owner.token))["enableTotp"]["secret"]
+    confirmed = await api.ok(
+        "mutation($i: ConfirmTotpInput!) { confirmTotp(input: $i) { userErrors { code } } }",
+        {"i": {"code": pyotp.TOTP(secret).now()}},
+        token=owner.token,
+    )
+    assert confirmed["confirmTotp"]["userErrors"] == []
+    reset = await api.ok(
+        RESET_TWO_FACTOR,
+        {"i": {"customerId": global_id("Customer", owner.customer.id), "identityChecks": ["ORDER_DETAILS"]}},
+        token=admin,
+    )
+    assert reset["resetTwoFactor"]["userErrors"] == []
+    return owner.customer
+
+
 @in_the_browser
 @pytest.mark.parametrize(
     ("template", "decide", "subject"),
     [
         ("account_approved", approve, "Your account is approved"),
         ("account_reactivated", suspend_and_reactivate, "Your account is active again"),
+        ("two_factor_reset", reset_two_factor, "Your two-factor authentication was reset"),
     ],
 )
 async def test_a_sign_in_mail_leads_to_the_account(
@@ -489,6 +515,49 @@ async def test_a_sign_in_mail_leads_to_the_account(
             await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
             await expect(page.get_by_text(f"Signed in as {customer.email}")).to_be_visible()
             await watched.check(f"mail-{template}-home")
+            if template == "two_factor_reset":
+                # After the reset a new phone number waits: the page says why in the catalogue's words.
+                await page.goto(f"{base}/account/profile")
+                await page.get_by_label("Mobile phone").fill("+49 30 1234567")
+                await page.get_by_role("button", name="Save profile").click()
+                await expect(
+                    page.get_by_text("Support reset your two-step verification a short while ago")
+                ).to_be_visible()
+
+
+# ── RESET_PASSWORD: "Choose your password" of an account staff created ──
+
+
+@in_the_browser
+async def test_an_account_staff_created_is_opened_by_choosing_a_password_from_the_mail(
+    portal_settings: Settings, port: int, setup_rt: Runtime, mailbox: Mailbox
+) -> None:
+    with live_server(portal_settings, port) as server:
+        base = server.http_url
+        async with httpx.AsyncClient(base_url=base, timeout=15) as client:
+            api = Api(client)
+            staff = await caller(api, setup_rt, roles=(Role.SUPPORT,), first_name="Sam")
+            created = await api.ok(
+                CREATE_CUSTOMER_ACCOUNT,
+                {"i": {"email": "ada.new@example.com", "firstName": "Ada", "reason": "phone order"}},
+                token=staff.token,
+            )
+            assert created["createCustomerAccount"]["userErrors"] == []
+        mail = await mailbox.wait_for("ada.new@example.com", "Your customer account is ready")
+        link = portal_link(mail, base, Route.RESET_PASSWORD)
+        assert link.startswith(f"{base}/account/reset-password?token=")
+        async with chromium() as browser:
+            watched = await watched_page(browser)
+            page = watched.page
+            await page.goto(link)
+            await expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+            await page.get_by_label("New password").fill(NEW_PASSWORD)
+            await page.get_by_role("button", name="Save the new password").click()
+            await expect(page.get_by_role("heading", name="Your password has been changed")).to_be_visible()
+            await page.get_by_role("link", name="Sign in", exact=True).click()
+            await sign_in(page, "ada.new@example.com", NEW_PASSWORD)
+            await expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+            await watched.check("mail-account_created-signed-in")
 
 
 # ── APPROVE_EMAIL_CHANGE: a held change, approved from the current address, then confirmed from the new ──

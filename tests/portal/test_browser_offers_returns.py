@@ -16,7 +16,8 @@ from app.config import Settings
 from app.runtime import Runtime
 from models.customer import Role
 from tests.live import live_server
-from tests.offers.helpers import OFFER_NODE, create_offer
+from tests.offers.helpers import OFFER_NODE, create_offer, in_days
+from tests.offers.test_revise_withdraw import REVISE, WITHDRAW
 from tests.payments.helpers import save_card
 from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in, watched_page
 from tests.returns.helpers import APPROVE, RECEIVE, RETURN_NODE, act, calculate, card_paid_order, request_input
@@ -72,6 +73,14 @@ async def test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_dec
             assert (await save_card(api, customer.token, "tok_visa"))["userErrors"] == []
             first = (await create_offer(api, staff, customer))["offer"]
             second = (await create_offer(api, staff, customer, note="Second thoughts welcome."))["offer"]
+            third = (await create_offer(api, staff, customer))["offer"]
+            revision = {
+                "offerId": third["id"],
+                "validUntil": in_days(30).isoformat(),
+                "reason": "volume price",
+                "lines": [{"sku": "MUG-001", "name": "Mug", "quantity": 10, "unitPrice": "12.00", "taxRateBp": 1900}],
+            }
+            assert (await api.ok(REVISE, {"i": revision}, token=staff.token))["reviseOffer"]["userErrors"] == []
         async with chromium() as browser:
             watched = await watched_page(browser)
             page = watched.page
@@ -117,7 +126,7 @@ async def test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_dec
             # The list, then the second offer: declining asks for a reason and confirmation.
             await open_counted(watched, f"{base}/account/offers", "Your offers")
             items = page.locator("ul.orders li")
-            await expect(items).to_have_count(2)
+            await expect(items).to_have_count(3)
             await expect(items.filter(has_text=first["number"])).to_contain_text("Paid")
             await expect(items.filter(has_text=second["number"])).to_contain_text("Open")
             await watched.check("offers")
@@ -141,6 +150,22 @@ async def test_a_mailed_offer_is_viewed_downloaded_accepted_and_paid_another_dec
             await expect(page.get_by_text("We found a local supplier.")).to_be_visible()
             await expect(page.get_by_role("button", name="Accept the offer")).to_have_count(0)
             await watched.check("offer-declined")
+
+            # A revised offer, from its mail: when it was revised and what it cost before; then withdrawn.
+            mail = await mailbox.wait_for(customer.customer.email, f"Offer {third['number']} was revised")
+            link = mailed_object_link(mail, base, "/offers/")
+            await open_counted(watched, link, f"Offer {third['number']}")
+            await expect(page.locator(".totals")).to_contain_text("€142.80")
+            await expect(page.locator(".facts")).to_contain_text("Revised on")
+            await expect(page.locator(".facts")).to_contain_text("(before: €65.54)")
+            async with httpx.AsyncClient(base_url=base, timeout=15) as client:
+                withdrawal = {"offerId": third["id"], "reason": "discontinued"}
+                withdrawn = await Api(client).ok(WITHDRAW, {"i": withdrawal}, token=staff.token)
+                assert withdrawn["withdrawOffer"]["userErrors"] == []
+            await open_counted(watched, link, f"Offer {third['number']}")
+            await expect(page.locator(".summary .state")).to_have_text("Withdrawn")
+            await expect(page.get_by_text("We withdrew this offer; it can no longer be accepted.")).to_be_visible()
+            await expect(page.get_by_role("button", name="Accept the offer")).to_have_count(0)
             watched.assert_clean()
 
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:

@@ -188,9 +188,12 @@ async def test_a_newcomer_registers_activates_adds_an_address_and_a_card_and_pay
             watched.assert_clean()
 
 
-async def test_a_declined_card_says_so_and_cards_are_managed(settings: Settings, setup_rt: Runtime) -> None:
+async def test_a_declined_card_says_so_and_cards_are_managed(
+    portal_settings: Settings, port: int, setup_rt: Runtime
+) -> None:
     customer = await make_customer(setup_rt, first_name="Ada", password=PASSWORD)
-    with live_server(settings) as server:
+    # The portal is served at PUBLIC_URL, as in production: the bank's page may send the customer back there.
+    with live_server(portal_settings, port) as server:
         order_id = await unpaid_order(server, setup_rt, customer.email, "D1")
         async with chromium() as browser:
             watched = await watched_page(browser)

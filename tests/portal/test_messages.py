@@ -3,7 +3,9 @@
 import re
 from pathlib import Path
 
-I18N = Path(__file__).resolve().parents[2] / "portal" / "src" / "i18n.js"
+SOURCES = Path(__file__).resolve().parents[2] / "portal" / "src"
+# The customer pages' catalogues, and the staff console's (loaded by console pages only).
+CATALOGUE_FILES = (SOURCES / "i18n.js", SOURCES / "staff" / "messages.js")
 CATALOGUE = re.compile(r"^  (\w+): \{\n(.*?)^  \},", re.MULTILINE | re.DOTALL)
 ENTRY = re.compile(r'^\s+"([\w.]+)": "((?:[^"\\]|\\.)*)",$', re.MULTILINE)
 # The same word in both languages.
@@ -11,8 +13,14 @@ SAME_IN_GERMAN = {"orders.status", "profile.role.ADMIN"}
 
 
 def catalogues() -> dict[str, dict[str, str]]:
-    text = I18N.read_text(encoding="utf-8")
-    return {language: dict(ENTRY.findall(body)) for language, body in CATALOGUE.findall(text)}
+    found: dict[str, dict[str, str]] = {}
+    for path in CATALOGUE_FILES:
+        for language, body in CATALOGUE.findall(path.read_text(encoding="utf-8")):
+            entries = dict(ENTRY.findall(body))
+            clash = set(entries) & set(found.get(language, {}))
+            assert not clash, f"{path.name} repeats keys of another catalogue: {sorted(clash)}"
+            found.setdefault(language, {}).update(entries)
+    return found
 
 
 def test_both_catalogues_are_read() -> None:

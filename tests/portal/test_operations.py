@@ -14,16 +14,20 @@ from schema.query_cost import Limits, check_document
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "portal" / "src"
 OPERATIONS_MODULE = SOURCES / "operations.js"
+STAFF_OPERATIONS_MODULE = SOURCES / "staff" / "operations.js"  # the staff console's
+OPERATIONS_MODULES = (OPERATIONS_MODULE, STAFF_OPERATIONS_MODULE)
 OPERATION = re.compile(r"^export const (\w+) = /\* GraphQL \*/ `([^`]*)`;", re.MULTILINE)
 REQUEST_CALL = re.compile(r"\brequest\(")
 REQUEST_OF_CONSTANT = re.compile(r"\brequest\(([A-Z][A-Z0-9_]*)\b")
 
 
-def _operations() -> dict[str, str]:
-    return dict(OPERATION.findall(OPERATIONS_MODULE.read_text(encoding="utf-8")))
+def _operations(module: Path) -> dict[str, str]:
+    return dict(OPERATION.findall(module.read_text(encoding="utf-8")))
 
 
-OPERATIONS = _operations()
+CUSTOMER_OPERATIONS = _operations(OPERATIONS_MODULE)
+STAFF_OPERATIONS = _operations(STAFF_OPERATIONS_MODULE)
+OPERATIONS = CUSTOMER_OPERATIONS | STAFF_OPERATIONS
 SCHEMA = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
 SETTINGS = Settings()  # the defaults: what production runs unless an operator raised them
 LIMITS = Limits(
@@ -34,12 +38,15 @@ LIMITS = Limits(
 )
 
 
-def test_the_operations_module_holds_only_plain_operations() -> None:
-    text = OPERATIONS_MODULE.read_text(encoding="utf-8")
-    assert OPERATIONS, "no operation found in portal/src/operations.js"
+@pytest.mark.parametrize("module", OPERATIONS_MODULES, ids=lambda module: module.name)
+def test_the_operations_modules_hold_only_plain_operations(module: Path) -> None:
+    text = module.read_text(encoding="utf-8")
+    found = _operations(module)
+    assert found, f"no operation found in {module}"
     # Every export is one the test reads: nothing built at run time, nothing the test would miss.
-    assert len(re.findall(r"^export ", text, re.MULTILINE)) == len(OPERATIONS)
+    assert len(re.findall(r"^export ", text, re.MULTILINE)) == len(found)
     assert "${" not in text
+    assert len(CUSTOMER_OPERATIONS) + len(STAFF_OPERATIONS) == len(OPERATIONS), "a name in both modules"
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
@@ -63,7 +70,7 @@ def test_every_request_sends_an_operation_from_the_module() -> None:
         named = REQUEST_OF_CONSTANT.findall(text)
         assert len(calls) == len(named), f"{path.name}: a request whose operation is not a module constant"
         assert set(named) <= set(OPERATIONS), f"{path.name}: {set(named) - set(OPERATIONS)}"
-        if path != OPERATIONS_MODULE:
+        if path not in OPERATIONS_MODULES:
             assert "/* GraphQL */" not in text, f"{path.name}: operations belong in operations.js"
 
 

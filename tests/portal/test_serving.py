@@ -11,6 +11,9 @@ from app.config import Settings
 from app.portal import PORTAL_CSP, PORTAL_DIR
 from app.portal_build import differences
 
+# HTTP and GraphQL-layer behaviour: the SQLite pass answers for every database (ONLY_DATABASE_TESTS).
+pytestmark = pytest.mark.database_independent
+
 VERSION = (PORTAL_DIR / "VERSION").read_text().strip()
 
 
@@ -144,7 +147,9 @@ def test_serve_prints_the_portal_address(
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.append(args))
     assert main(["serve", "--port", "8123"]) == 0
     assert started
-    assert ("My Account portal: http://localhost:8123/account/" in capsys.readouterr().out) is printed
+    out = capsys.readouterr().out
+    assert ("My Account portal: http://localhost:8123/account/" in out) is printed
+    assert ("Staff console: http://localhost:8123/account/staff" in out) is printed
 
 
 STATIC_IMPORT = re.compile(r'^(?:import|export)\s[^;]*?from\s+"([^"]+)";|^import\s+"([^"]+)";', re.MULTILINE)

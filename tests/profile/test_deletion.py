@@ -1,9 +1,13 @@
 """Deleting an account: anonymised, signed out, cannot sign in, the email can register again."""
 
 from sqlalchemy import select, text
+from sqlmodel import col
 
+from app.principal import Principal
 from app.runtime import Runtime
-from models.customer import Customer
+from app.services import analytics_events, audit
+from models.analytics import HelpEvent, RegistrationAttempt
+from models.customer import Customer, Role
 from tests.accounts.queries import LOGIN, ME, REGISTER
 from tests.support import Api, Caller, Mailbox, assert_token_refused, login
 
@@ -103,7 +107,8 @@ async def test_administrators_delete_on_request(api: Api, admin: Caller, custome
         "{ securityEvents(filter: {type: ACCOUNT_DELETED}) { edges { node { detail actor { id } } } } }",
         token=admin.token,
     )
-    assert log["securityEvents"]["edges"][0]["node"] == {"detail": "GDPR request #42", "actor": {"id": admin.gid}}
+    # One event for the deletion, with the reason given (not a second one without it).
+    assert log["securityEvents"]["edges"] == [{"node": {"detail": "GDPR request #42", "actor": {"id": admin.gid}}}]
 
 
 async def test_orders_are_kept_without_personal_details(api: Api, rt: Runtime, customer: Caller, staff: Caller) -> None:
@@ -126,3 +131,25 @@ async def test_orders_are_kept_without_personal_details(api: Api, rt: Runtime, c
         "postalCode": None,
         "countryCode": "DE",
     }
+
+
+CUSTOMER_ONLY = frozenset({Role.CUSTOMER})
+
+
+async def test_analytics_keep_their_counts_but_not_the_person(
+    api: Api, rt: Runtime, customer: Caller, other_customer: Caller
+) -> None:
+    """The registration's keyed hash (which could confirm the address once registered) goes; help-centre
+    visits stay counted but name nobody. Another customer's rows are untouched."""
+    mixed_case = customer.customer.email.upper()
+    await analytics_events.registration_attempted(rt, f"  {mixed_case} ", None)  # as typed at registration
+    await analytics_events.registration_attempted(rt, other_customer.customer.email, None)
+    for visitor in (customer, other_customer):
+        await analytics_events.help_searched(rt, Principal(customer_id=visitor.customer.id, roles=CUSTOMER_ONLY))
+    done = (await api.ok(DELETE, {"i": {"password": customer.password}}, token=customer.token))["deleteAccount"]
+    assert done["userErrors"] == []
+    async with rt.db.read() as session:
+        attempts = list((await session.execute(select(col(RegistrationAttempt.identifier_hash)))).scalars())
+        visits = list((await session.execute(select(col(HelpEvent.customer_id)))).scalars())
+    assert attempts == [audit.identifier_hash(rt, other_customer.customer.email.lower())]
+    assert sorted(visits, key=str) == sorted([None, other_customer.customer.id], key=str)

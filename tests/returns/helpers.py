@@ -63,12 +63,15 @@ async def deliver(api: Api, key: str, order_id: str) -> None:
         assert moved["updateOrderStatus"]["userErrors"] == [], moved
 
 
-async def card_paid_order(api: Api, rt: Runtime, caller: Caller, **changes: Any) -> dict[str, Any]:
-    """An order the customer paid here with a sandbox card, then delivered."""
+async def card_paid_order(
+    api: Api, rt: Runtime, caller: Caller, gateway_token: str = "tok_visa", **changes: Any
+) -> dict[str, Any]:
+    """An order the customer paid here with a card (`gateway_token`: a sandbox token, or the running
+    gateway's from the `test_cards` fixture), then delivered."""
     key = await order_key(rt, f"orders {uuid.uuid4().hex}")
     payload = await push(api, key, order_input(uuid.uuid4().hex[:10], caller.customer.email, **changes))
     order_id = payload["order"]["id"]
-    saved = await save_card(api, caller.token, "tok_visa")
+    saved = await save_card(api, caller.token, gateway_token)
     paid = await pay_order(
         api, caller.token, order_id, f"pay-{uuid.uuid4().hex}", paymentMethodId=saved["paymentMethod"]["id"]
     )

@@ -11,6 +11,7 @@ from app.payments.gateway import GatewayUnavailableError, PaymentDeclinedError, 
 from app.runtime import Runtime
 from app.services import returns
 from tests.orders.helpers import UPDATE_STATUS, order_input, order_key, push
+from tests.payments.gateways import BOTH_GATEWAYS, TestCards
 from tests.payments.test_store_credit import ADJUST, assert_consistent, credit_pay, ledger, me
 from tests.returns.helpers import (
     CLOSE,
@@ -32,7 +33,7 @@ from tests.support import Api, Caller, Mailbox, text_body
 
 
 class FlakyRefunds:
-    """The sandbox gateway, except that the first `failures` refunds get no answer."""
+    """The gateway, except that the first `failures` refunds get no answer."""
 
     def __init__(self, inner: Any, failures: int) -> None:
         self.inner, self.failures, self.calls = inner, failures, 0
@@ -53,10 +54,11 @@ def refunded_at_gateway(rt: Runtime) -> int:
     return sum(rt.gateway._refunded.values())  # type: ignore[union-attr]
 
 
+@BOTH_GATEWAYS
 async def test_card_refund_through_the_gateway_in_parts(
-    api: Api, rt: Runtime, customer: Caller, mailbox: Mailbox
+    api: Api, rt: Runtime, customer: Caller, mailbox: Mailbox, test_cards: TestCards
 ) -> None:
-    order = await card_paid_order(api, rt, customer)
+    order = await card_paid_order(api, rt, customer, test_cards["tok_visa"])
     first = await requested(api, customer, request_input(order, 1))
     assert (first["status"], first["refundDestination"]) == ("APPROVED", "ORIGINAL_PAYMENT")
     key = await warehouse_key(rt)
@@ -72,7 +74,7 @@ async def test_card_refund_through_the_gateway_in_parts(
             "failureCode": None,
         }
     ]
-    assert refunded_at_gateway(rt) == 1646
+    assert test_cards.refunded(rt) == 1646
     mail = await mailbox.wait_for(customer.customer.email, f"Return {first['number']} refunded")
     assert "16.46 EUR" in text_body(mail)
     node = (await api.ok(ORDER_NODE, {"id": order["id"]}, token=customer.token))["node"]
@@ -89,14 +91,14 @@ async def test_card_refund_through_the_gateway_in_parts(
     assert codes(await act(api, key, RECEIVE, returnId=first["id"])) == ["INVALID_TRANSITION"]
     second = await requested(api, customer, request_input(order, 1, 1))
     assert (await act(api, key, RECEIVE, returnId=second["id"]))["return"]["status"] == "REFUNDED"
-    assert refunded_at_gateway(rt) == 1646 + 1647 + 2961
+    assert test_cards.refunded(rt) == 1646 + 1647 + 2961
     # The order system now refunds the whole order: only what the returns left is given back.
     orders = await order_key(rt, "orders again")
     moved = await api.ok(UPDATE_STATUS, {"i": {"orderId": order["id"], "status": "REFUNDED"}}, token=orders)
     assert moved["updateOrderStatus"]["userErrors"] == []
     node = (await api.ok(ORDER_NODE, {"id": order["id"]}, token=customer.token))["node"]
     charged = int(Decimal(node["payments"][0]["amount"]["amount"]) * 100)
-    assert refunded_at_gateway(rt) == charged
+    assert test_cards.refunded(rt) == charged
     assert [p["status"] for p in node["payments"]] == ["REFUNDED"]
 
 
@@ -153,11 +155,19 @@ async def test_an_order_paid_on_store_credit_is_refunded_to_it(
     assert ledger(data)[0]["reference"] == f"return {back['number']}"
 
 
+@BOTH_GATEWAYS
 async def test_a_failed_card_refund_waits_and_is_retried_once(
-    api: Api, rt: Runtime, customer: Caller, staff: Caller, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+    api: Api,
+    rt: Runtime,
+    customer: Caller,
+    staff: Caller,
+    mailbox: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    test_cards: TestCards,
 ) -> None:
-    order = await card_paid_order(api, rt, customer)
-    flaky = FlakyRefunds(rt.gateway, failures=2)
+    order = await card_paid_order(api, rt, customer, test_cards["tok_visa"])
+    inner = rt.gateway
+    flaky = FlakyRefunds(inner, failures=2)
     monkeypatch.setattr(rt, "gateway", flaky)
     back = await requested(api, customer, request_input(order, 1))
     received = (await act(api, staff.token, RECEIVE, returnId=back["id"]))["return"]
@@ -175,7 +185,8 @@ async def test_a_failed_card_refund_waits_and_is_retried_once(
     assert retried["refundFailure"] is None
     assert [r["status"] for r in retried["refunds"]] == ["SUCCEEDED"]
     assert flaky.calls == 3
-    assert refunded_at_gateway(rt) == 1646
+    monkeypatch.setattr(rt, "gateway", inner)
+    assert test_cards.refunded(rt) == 1646
     assert codes(await act(api, staff.token, RETRY, returnId=back["id"])) == ["NOTHING_TO_RETRY"]
     assert await returns.retry_failed_refunds(rt) == 0
 

@@ -19,6 +19,9 @@ from schema import query_cost
 from tests.live import live_server
 from tests.support import Api, Caller
 
+# HTTP and GraphQL-layer behaviour: the SQLite pass answers for every database (ONLY_DATABASE_TESTS).
+pytestmark = pytest.mark.database_independent
+
 MAX_COST = 5000  # the defaults
 MAX_DEPTH = 12
 MAX_ALIASES = 30

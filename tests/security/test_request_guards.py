@@ -16,6 +16,9 @@ from app.config import Settings
 from tests.live import PROTOCOL, LiveServer, live_server
 from tests.support import Api, Caller
 
+# HTTP and GraphQL-layer behaviour: the SQLite pass answers for every database (ONLY_DATABASE_TESTS).
+pytestmark = pytest.mark.database_independent
+
 LIMIT = 4096
 ROUTES = ["/graphql", "/healthz", "/readyz", "/files/invoice/x", "/no/such/path"]
 

@@ -315,6 +315,11 @@ async def test_staff_filter_every_ticket(
     assert await numbers(customerId=other_customer.gid) == [login_help["number"]]
     assert await numbers(customerId="junk") == []
     assert await numbers(assigneeId=global_id("Customer", uuid.uuid4())) == []
+    # "Mine": the caller's own, in one request; combined with another assignee it matches nothing.
+    assert await numbers(assignedToMe=True) == []
+    admin_sees = await api.ok(STAFF_TICKETS, {"filter": {"assignedToMe": True}}, token=admin.token)
+    assert [edge["node"]["number"] for edge in admin_sees["tickets"]["edges"]] == [card["number"]]
+    assert await numbers(assignedToMe=True, assigneeId=admin.gid) == []
     assert await numbers(query="PARCEL") == [parcel["number"]]
     assert await numbers(query=card["number"].lower()) == [card["number"]]
     assert await numbers(query="%") == []

@@ -259,15 +259,30 @@ function addressForm({ address, rules, rulesFor, names, close }) {
     ),
   );
   form.elements.countryCode.addEventListener("change", async (event) => {
-    const kept = Object.fromEntries(FIELDS.map((spec) => [spec.name, form.elements[spec.name]?.value || ""]));
-    kept.region = "";
+    const chosen = event.target.value;
+    let rulesOfChosen;
     try {
-      current = await rulesFor(event.target.value);
+      rulesOfChosen = await rulesFor(chosen);
     } catch (error) {
       if (!(error instanceof SignedOut)) showErrors(form, [{ field: null, message: t("app.error") }]);
       return;
     }
+    // The customer may have chosen another country, or typed on, while the rules were on their way:
+    // only the latest choice redraws, and it keeps what is in the fields now.
+    if (form.elements.countryCode.value !== chosen) return;
+    current = rulesOfChosen;
+    const kept = Object.fromEntries(FIELDS.map((spec) => [spec.name, form.elements[spec.name]?.value || ""]));
+    kept.region = "";
+    // Redrawing replaces the inputs: the one being typed in keeps the focus and the caret, so the next
+    // keystroke lands where the customer expects it.
+    const active = own.contains(document.activeElement) ? document.activeElement : null;
+    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     replace(own, countryFields(current, kept));
+    const again = active && form.elements[active.name];
+    if (again && again.tagName === "INPUT") {
+      again.focus();
+      if (caret) again.setSelectionRange(...caret);
+    }
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -109,7 +109,8 @@ class OrderView {
     const order = this.order;
     const id = encodeURIComponent(order.id);
     const steps = [];
-    if (order.invoice && order.invoice.status === PAYABLE_INVOICE) {
+    const processing = order.payments.some((payment) => payment.status === "PROCESSING");
+    if (order.invoice && order.invoice.status === PAYABLE_INVOICE && !processing) {
       steps.push(h("a", { class: "button", href: href(`/orders/${id}/pay`) }, t("order.payNow")));
     }
     if (order.status === RETURNABLE_STATUS) {
@@ -139,6 +140,11 @@ class OrderView {
       );
     }
     for (const payment of order.payments) {
+      if (payment.status === "PROCESSING" || payment.status === "REQUIRES_ACTION") {
+        const words = { method: payment.method, amount: formatMoney(payment.amount) };
+        items.push(h("li", { class: "payment-waiting" }, h("span", {}, t(`order.payment.${payment.status}`, words))));
+        continue;
+      }
       if (!payment.receiptUrl) continue;
       items.push(
         h(

@@ -1,6 +1,8 @@
-// Pay an order (/orders/<id>/pay: payOrder) or an invoice (/invoices/<id>/pay: payInvoice) with a saved card
-// or on store credit. Each attempt carries an idempotency key: a retry of the same attempt after "no answer"
-// sends the same key, so nothing is charged twice; a new choice, or a retry after a decline, gets a new one.
+// Pay an order (/orders/<id>/pay: payOrder) or an invoice (/invoices/<id>/pay: payInvoice) with a saved card,
+// a saved bank account (SEPA Direct Debit, euros only) or on store credit. Each attempt carries an idempotency
+// key: a retry of the same attempt after "no answer" sends the same key, so nothing is charged twice; a new
+// choice, or a retry after a decline, gets a new one. A payment the bank wants authenticated (3-D Secure) goes
+// through strong-auth.js and is confirmed when the reader is back; a debit is processed by the bank for days.
 import { h } from "../dom.js";
 import { formMessage, showErrors, submit } from "../forms.js";
 import { request } from "../graphql.js";
@@ -8,11 +10,13 @@ import { formatMoney, t, useLanguage } from "../i18n.js";
 import { PAY_INVOICE, PAY_ORDER, PAY_PAGE } from "../operations.js";
 import { cardExpiry, cardName, idempotencyKey } from "../payment-parts.js";
 import { href, navigate } from "../router.js";
+import { authenticate, confirmReturn, isReturn, returnUrl } from "../strong-auth.js";
 
 // Outcomes after which the same attempt may still go through: retry it under the same key.
 const UNKNOWN_OUTCOME = new Set(["GATEWAY_UNAVAILABLE", "PAYMENT_IN_PROGRESS", "PAYMENT_UNCONFIRMED"]);
 
-export async function render({ params }) {
+export async function render({ params, query }) {
+  const returned = isReturn(query) ? await confirmReturn() : null;
   const { me, node } = await request(PAY_PAGE, { id: params.id });
   useLanguage(me.settings.language);
   const isOrder = Boolean(node && "invoice" in node);
@@ -26,6 +30,10 @@ export async function render({ params }) {
     );
   }
   const orderPath = `/orders/${encodeURIComponent(invoice.orderId)}`;
+  if (returned && !returned.userErrors.length && returned.payment.status !== "REQUIRES_ACTION") {
+    navigate(orderPath, { replace: true }); // authenticated: paid (or, for a debit, on its way)
+    return h("section", {});
+  }
   const title = isOrder ? t("pay.titleOrder", { number: node.number }) : t("pay.titleInvoice", { number: invoice.number });
   const section = h(
     "section",
@@ -38,8 +46,21 @@ export async function render({ params }) {
     section.append(h("p", { role: "status" }, t(`pay.closed.${invoice.status}`)));
     return section;
   }
-  section.append(payForm({ me, invoice, isOrder, target: node.id, orderPath }));
+  const form = payForm({ me, invoice, isOrder, target: node.id, orderPath });
+  section.append(form);
+  if (returned) afterReturn(form, returned);
   return section;
+}
+
+/** Back from the bank's page: the payment as it stands now. */
+function afterReturn(form, payload) {
+  if (payload.userErrors.length) {
+    showErrors(form, payload.userErrors.map(explain));
+    return;
+  }
+  if (payload.payment.status === "REQUIRES_ACTION") {
+    showErrors(form, [{ field: null, message: t("pay.notAuthenticated") }]);
+  }
 }
 
 function summary(invoice) {
@@ -67,8 +88,10 @@ function sourceOption({ value, label, hint, checked, disabled }) {
 
 function payForm({ me, invoice, isOrder, target, orderPath }) {
   const due = invoice.amountDue;
+  const kinds = invoice.paymentOptions.methodKinds;
   const cards = me.paymentMethods;
-  const usable = cards.filter((method) => !method.isExpired);
+  const takes = (method) => kinds.includes(method.kind);
+  const usable = cards.filter((method) => !method.isExpired && takes(method));
   const credit = me.storeCredit.available;
   // The credit shown is in the customer's own currency; in another currency the server decides.
   const sameCurrency = credit.currencyCode === due.currencyCode;
@@ -79,11 +102,9 @@ function payForm({ me, invoice, isOrder, target, orderPath }) {
       sourceOption({
         value: method.id,
         label: cardName(method),
-        hint: method.isExpired
-          ? t("pay.cardExpired", { date: cardExpiry(method) })
-          : t("pay.cardExpires", { date: cardExpiry(method) }),
+        hint: methodHint(method, takes(method), due.currencyCode),
         checked: preferred === method,
-        disabled: method.isExpired,
+        disabled: method.isExpired || !takes(method),
       }),
     ),
     sourceOption({
@@ -132,13 +153,27 @@ function payForm({ me, invoice, isOrder, target, orderPath }) {
     const key = keys.get(source) || idempotencyKey();
     keys.set(source, key);
     const how = source === "store-credit" ? { useStoreCredit: true } : { paymentMethodId: source };
+    const back = source === "store-credit" ? {} : { returnUrl: returnUrl() };
     const data = await submit(form, () =>
       isOrder
-        ? request(PAY_ORDER, { input: { orderId: target, idempotencyKey: key, ...how } })
-        : request(PAY_INVOICE, { input: { invoiceId: target, idempotencyKey: key, ...how } }),
+        ? request(PAY_ORDER, { input: { orderId: target, idempotencyKey: key, ...how, ...back } })
+        : request(PAY_INVOICE, { input: { invoiceId: target, idempotencyKey: key, ...how, ...back } }),
     );
     if (!data) return; // a network failure: the same key is kept for the retry
-    const payload = isOrder ? data.payOrder : data.payInvoice;
+    let payload = isOrder ? data.payOrder : data.payInvoice;
+    if (!payload.userErrors.length && payload.payment.status === "REQUIRES_ACTION") {
+      // The reader's bank asks for authentication; with Stripe it happens here, else on the bank's page.
+      payload = await authenticate(payload, invoice.paymentOptions).catch(() => null);
+      if (!payload) {
+        showErrors(form, [{ field: null, message: t("pay.authenticationUnavailable") }]);
+        return;
+      }
+      if (!payload.userErrors.length && payload.payment.status === "REQUIRES_ACTION") {
+        showErrors(form, [{ field: null, message: t("pay.notAuthenticated") }]);
+        keys.delete(source);
+        return;
+      }
+    }
     const errors = payload.userErrors;
     if (!errors.length) {
       navigate(orderPath);
@@ -148,6 +183,14 @@ function payForm({ me, invoice, isOrder, target, orderPath }) {
     showErrors(form, errors.map(explain));
   });
   return form;
+}
+
+function methodHint(method, takesCurrency, currency) {
+  if (!takesCurrency) return t("pay.methodNotForCurrency", { currency });
+  if (method.kind !== "CARD") return t("pay.debitHint");
+  return method.isExpired
+    ? t("pay.cardExpired", { date: cardExpiry(method) })
+    : t("pay.cardExpires", { date: cardExpiry(method) });
 }
 
 /** The payment's refusal in our words; a decline keeps the bank's own reason after ours. */

@@ -38,7 +38,8 @@ export async function render({ query }) {
     if (!data) return;
     const payload = data.resetPassword;
     if (payload.userErrors.length) {
-      showErrors(form, payload.userErrors);
+      // A reset waits a few days after support reset two-step verification: said in the reader's language.
+      showErrors(form, payload.userErrors.map((item) => (item.code === "COOL_DOWN" ? { ...item, message: t("securityError.COOL_DOWN") } : item)));
       if (payload.userErrors.some((error) => !error.field || error.field[error.field.length - 1] === "token")) {
         form.append(h("p", {}, h("a", { href: href("/forgot-password") }, t("reset.requestAgain"))));
       }

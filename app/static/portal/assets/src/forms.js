@@ -6,12 +6,12 @@ import { t } from "./i18n.js";
 let sequence = 0;
 
 /** A labelled input; `name` is the input field the server's userErrors name (their `field` path's end). */
-export function field({ name, label, type = "text", autocomplete, required = true, inputmode, hint }) {
+export function field({ name, label, type = "text", autocomplete, required = true, inputmode, hint, value }) {
   const id = `field-${name}-${++sequence}`;
   const error = h("p", { class: "field-error", id: `${id}-error`, "data-error-for": name, hidden: true });
   const hintElement = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
   const describedBy = hint ? `${id}-hint ${id}-error` : `${id}-error`;
-  const input = h("input", { id, name, type, autocomplete, required, inputmode, "aria-describedby": describedBy });
+  const input = h("input", { id, name, type, autocomplete, required, inputmode, value, "aria-describedby": describedBy });
   return h("div", { class: "field" }, h("label", { for: id }, label), hintElement, input, error);
 }
 

@@ -22,7 +22,7 @@ export const LOGOUT = /* GraphQL */ `
 
 export const HOME_PAGE = /* GraphQL */ `
   query PortalHome {
-    me { id email firstName lastName privacyReviewRequired settings { language timezone } }
+    me { id email firstName lastName roles privacyReviewRequired settings { language timezone } }
   }
 `;
 
@@ -221,11 +221,13 @@ export const OFFER_PAGE = /* GraphQL */ `
     me {
       id
       settings { language timezone }
-      paymentMethods { id brand last4 expMonth expYear isDefault isExpired }
+      paymentMethods { id kind brand last4 expMonth expYear isDefault isExpired }
       storeCredit { available { amount currencyCode } }
     }
+    paymentOptions { gateway publishableKey }
     offer(number: $number) {
       id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      withdrawnAt revision revisedAt revisions { number total { amount currencyCode } }
       pdfUrl
       subtotal { amount currencyCode }
       taxTotal { amount currencyCode }
@@ -254,6 +256,7 @@ export const ACCEPT_OFFER = /* GraphQL */ `
     acceptOffer(input: $input) {
       offer {
       id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      withdrawnAt revision revisedAt revisions { number total { amount currencyCode } }
       pdfUrl
       subtotal { amount currencyCode }
       taxTotal { amount currencyCode }
@@ -278,6 +281,7 @@ export const REJECT_OFFER = /* GraphQL */ `
     rejectOffer(input: $input) {
       offer {
       id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      withdrawnAt revision revisedAt revisions { number total { amount currencyCode } }
       pdfUrl
       subtotal { amount currencyCode }
       taxTotal { amount currencyCode }
@@ -302,8 +306,10 @@ export const PAY_OFFER = /* GraphQL */ `
     payOffer(input: $input) {
       replayed
       payment { id status method amount { amount currencyCode } receiptUrl failureMessage }
+      nextAction { clientSecret redirectUrl }
       offer {
       id number state currencyCode validUntil note createdAt acceptedAt rejectedAt rejectionReason expiredAt paidAt
+      withdrawnAt revision revisedAt revisions { number total { amount currencyCode } }
       pdfUrl
       subtotal { amount currencyCode }
       taxTotal { amount currencyCode }
@@ -759,7 +765,28 @@ export const PAYMENT_METHODS_PAGE = /* GraphQL */ `
     me {
       id
       settings { language timezone }
-      paymentMethods { id brand last4 expMonth expYear isDefault isExpired expiresSoon }
+      paymentMethods { id kind brand last4 country expMonth expYear isDefault isExpired expiresSoon }
+    }
+    paymentOptions { gateway publishableKey methodKinds }
+  }
+`;
+
+export const BEGIN_PAYMENT_METHOD_SETUP = /* GraphQL */ `
+  mutation PortalBeginPaymentMethodSetup($input: BeginPaymentMethodSetupInput) {
+    beginPaymentMethodSetup(input: $input) {
+      setup { setupId clientSecret }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const CONFIRM_PAYMENT = /* GraphQL */ `
+  mutation PortalConfirmPayment($input: ConfirmPaymentInput!) {
+    confirmPayment(input: $input) {
+      payment { id status method amount { amount currencyCode } }
+      invoice { id status orderId }
+      nextAction { clientSecret redirectUrl }
+      userErrors { field message code }
     }
   }
 `;
@@ -796,7 +823,7 @@ export const PAY_PAGE = /* GraphQL */ `
     me {
       id
       settings { language timezone }
-      paymentMethods { id brand last4 expMonth expYear isDefault isExpired }
+      paymentMethods { id kind brand last4 expMonth expYear isDefault isExpired }
       storeCredit { available { amount currencyCode } }
     }
     node(id: $id) {
@@ -806,11 +833,13 @@ export const PAY_PAGE = /* GraphQL */ `
         invoice {
           id number status total { amount currencyCode } amountPaid { amount currencyCode }
           amountDue { amount currencyCode } orderId
+          paymentOptions { gateway publishableKey methodKinds }
         }
       }
       ... on Invoice {
         id number status total { amount currencyCode } amountPaid { amount currencyCode }
         amountDue { amount currencyCode } orderId
+        paymentOptions { gateway publishableKey methodKinds }
       }
     }
   }
@@ -821,6 +850,7 @@ export const PAY_ORDER = /* GraphQL */ `
     payOrder(input: $input) {
       payment { id status }
       invoice { id status orderId }
+      nextAction { clientSecret redirectUrl }
       userErrors { field message code }
     }
   }
@@ -831,16 +861,18 @@ export const PAY_INVOICE = /* GraphQL */ `
     payInvoice(input: $input) {
       payment { id status }
       invoice { id status orderId }
+      nextAction { clientSecret redirectUrl }
       userErrors { field message code }
     }
   }
 `;
 
 export const STORE_CREDIT_PAGE = /* GraphQL */ `
-  query PortalStoreCredit($currency: CurrencyCode, $first: Int = 10, $after: String) {
+  query PortalStoreCredit($currency: CurrencyCode, $paymentCurrency: String, $first: Int = 10, $after: String) {
     me {
       id
       settings { language timezone currency }
+      paymentMethods { id kind brand last4 expMonth expYear isDefault isExpired }
       storeCredit(currencyCode: $currency) {
         balance { amount currencyCode }
         creditLimit { amount currencyCode }
@@ -861,6 +893,17 @@ export const STORE_CREDIT_PAGE = /* GraphQL */ `
           node { id number invoice { id number status amountDue { amount currencyCode } } }
         }
       }
+    }
+    paymentOptions(currencyCode: $paymentCurrency) { gateway publishableKey methodKinds }
+  }
+`;
+
+export const PAY_ACCOUNT_BALANCE = /* GraphQL */ `
+  mutation PortalPayAccountBalance($input: PayAccountBalanceInput!) {
+    payAccountBalance(input: $input) {
+      payment { id status method amount { amount currencyCode } receiptNumber }
+      nextAction { clientSecret redirectUrl }
+      userErrors { field message code }
     }
   }
 `;
@@ -922,6 +965,63 @@ export const REMOVE_FROM_WISHLIST = /* GraphQL */ `
     }
   }
 `;
+
+// ── statements: the store-credit (on-account) ledger as a statement per currency and period ──
+
+export const ACCOUNT_STATEMENT_PAGE = /* GraphQL */ `
+  query PortalAccountStatement($currency: CurrencyCode, $from: Date, $to: Date, $first: Int = 25) {
+    me {
+      id
+      settings { language timezone currency }
+      storeCreditCurrencies
+      accountStatement(currencyCode: $currency, from: $from, to: $to) {
+        statement {
+          currencyCode from to timezone entryCount downloadUrl
+          openingBalance { amount currencyCode }
+          totalCredits { amount currencyCode }
+          totalDebits { amount currencyCode }
+          closingBalance { amount currencyCode }
+          entries(first: $first) {
+            pageInfo { hasNextPage endCursor }
+            edges { node { id createdAt reason reference note amount { amount currencyCode } balanceAfter { amount currencyCode } } }
+          }
+        }
+        userErrors { field message code }
+      }
+    }
+  }
+`;
+
+export const ACCOUNT_STATEMENT_ENTRIES = /* GraphQL */ `
+  query PortalAccountStatementEntries($currency: CurrencyCode!, $from: Date!, $to: Date!, $first: Int = 25, $after: String) {
+    me {
+      id
+      accountStatement(currencyCode: $currency, from: $from, to: $to) {
+        statement {
+          entries(first: $first, after: $after) {
+            pageInfo { hasNextPage endCursor }
+            edges { node { id createdAt reason reference note amount { amount currencyCode } balanceAfter { amount currencyCode } } }
+          }
+        }
+        userErrors { field message code }
+      }
+    }
+  }
+`;
+
+export const ACCOUNT_STATEMENT_LINK = /* GraphQL */ `
+  query PortalAccountStatementLink($currency: CurrencyCode!, $from: Date!, $to: Date!) {
+    me {
+      id
+      accountStatement(currencyCode: $currency, from: $from, to: $to) {
+        statement { downloadUrl }
+        userErrors { field message code }
+      }
+    }
+  }
+`;
+
+// ── end statements ──
 
 // ── privacy: privacy: consents, data export, account deletion ──
 

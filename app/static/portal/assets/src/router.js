@@ -22,8 +22,26 @@ export function href(path) {
 }
 
 export function navigate(path, { replace: replacing = false } = {}) {
+  if (crossesDocuments(path)) {
+    location[replacing ? "replace" : "assign"](href(path));
+    return;
+  }
   history[replacing ? "replaceState" : "pushState"](null, "", href(path));
   render();
+}
+
+// With Stripe the server gives the payment pages a CSP of their own (app/portal.py) and marks the page: then
+// they are documents of their own, entered and left with a full page load, so Stripe's library is allowed
+// exactly where the server allows it.
+const ISOLATED = Boolean(document.querySelector('meta[name="payment-pages"][content="isolated"]'));
+let loadedOnPaymentPage = false; // set by start(): the page this document was loaded for
+
+function isPaymentPath(path) {
+  return match(path.split("?")[0].split("#")[0]).route.payments === true;
+}
+
+function crossesDocuments(path) {
+  return ISOLATED && isPaymentPath(path) !== loadedOnPaymentPage;
 }
 
 /** A path we may send the reader to after sign-in: ours, below /account, never another origin. */
@@ -55,7 +73,34 @@ function match(path) {
   return { route: NOT_FOUND, params: {} };
 }
 
-function renderHeader() {
+// The console's sections (its strings are in staff/messages.js, loaded with any console page).
+const STAFF_NAV = [
+  ["/staff", "staff.nav.home"],
+  ["/staff/tickets", "staff.nav.tickets"],
+  ["/staff/returns", "staff.nav.returns"],
+  ["/staff/offers", "staff.nav.offers"],
+  ["/staff/customers", "staff.nav.customers"],
+  ["/staff/help", "staff.nav.help"],
+  ["/staff/audit", "staff.nav.audit"],
+];
+
+function staffHeader(path) {
+  const current = (section) => (section === "/staff" ? path === "/staff" : path === section || path.startsWith(`${section}/`));
+  const nav = h(
+    "nav",
+    { "aria-label": t("staff.nav") },
+    STAFF_NAV.map(([section, key]) => h("a", { href: href(section), "aria-current": current(section) ? "page" : null }, t(key))),
+    h("a", { href: href("/") }, t("staff.nav.myAccount")),
+    h("a", { href: href("/logout"), "data-sign-out": true }, t("nav.signOut")),
+  );
+  replace(header, h("a", { class: "brand", href: href("/staff") }, t("staff.title")), nav);
+}
+
+function renderHeader(route, path) {
+  if (route.staff && token()) {
+    staffHeader(path);
+    return;
+  }
   const signedIn = Boolean(token());
   const nav = signedIn
     ? h(
@@ -69,7 +114,17 @@ function renderHeader() {
   replace(header, h("a", { class: "brand", href: href("/") }, t("app.title")), nav);
 }
 
-function errorView(error) {
+function errorView(error, route) {
+  if (route.staff && error instanceof RequestFailed && error.code === "FORBIDDEN") {
+    // The API refused the console's data to this account: say so, rather than "something went wrong".
+    return h(
+      "section",
+      { "data-refused": "staff" },
+      h("h1", { tabindex: "-1" }, t("staff.forbiddenTitle")),
+      h("p", { role: "alert" }, t("staff.forbiddenText")),
+      h("p", {}, h("a", { href: href("/") }, t("staff.forbiddenBack"))),
+    );
+  }
   const message = error instanceof RequestFailed && error.code === "NETWORK" ? t("app.network") : t("app.error");
   return h("section", {}, h("h1", { tabindex: "-1" }, t("app.error")), h("p", { role: "alert" }, message));
 }
@@ -93,13 +148,15 @@ async function render() {
   }
   main.setAttribute("aria-busy", "true");
   let view;
+  let shownRoute = route;
   try {
     const module = await route.page();
     view = await module.render({ params, query: new URLSearchParams(location.search), onLeave });
   } catch (error) {
     leave(page);
     if (error instanceof SignedOut) return; // the router is already on its way to sign-in
-    view = errorView(error);
+    view = errorView(error, route);
+    if (view.dataset.refused) shownRoute = NOT_FOUND; // not staff: no console navigation either
   }
   if (current !== rendering) {
     leave(page);
@@ -107,7 +164,7 @@ async function render() {
   }
   leave(leaving);
   leaving = page;
-  renderHeader();
+  renderHeader(shownRoute, path);
   replace(main, view);
   main.removeAttribute("aria-busy");
   if (!firstRender) {
@@ -128,16 +185,19 @@ function onClick(event) {
   if (url.origin !== location.origin || !(url.pathname === BASE || url.pathname.startsWith(`${BASE}/`))) return;
   if (url.pathname.startsWith(`${BASE}/assets/`)) return;
   event.preventDefault();
-  history.pushState(null, "", url.pathname + url.search);
-  render();
+  navigate(url.pathname.slice(BASE.length) + url.search);
 }
 
 export function start(mainElement, headerElement) {
   main = mainElement;
   header = headerElement;
+  loadedOnPaymentPage = isPaymentPath(location.pathname.slice(BASE.length) || "/");
   useLanguage(null);
   whenSignedOut(() => navigate(`/login?next=${encodeURIComponent(location.pathname.slice(BASE.length) || "/")}`, { replace: true }));
   document.addEventListener("click", onClick);
-  window.addEventListener("popstate", render);
+  window.addEventListener("popstate", () => {
+    if (crossesDocuments(location.pathname.slice(BASE.length) || "/")) location.reload();
+    else render();
+  });
   render();
 }

@@ -1,6 +1,7 @@
 // The portal's pages: a path below /account, the module that renders it (loaded when first visited), and
 // whether it needs a signed-in customer. Adding a page is one line here and one module in pages/.
-// The mailed links' paths (README, "Storefront routes") must keep answering here.
+// The mailed links' paths (README, "Storefront routes") must keep answering here. `payments: true` marks the
+// pages where a payment is made or a method saved (app/portal.py PAYMENT_PAGES must match them).
 
 export const ROUTES = [
   { path: "/", page: () => import("./pages/home.js"), signedIn: true },
@@ -22,7 +23,7 @@ export const ROUTES = [
   // ── offers-returns ──
 
   { path: "/offers", page: () => import("./pages/offers.js"), signedIn: true },
-  { path: "/offers/:number", page: () => import("./pages/offer.js"), signedIn: true },
+  { path: "/offers/:number", page: () => import("./pages/offer.js"), signedIn: true, payments: true },
   { path: "/returns", page: () => import("./pages/returns.js"), signedIn: true },
   // Before /returns/:number, which would match "new" as a number.
   { path: "/returns/new", page: () => import("./pages/return-new.js"), signedIn: true },
@@ -42,16 +43,40 @@ export const ROUTES = [
   { path: "/security/email", page: () => import("./pages/change-email.js"), signedIn: true },
   // ── payments ──
 
-  { path: "/payment-methods", page: () => import("./pages/payment-methods.js"), signedIn: true },
-  { path: "/orders/:id/pay", page: () => import("./pages/pay.js"), signedIn: true },
-  { path: "/invoices/:id/pay", page: () => import("./pages/pay.js"), signedIn: true },
-  { path: "/store-credit", page: () => import("./pages/store-credit.js"), signedIn: true },
+  { path: "/payment-methods", page: () => import("./pages/payment-methods.js"), signedIn: true, payments: true },
+  { path: "/orders/:id/pay", page: () => import("./pages/pay.js"), signedIn: true, payments: true },
+  { path: "/invoices/:id/pay", page: () => import("./pages/pay.js"), signedIn: true, payments: true },
+  { path: "/store-credit", page: () => import("./pages/store-credit.js"), signedIn: true, payments: true },
   { path: "/wishlist", page: () => import("./pages/wishlist.js"), signedIn: true },
+
+  // ── statements ──
+
+  { path: "/store-credit/statement", page: () => import("./pages/statement.js"), signedIn: true },
 
   // ── privacy ──
 
   { path: "/privacy", page: () => import("./pages/privacy.js"), signedIn: true },
   { path: "/account-deleted", page: () => import("./pages/account-deleted.js"), signedIn: false },
+
+  // ── staff console ── (staff: true: the console's navigation; the API refuses its data to non-staff accounts)
+
+  { path: "/staff", page: () => import("./staff/pages/home.js"), signedIn: true, staff: true },
+  { path: "/staff/tickets", page: () => import("./staff/pages/tickets.js"), signedIn: true, staff: true },
+  { path: "/staff/tickets/:number", page: () => import("./staff/pages/ticket.js"), signedIn: true, staff: true },
+  { path: "/staff/returns", page: () => import("./staff/pages/returns.js"), signedIn: true, staff: true },
+  { path: "/staff/returns/:number", page: () => import("./staff/pages/return.js"), signedIn: true, staff: true },
+  { path: "/staff/offers", page: () => import("./staff/pages/offers.js"), signedIn: true, staff: true },
+  // Before /staff/offers/:number, which would match "new" as a number.
+  { path: "/staff/offers/new", page: () => import("./staff/pages/offer-new.js"), signedIn: true, staff: true },
+  { path: "/staff/offers/:number", page: () => import("./staff/pages/offer.js"), signedIn: true, staff: true },
+  { path: "/staff/customers", page: () => import("./staff/pages/customers.js"), signedIn: true, staff: true },
+  { path: "/staff/customers/new", page: () => import("./staff/pages/customer-new.js"), signedIn: true, staff: true },
+  { path: "/staff/customers/:id", page: () => import("./staff/pages/customer.js"), signedIn: true, staff: true },
+  { path: "/staff/help", page: () => import("./staff/pages/help.js"), signedIn: true, staff: true },
+  { path: "/staff/help/new", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
+  { path: "/staff/help/:id", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
+  { path: "/staff/audit", page: () => import("./staff/pages/audit.js"), signedIn: true, staff: true },
+  { path: "/staff/audit/alerts", page: () => import("./staff/pages/alerts.js"), signedIn: true, staff: true },
 ];
 
 export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

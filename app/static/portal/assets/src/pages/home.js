@@ -12,6 +12,7 @@ const SECTIONS = [
   { path: "/tickets", title: "home.tickets", hint: "home.ticketsHint" },
   { path: "/payment-methods", title: "home.paymentMethods", hint: "home.paymentMethodsHint" },
   { path: "/store-credit", title: "home.storeCredit", hint: "home.storeCreditHint" },
+  { path: "/store-credit/statement", title: "home.statement", hint: "home.statementHint" },
   { path: "/wishlist", title: "home.wishlist", hint: "home.wishlistHint" },
   { path: "/profile", title: "home.profile", hint: "home.profileHint" },
   { path: "/addresses", title: "home.addresses", hint: "home.addressesHint" },
@@ -41,6 +42,10 @@ export async function render() {
     h("h1", { tabindex: "-1" }, name ? t("home.greeting", { name }) : t("home.greetingNoName")),
     h("p", { class: "muted" }, t("home.email", { email: me.email })),
     me.privacyReviewRequired ? reviewBanner() : null,
+    // Staff work in the console; the API decides what they may do there, this only shows the way in.
+    me.roles.some((role) => role === "SUPPORT" || role === "ADMIN")
+      ? h("p", { class: "staff-entry" }, h("a", { href: href("/staff") }, t("home.staffConsole")))
+      : null,
     h("h2", {}, t("home.sections")),
     h(
       "ul",

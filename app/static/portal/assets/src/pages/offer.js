@@ -1,6 +1,7 @@
 // One offer (quote), opened by its number as our mails link it (/offers/Q-…): lines, tax per rate, totals,
 // validity and state; the PDF; accept, decline (confirmed, with a reason) and pay its order with a saved card
-// or store credit. Each action answers with the offer, so the page redraws in place, without a reload.
+// or store credit. Each action answers with the offer, so the page redraws in place, without a reload. A revised
+// offer says when it was revised and what the version before cost; a withdrawn one says so.
 import { h, replace } from "../dom.js";
 import { formMessage, showErrors, submit } from "../forms.js";
 import { RequestFailed, request, SignedOut } from "../graphql.js";
@@ -18,13 +19,16 @@ import {
   totals,
   worded,
 } from "../offer-return-parts.js";
+import { cardName } from "../payment-parts.js";
 import { href } from "../router.js";
+import { authenticate, confirmReturn, isReturn, returnUrl } from "../strong-auth.js";
 
 // Payment refusals worth retrying with the same key: the first attempt's outcome is not known yet.
 const RETRY_SAME_KEY = new Set(["PAYMENT_IN_PROGRESS", "PAYMENT_UNCONFIRMED", "GATEWAY_UNAVAILABLE"]);
 
-export async function render({ params }) {
-  const { me, offer } = await request(OFFER_PAGE, { number: params.number });
+export async function render({ params, query }) {
+  const returned = isReturn(query) ? await confirmReturn() : null;
+  const { me, offer, paymentOptions } = await request(OFFER_PAGE, { number: params.number });
   useLanguage(me.settings.language);
   const back = h("p", {}, h("a", { href: href("/offers") }, t("offers.back")));
   if (!offer) {
@@ -37,7 +41,7 @@ export async function render({ params }) {
     );
   }
   const section = h("section", {});
-  const page = { me, offer, section, back, notice: null };
+  const page = { me, offer, section, back, paymentOptions, notice: returned ? returnedNotice(returned) : null };
   draw(page);
   return section;
 }
@@ -68,6 +72,7 @@ function draw(page) {
     ]),
     facts([
       [t("offer.written"), time(offer.createdAt, timeZone)],
+      offer.revisedAt ? [t("offer.revisedOn"), revisedLine(offer, timeZone)] : null,
       [t("offer.validUntil"), time(offer.validUntil, timeZone, true)],
     ]),
     documents(offer),
@@ -87,9 +92,22 @@ function stateLine(offer, state, timeZone) {
       return h("span", {}, t("offer.paidOn"), " ", time(offer.paidAt, timeZone, true));
     case "REJECTED":
       return h("span", {}, t("offer.rejectedOn"), " ", time(offer.rejectedAt, timeZone, true));
+    case "WITHDRAWN":
+      return h("span", {}, t("offer.withdrawnOn"), " ", time(offer.withdrawnAt, timeZone, true));
     default:
       return h("span", {}, t("offer.expiredOn"), " ", time(offer.expiredAt || offer.validUntil, timeZone, true));
   }
+}
+
+/** "Revised on …", with what the version before cost. */
+function revisedLine(offer, timeZone) {
+  const previous = (offer.revisions || []).at(-1);
+  return h(
+    "span",
+    {},
+    time(offer.revisedAt, timeZone, true),
+    previous ? h("small", { class: "muted" }, " ", t("offer.previousTotal", { total: formatMoney(previous.total) })) : null,
+  );
 }
 
 function linesTable(offer) {
@@ -179,6 +197,7 @@ function actions(page, state) {
     );
   }
   if (state === "EXPIRED") return h("p", {}, t("offer.expiredHint"));
+  if (state === "WITHDRAWN") return h("p", {}, t("offer.withdrawnHint"));
   return h("p", {}, t("offer.paidHint"));
 }
 
@@ -202,7 +221,7 @@ function newActions(page) {
     message.hidden = true;
     accept.disabled = decline.disabled = true;
     try {
-      const data = await request(ACCEPT_OFFER, { input: { offerId: offer.id } });
+      const data = await request(ACCEPT_OFFER, { input: { offerId: offer.id, revision: offer.revision } });
       const payload = data.acceptOffer;
       if (payload.userErrors.length) {
         showMessage(message, payload.userErrors.map((error) => worded("offer.error", error)).join(" "));
@@ -266,7 +285,16 @@ function rejectForm(page, cancel) {
   return form;
 }
 
+/** What became of the payment that waited for the reader's bank. */
+function returnedNotice(payload) {
+  if (payload.userErrors.length) return payload.userErrors.map((error) => worded("offerPay.error", error)).join(" ");
+  if (payload.payment.status === "REQUIRES_ACTION") return t("pay.notAuthenticated");
+  if (payload.payment.status === "PROCESSING") return t("offer.processing", { method: payload.payment.method });
+  return t("offer.paid", { amount: formatMoney(payload.payment.amount), method: payload.payment.method });
+}
+
 function cardLabel(method) {
+  if (method.kind === "SEPA_DEBIT") return cardName(method);
   const expiry = `${String(method.expMonth).padStart(2, "0")}/${method.expYear}`;
   return t(method.isExpired ? "offer.cardExpired" : "offer.card", { brand: method.brand, last4: method.last4, expiry });
 }
@@ -321,10 +349,20 @@ function payForm(page) {
     const input =
       chosen === "store-credit"
         ? { offerId: offer.id, useStoreCredit: true, idempotencyKey: key }
-        : { offerId: offer.id, paymentMethodId: chosen, idempotencyKey: key };
+        : { offerId: offer.id, paymentMethodId: chosen, idempotencyKey: key, returnUrl: returnUrl() };
     const data = await submit(form, () => request(PAY_OFFER, { input }));
     if (!data) return; // a network failure: the same key is sent again, so nothing is charged twice
     const payload = data.payOffer;
+    if (!payload.userErrors.length && payload.payment.status === "REQUIRES_ACTION") {
+      // The reader's bank asks for authentication: with Stripe here, else on the bank's page and back.
+      const confirmed = await authenticate(payload, page.paymentOptions).catch(() => null);
+      key = paymentKey("offer");
+      const fresh = await request(OFFER_PAGE, { number: offer.number });
+      page.offer = fresh.offer;
+      page.notice = confirmed ? returnedNotice(confirmed) : t("pay.authenticationUnavailable");
+      draw(page);
+      return;
+    }
     if (payload.userErrors.length) {
       if (!payload.userErrors.some((error) => RETRY_SAME_KEY.has(error.code))) key = paymentKey("offer");
       const errors = payload.userErrors.map((error) => {
@@ -336,7 +374,10 @@ function payForm(page) {
       return;
     }
     page.offer = payload.offer;
-    page.notice = t("offer.paid", { amount: formatMoney(payload.payment.amount), method: payload.payment.method });
+    page.notice =
+      payload.payment.status === "PROCESSING"
+        ? t("offer.processing", { method: payload.payment.method })
+        : t("offer.paid", { amount: formatMoney(payload.payment.amount), method: payload.payment.method });
     draw(page);
   });
   return form;

@@ -58,7 +58,8 @@ function profileForm(me) {
     if (!data) return;
     const payload = data.updateProfile;
     if (payload.userErrors.length) {
-      showErrors(form, payload.userErrors);
+      // A new phone number waits after support reset two-step verification: said in the reader's language.
+      showErrors(form, payload.userErrors.map((item) => (item.code === "COOL_DOWN" ? { ...item, message: t("securityError.COOL_DOWN") } : item)));
       return;
     }
     showErrors(form, []);
