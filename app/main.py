@@ -134,6 +134,24 @@ def _request_error_status(errors: Any) -> int:
     return 500 if "INTERNAL_SERVER_ERROR" in codes else 400
 
 
+# How long the background tasks get, all together, to finish their round once told to stop.
+STOP_GRACE_SECONDS = 5.0
+
+
+async def stop_background_tasks(tasks: list[asyncio.Task[Any]], grace_seconds: float) -> None:
+    """Wait for the told-to-stop tasks together, within one grace period (not one per task, which added
+    up); cancel those still running then and name them in the log, so a slow shutdown says what held it."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+    for task in pending:
+        logger.warning(
+            "background task did not stop within %s s: cancelled", grace_seconds, extra={"task": task.get_name()}
+        )
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_ASSETS_URL = "/graphiql-assets/"
 
@@ -369,31 +387,31 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             dispatcher = outbox_dispatcher(rt, channels)
             rt.db.on_outbox_commit.append(dispatcher.wake.set)
             state.dispatcher = dispatcher
-            state.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+            state.tasks.append(asyncio.create_task(dispatcher.run(stop), name="outbox dispatcher"))
             listener = wake_listener(settings, rt.db, rt.redis) if events_only else None
             if listener is not None:  # events that the worker's own jobs add
-                state.tasks.append(asyncio.create_task(listener.run(dispatcher.wake, stop)))
+                state.tasks.append(
+                    asyncio.create_task(listener.run(dispatcher.wake, stop), name="outbox wake listener")
+                )
         if not in_process:
             announce_commits(rt.db, rt.redis, settings.redis_prefix)  # wake the worker at once
         if settings.outbox_in_process:
             # The server is its own worker: it runs the scheduled jobs too.
-            state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop)))
-            state.tasks.append(asyncio.create_task(run_payment_reconciliation(rt, stop)))
-            state.tasks.append(asyncio.create_task(run_offer_expiry(rt, stop)))
-            state.tasks.append(asyncio.create_task(run_return_refund_retries(rt, stop)))
+            state.tasks.append(asyncio.create_task(run_anomaly_scans(rt, stop), name="anomaly scans"))
+            state.tasks.append(asyncio.create_task(run_payment_reconciliation(rt, stop), name="payment reconciliation"))
+            state.tasks.append(asyncio.create_task(run_offer_expiry(rt, stop), name="offer expiry"))
+            state.tasks.append(asyncio.create_task(run_return_refund_retries(rt, stop), name="return refund retries"))
             # And delivers the webhooks, woken by every commit that records events.
             webhooks = WebhookDispatcher(rt)
             rt.db.on_outbox_commit.append(webhooks.wake.set)
-            state.tasks.append(asyncio.create_task(webhooks.run(stop)))
-            state.tasks.append(asyncio.create_task(run_analytics_rollups(rt, stop)))
+            state.tasks.append(asyncio.create_task(webhooks.run(stop), name="webhook dispatcher"))
+            state.tasks.append(asyncio.create_task(run_analytics_rollups(rt, stop), name="analytics rollups"))
         logger.info("customer-accounts started", extra={"environment": settings.environment})
         try:
             yield
         finally:
             stop.set()
-            for task in state.tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=5)
+            await stop_background_tasks(state.tasks, STOP_GRACE_SECONDS)
             await rt.close()
             metrics.process_exiting()
 

@@ -13,7 +13,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -26,7 +25,7 @@ from app.runtime import Runtime
 from models.customer import Role
 from tests.payments.gateways import TestCards
 from tests.payments.stripe_standin import StripeStandin, running_standin
-from tests.support import Api, Caller, Mailbox, make_caller, start_smtp_server, unrouted_links
+from tests.support import Api, Caller, Mailbox, lifespan, make_caller, start_smtp_server, unrouted_links
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -341,7 +340,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
     from app.main import create_app
 
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with lifespan(application):
         yield application
 
 
@@ -410,7 +409,7 @@ async def app_factory(settings: Settings) -> AsyncIterator[Any]:
 
         async def start(**changes: Any) -> tuple[Starlette, Api]:
             application = create_app(settings.model_copy(update=changes))
-            await stack.enter_async_context(LifespanManager(application))
+            await stack.enter_async_context(lifespan(application))
             http = await stack.enter_async_context(
                 AsyncClient(transport=ASGITransport(app=application), base_url="http://testserver")
             )

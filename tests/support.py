@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 from aiosmtpd.controller import Controller
+from asgi_lifespan import LifespanManager
 from sqlalchemy import event
+from starlette.types import ASGIApp
 
 from app.links import Route
 from app.runtime import RequestMeta, Runtime
@@ -33,6 +35,18 @@ from models.customer import ActivationMode, Customer, CustomerStatus, Role
 # worker has a block of its own, so two workers never pick the same.
 _PORT_BLOCK = 1500
 _PORT_BASE = 20000
+
+
+# Start-up and shutdown assert what happens, never how fast: asgi-lifespan's default 5 s would fail a test
+# on a loaded CI machine (a shutdown closing pools while PostgreSQL serves three other workers).
+LIFESPAN_TIMEOUT_SECONDS = 60
+
+
+def lifespan(application: ASGIApp) -> LifespanManager:
+    """`async with lifespan(app):` the app's start-up and shutdown, without a wall-clock limit that matters."""
+    return LifespanManager(
+        application, startup_timeout=LIFESPAN_TIMEOUT_SECONDS, shutdown_timeout=LIFESPAN_TIMEOUT_SECONDS
+    )
 
 
 def free_port() -> int:

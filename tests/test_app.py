@@ -1,19 +1,19 @@
 """The HTTP surface: health, readiness, GraphiQL, request ids, error masking, configuration."""
 
+import asyncio
 import logging
 from pathlib import Path
 
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 
 from app.config import ConfigurationError, Settings
 from app.db import create_engine
-from app.main import MigrationsPendingError, create_app
+from app.main import MigrationsPendingError, create_app, stop_background_tasks
 from app.migrate import head_revision, upgrade
 from app.security.network import TrustedProxies
-from tests.support import Api, Caller, login
+from tests.support import Api, Caller, lifespan, login
 
 
 async def test_health_and_readiness(client: AsyncClient) -> None:
@@ -84,13 +84,13 @@ async def test_the_app_refuses_a_database_behind_its_migrations(settings: Settin
     empty = settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"})
     application = create_app(empty)
     with pytest.raises(MigrationsPendingError):
-        async with LifespanManager(application):
+        async with lifespan(application):
             pass
     engine = create_engine(empty.effective_database_url)
     await upgrade(engine)
     await engine.dispose()
     async with (
-        LifespanManager(application),
+        lifespan(application),
         AsyncClient(transport=ASGITransport(app=application), base_url="http://t") as http,
     ):
         assert (await http.get("/readyz")).status_code == 200
@@ -156,7 +156,7 @@ def test_client_address_only_trusts_configured_proxies(
 async def test_sessions_record_the_client_address_behind_a_trusted_proxy(settings: Settings) -> None:
     proxied = settings.model_copy(update={"trusted_proxies": "127.0.0.0/8"})
     application = create_app(proxied)
-    async with LifespanManager(application):
+    async with lifespan(application):
         from tests.support import make_customer
 
         rt = application.state.app_state.rt
@@ -180,3 +180,31 @@ async def test_graphiql_loads_its_assets_from_this_server(client: AsyncClient) -
         asset = await client.get(path)
         assert asset.status_code == 200
         assert "javascript" in asset.headers["content-type"]
+
+
+async def test_background_tasks_that_ignore_the_stop_are_cancelled_and_named_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stop = asyncio.Event()
+    finished: list[str] = []
+
+    async def obedient() -> None:
+        await stop.wait()
+        finished.append("obedient")
+
+    async def stubborn() -> None:
+        await asyncio.Event().wait()  # never looks at `stop`
+
+    tasks = [
+        asyncio.create_task(obedient(), name="obedient job"),
+        asyncio.create_task(stubborn(), name="stubborn job"),
+    ]
+    stop.set()
+    with caplog.at_level(logging.WARNING, logger="app.main"):
+        await stop_background_tasks(tasks, grace_seconds=0.05)
+    assert finished == ["obedient"]
+    assert not tasks[0].cancelled()
+    assert tasks[1].cancelled()
+    [warning] = [record for record in caplog.records if record.name == "app.main"]
+    assert warning.task == "stubborn job"  # type: ignore[attr-defined]
+    assert "did not stop" in warning.getMessage()

@@ -6,7 +6,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -16,7 +15,7 @@ from app.main import create_app
 from app.runtime import Runtime
 from tests.conftest import TEST_DATABASE_URL
 from tests.faults.proxy import TcpProxy, tcp_proxy
-from tests.support import Api
+from tests.support import Api, lifespan
 
 Started = tuple[Starlette, Api, Runtime]
 
@@ -72,7 +71,7 @@ def start_app(settings: Settings) -> Callable[..., AbstractAsyncContextManager[S
     async def start(**changes: Any) -> AsyncIterator[Started]:
         application = create_app(settings.model_copy(update=changes))
         async with (
-            LifespanManager(application),
+            lifespan(application),
             AsyncClient(transport=ASGITransport(app=application), base_url="http://testserver") as http,
         ):
             yield application, Api(http), application.state.app_state.rt

@@ -30,7 +30,7 @@ from models.customer import ActivationMode, CustomerGroup
 from tests.accounts.queries import LOGIN, ME, REGISTER
 from tests.faults.conftest import Started
 from tests.faults.proxy import TcpProxy
-from tests.support import Api, login, make_caller, make_customer
+from tests.support import Api, lifespan, login, make_caller, make_customer
 
 HELP = "{ helpArticles(first: 5) { edges { node { slug } } } }"
 
@@ -337,13 +337,12 @@ async def test_a_pool_outage_mid_query_is_retryable(proxied_database_url: str, d
 async def test_the_server_refuses_to_start_without_its_database_in_one_line(
     settings: Any, proxied_database_url: str, db_proxy: TcpProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from asgi_lifespan import LifespanManager
 
     await db_proxy.cut()
     application = create_app(settings.model_copy(update={"database_url": proxied_database_url}))
     logging.getLogger().addHandler(caplog.handler)  # create_app configured logging afresh
     with caplog.at_level(logging.INFO), pytest.raises(StartupError, match="database unreachable"):
-        async with LifespanManager(application):
+        async with lifespan(application):
             pass
     lines = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in lines] == ["app.main"]
@@ -416,7 +415,6 @@ async def test_a_websocket_signing_in_during_an_outage_is_told_to_try_again_not_
 async def test_a_database_that_refuses_us_stops_start_up_in_one_line(
     settings: Any, database_url: str, postgres_only: None, caplog: pytest.LogCaptureFixture, change: str
 ) -> None:
-    from asgi_lifespan import LifespanManager
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
@@ -424,7 +422,7 @@ async def test_a_database_that_refuses_us_stops_start_up_in_one_line(
     application = create_app(settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)}))
     logging.getLogger().addHandler(caplog.handler)  # create_app configured logging afresh
     with caplog.at_level(logging.INFO), pytest.raises(StartupError, match="refused us"):
-        async with LifespanManager(application):
+        async with lifespan(application):
             pass
     lines = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in lines] == ["app.main"]

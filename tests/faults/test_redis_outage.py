@@ -21,7 +21,7 @@ from tests.accounts.queries import LOGIN, ME, REQUEST_RESET
 from tests.faults.conftest import Started
 from tests.faults.proxy import TcpProxy
 from tests.faults.test_database_outage import assert_unavailable, post
-from tests.support import Api, Caller, make_caller, make_customer
+from tests.support import Api, Caller, lifespan, make_caller, make_customer
 
 pytestmark = pytest.mark.usefixtures("redis_url")
 
@@ -104,7 +104,6 @@ async def test_the_server_starts_degraded_when_redis_is_down_and_heals_when_it_r
     redis_prefix: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from asgi_lifespan import LifespanManager
     from httpx import ASGITransport, AsyncClient
 
     from app.main import create_app
@@ -114,7 +113,7 @@ async def test_the_server_starts_degraded_when_redis_is_down_and_heals_when_it_r
     logging.getLogger().addHandler(caplog.handler)  # create_app configured logging afresh
     with caplog.at_level(logging.INFO):
         async with (
-            LifespanManager(application, startup_timeout=30),
+            lifespan(application),
             AsyncClient(transport=ASGITransport(app=application), base_url="http://testserver") as http,
         ):
             startup = [r for r in caplog.records if r.name == "app.startup"]
