@@ -36,7 +36,13 @@ from loaders.privacy import load_current_policy
 from loaders.products import load_products, load_recent_views, load_wishlist_items, load_wishlist_pages
 from loaders.profile import load_consent_events, load_settings
 from loaders.returns import load_order_returns, load_return_lines, load_return_refunds, load_returns
-from loaders.security import load_account_event_pages, load_event_pages, load_security_alerts, load_security_events
+from loaders.security import (
+    load_account_event_pages,
+    load_event_pages,
+    load_security_alerts,
+    load_security_events,
+    load_service_account_names,
+)
 from loaders.sessions import load_sessions
 from loaders.tickets import load_ticket_messages, load_tickets
 from loaders.webhooks import load_webhook_attempts, load_webhook_deliveries, load_webhook_endpoints
@@ -82,6 +88,9 @@ class Loaders:
         )
         self.account_event_page: DataLoader[PageKey, list[SecurityEvent]] = make_loader(
             partial(load_account_event_pages, db, principal)
+        )
+        self.service_account_name: DataLoader[UUID, str | None] = make_loader(
+            partial(load_service_account_names, db, principal)
         )
         self.security_alert: DataLoader[UUID, SecurityAlert | None] = make_loader(
             partial(load_security_alerts, db, principal)

@@ -7,8 +7,9 @@ from sqlmodel import col
 
 from app.db import Database
 from app.principal import Principal
-from loaders.batching import PageKey, newest_pages_by_customer, owned_rows_by_id
+from loaders.batching import PageKey, by_key, newest_pages_by_customer, owned_rows_by_id
 from models.security import STAFF_WORK, SecurityAlert, SecurityEvent
+from models.service_account import ServiceAccount
 
 
 async def load_event_pages(db: Database, principal: Principal, keys: list[PageKey]) -> list[list[SecurityEvent]]:
@@ -46,3 +47,13 @@ async def load_security_alerts(db: Database, principal: Principal, ids: list[uui
             for row in (await session.execute(select(SecurityAlert).where(col(SecurityAlert.id).in_(ids)))).scalars()
         }
     return [rows.get(i) for i in ids]
+
+
+async def load_service_account_names(db: Database, principal: Principal, ids: list[uuid.UUID]) -> list[str | None]:
+    """The names of the integrations that acted (staff only: which systems a business runs is internal)."""
+    if not principal.is_staff:
+        return [None] * len(ids)
+    async with db.read() as session:
+        rows = (await session.execute(select(ServiceAccount).where(col(ServiceAccount.id).in_(ids)))).scalars()
+        found = by_key(rows, ids, lambda row: row.id)
+    return [row.name if row is not None else None for row in found]

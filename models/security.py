@@ -124,6 +124,8 @@ class SecurityEvent(SQLModel, table=True):
     customer_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
     # Who acted, when not the account itself (an administrator).
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id")
+    # The integration that acted through its API key, when no person did (a warehouse receiving a return).
+    service_account_id: uuid.UUID | None = Field(default=None, foreign_key="service_account.id")
     # Keyed hash of the email or phone that was tried, so attacks on unknown accounts can be correlated.
     identifier_hash: str | None = Field(default=None, max_length=64, index=True)
     ip_address: str | None = Field(default=None, max_length=64)

@@ -50,9 +50,10 @@ class SecurityQueries:
 
     @strawberry.field(
         description=(
-            "What staff did to customers' accounts (audit events with an actor): who (actor), when, to whom "
-            "(customer), what (type) and why (detail), newest first. Administrators see every staff member's "
-            "actions; SUPPORT accounts see their own."
+            "What staff did to customers' accounts (audit events with an actor, or an integration through its "
+            "API key): who (actor or integration), when, to whom (customer), what (type) and why (detail), "
+            "newest first. Administrators see every staff member's and integration's actions; SUPPORT accounts "
+            "see their own."
         ),
         extensions=requires(IsStaff),
     )

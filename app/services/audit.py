@@ -22,6 +22,7 @@ def record(
     *,
     customer_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
+    service_account_id: uuid.UUID | None = None,
     identifier: str | None = None,
     reason: str | None = None,
     detail: str | None = None,
@@ -33,6 +34,7 @@ def record(
             outcome=outcome,
             customer_id=customer_id,
             actor_id=actor_id if actor_id != customer_id else None,
+            service_account_id=service_account_id,
             identifier_hash=identifier,
             ip_address=meta.ip_address,
             user_agent=(meta.user_agent or "")[:512] or None,
@@ -61,10 +63,20 @@ def staff_work(
     event_type: SecurityEventType,
     *,
     actor_id: uuid.UUID | None,
+    service_account_id: uuid.UUID | None = None,
     customer_id: uuid.UUID | None = None,
     detail: str,
 ) -> None:
     """A staff member's work on a customer's tickets, returns, offers or money, or on the help centre: kept
-    in the audit log of staff actions with who, when and why (models.security.STAFF_WORK)."""
+    in the audit log of staff actions with who, when and why (models.security.STAFF_WORK). Work an
+    integration did through its API key names its service account instead of a person."""
     assert event_type in STAFF_WORK, event_type
-    record(session, meta or RequestMeta(), event_type, customer_id=customer_id, actor_id=actor_id, detail=detail)
+    record(
+        session,
+        meta or RequestMeta(),
+        event_type,
+        customer_id=customer_id,
+        actor_id=actor_id,
+        service_account_id=service_account_id,
+        detail=detail,
+    )

@@ -341,9 +341,18 @@ def _audit(
     request: ReturnRequest,
     actor_id: uuid.UUID | None,
     why: str | None = None,
+    service_account_id: uuid.UUID | None = None,
 ) -> None:
     detail = f"{request.number}: {why}" if why else request.number
-    audit.staff_work(session, meta, event_type, actor_id=actor_id, customer_id=request.customer_id, detail=detail)
+    audit.staff_work(
+        session,
+        meta,
+        event_type,
+        actor_id=actor_id,
+        service_account_id=service_account_id,
+        customer_id=request.customer_id,
+        detail=detail,
+    )
 
 
 async def approve_return(
@@ -450,7 +459,15 @@ async def mark_received(
         await event_data.return_event(session, "return.received", request, restocked=restock)
         stock = "back to stock" if restock else "not restocked"
         why = f"{stock}; {staff_note}" if staff_note else stock
-        _audit(session, meta, SecurityEventType.RETURN_RECEIVED, request, principal.customer_id, why)
+        _audit(
+            session,
+            meta,
+            SecurityEventType.RETURN_RECEIVED,
+            request,
+            principal.customer_id,
+            why,
+            service_account_id=principal.service_account_id,
+        )
         if restock:
             await event_data.returned_to_stock(session, request, locked.order)
         if request.refund_destination is not ReturnRefundDestination.NONE and not cards:

@@ -1,9 +1,10 @@
 """Reading the audit log: customers see their own events, administrators search all of them.
 
-`staff_actions` is the staff console's view of it: only what a staff member did to a customer's account
-(events with an actor), filtered by actor, customer, type and time. Administrators see every staff
-member's actions; SUPPORT accounts see their own only (what they did, not what administrators or
-colleagues did: role changes, suspensions and deletions stay an administrator's business)."""
+`staff_actions` is the staff console's view of it: only what a staff member, or an integration through
+its API key, did to a customer's account (events with an actor or a service account), filtered by actor,
+customer, type and time. Administrators see every staff member's and integration's actions; SUPPORT
+accounts see their own only (what they did, not what administrators, colleagues or integrations did: role
+changes, suspensions and deletions stay an administrator's business)."""
 
 import uuid
 from dataclasses import dataclass, replace
@@ -43,7 +44,8 @@ async def search(
 async def staff_actions(
     rt: Runtime, principal: Principal, *, first: int | None, after: str | None, filter: SecurityEventFilter
 ) -> Page[SecurityEvent]:
-    """Events with an actor, newest first: every staff member's for administrators, SUPPORT's own for them."""
+    """Events with an actor or a service account, newest first: every staff member's and integration's for
+    administrators, SUPPORT's own for them."""
     caller = require_staff_member(principal)
     if not principal.is_admin:
         if filter.actor_id is not None and filter.actor_id != caller:
@@ -60,7 +62,9 @@ async def _search(
     if filter.actor_id is not None:
         statement = statement.where(col(SecurityEvent.actor_id) == filter.actor_id)
     if filter.staff_actions_only:
-        statement = statement.where(col(SecurityEvent.actor_id).is_not(None))
+        statement = statement.where(
+            col(SecurityEvent.actor_id).is_not(None) | col(SecurityEvent.service_account_id).is_not(None)
+        )
     if filter.customer_id is not None:
         statement = statement.where(col(SecurityEvent.customer_id) == filter.customer_id)
     if filter.type is not None:

@@ -57,6 +57,17 @@ class SecurityEvent(relay.Node):
     async def actor(self, info: Info) -> CustomerRef | None:
         return await visible_customer(info, self.row.actor_id)  # type: ignore[no-any-return]
 
+    @strawberry.field(
+        description=(
+            "The integration (its service account's name) that acted through an API key when no person did, "
+            "e.g. a warehouse system marking a return received; staff only."
+        )
+    )
+    async def integration(self, info: Info) -> str | None:
+        if self.row.service_account_id is None:
+            return None
+        return await info.context.loaders.service_account_name.load(self.row.service_account_id)
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False

@@ -16,9 +16,16 @@ from playwright.async_api import Page, expect
 
 from app.config import Settings
 from app.runtime import Runtime
+from app.services.service_accounts import create_service_account
 from models.base import utcnow
 from models.customer import Role
-from models.security import SecurityAlert, SecurityAlertKind
+from models.security import (
+    SecurityAlert,
+    SecurityAlertKind,
+    SecurityEvent,
+    SecurityEventOutcome,
+    SecurityEventType,
+)
 from tests.live import live_server
 from tests.portal.browser import PASSWORD, Watched, browser_test, chromium, sign_in_at, watched_page
 from tests.portal.staff import make_staff, open_console
@@ -179,9 +186,22 @@ async def test_the_audit_log_shows_who_did_what_to_whom_and_why(settings: Settin
             assert created["createCustomerAccount"]["userErrors"] == []
             german = await api.ok(GERMAN, token=agent_token)
             assert german["updateSettings"]["userErrors"] == []
+        # A warehouse system received Carl's return with its API key (tests/security/test_staff_actions.py
+        # does it through the API): its work is listed under the system's name.
+        warehouse = await create_service_account(setup_rt, "Warehouse Nord", ["returns:write"])
         # Two alerts the audit job would raise (tests/security/test_anomalies.py raises them for real).
         now = utcnow()
         async with setup_rt.db.unit_of_work() as session:
+            session.add(
+                SecurityEvent(
+                    type=SecurityEventType.RETURN_RECEIVED,
+                    outcome=SecurityEventOutcome.SUCCESS,
+                    customer_id=customer.id,
+                    service_account_id=warehouse.account.id,
+                    detail="R-00000042: back to stock",
+                    created_at=now - timedelta(hours=1),
+                )
+            )
             for index, kind in enumerate((SecurityAlertKind.CREDENTIAL_STUFFING, SecurityAlertKind.MANY_ADDRESSES)):
                 session.add(
                     SecurityAlert(
@@ -204,7 +224,10 @@ async def test_the_audit_log_shows_who_did_what_to_whom_and_why(settings: Settin
                 page.get_by_role("link", name="Audit log", exact=True).click(), "Audit log"
             )
             entries = page.locator(".staff-audit-entry")
-            await expect(entries).to_have_count(2)
+            await expect(entries).to_have_count(3)
+            received = page.locator(".staff-audit-entry[data-type='RETURN_RECEIVED']")
+            await expect(received.locator("[data-field='who']")).to_have_text("The Warehouse Nord system (API key)")
+            await expect(received.locator("[data-field='whom']")).to_contain_text("Carl")
             suspension = page.locator(".staff-audit-entry[data-type='ACCOUNT_SUSPENDED']")
             await expect(suspension.locator("[data-field='who']")).to_contain_text("Alma")
             await expect(suspension.locator("[data-field='what']")).to_have_text("Account suspended")
@@ -226,16 +249,17 @@ async def test_the_audit_log_shows_who_did_what_to_whom_and_why(settings: Settin
             await expect(entries).to_have_count(1)
             await expect(suspension).to_be_visible()
             await page.get_by_role("link", name="Clear all filters").click()
-            await expect(entries).to_have_count(2)
+            await expect(entries).to_have_count(3)
             await page.get_by_role("link", name="(all by Sam)").first.click()
             await expect(entries).to_have_count(1)
             await expect(created_entry).to_be_visible()
             await expect(page.get_by_text("Actions by Sam.")).to_be_visible()
             await page.get_by_role("link", name="Every staff member").click()
+            await expect(entries).to_have_count(3)
+            await page.get_by_role("link", name="(all on Carl)").first.click()
             await expect(entries).to_have_count(2)
-            await page.get_by_role("link", name="(all on Carl)").click()
-            await expect(entries).to_have_count(1)
             await expect(suspension).to_be_visible()
+            await expect(received).to_be_visible()
             await expect(page.get_by_text("Actions on Carl's account.")).to_be_visible()
             await page.get_by_role("link", name="Clear all filters").click()
             tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
@@ -244,7 +268,7 @@ async def test_the_audit_log_shows_who_did_what_to_whom_and_why(settings: Settin
             yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
             await page.get_by_label("From (day)").fill(yesterday)
             await page.get_by_role("button", name="Filter").click()
-            await expect(entries).to_have_count(2)
+            await expect(entries).to_have_count(3)
 
             # The alerts: an administrator's own page, one request; handling one leaves the other open.
             await watched.opens_with_one_request(

@@ -1,12 +1,15 @@
 """staffActions: the staff console's log of what staff did to customers' accounts: who, when, whom, what, why."""
 
+import uuid
 from datetime import timedelta
 
 from app.runtime import Runtime
+from app.services.service_accounts import create_service_account
 from models.base import utcnow
 from models.customer import Role
 from tests.offers.helpers import new_offer
 from tests.offers.test_revise_withdraw import REVISE, WITHDRAW, revision
+from tests.returns.helpers import APPROVE, RECEIVE, act, card_paid_order, request_input, requested
 from tests.support import Api, Caller, make_caller
 
 LOG = """query($first: Int, $after: String, $filter: StaffActionFilterInput) {
@@ -75,3 +78,41 @@ async def test_admins_read_every_staff_action_support_their_own_and_customers_no
     assert refused.error_codes == ["FORBIDDEN"]
     naive = await api(LOG, {"filter": {"since": "2026-01-01T00:00:00"}}, token=admin.token)
     assert naive.error_codes == ["BAD_USER_INPUT"]
+
+
+INTEGRATION_LOG = """query($filter: StaffActionFilterInput) { staffActions(first: 50, filter: $filter) {
+  edges { node { id type detail integration actor { id } customer { id } } } } }"""
+EVENT_INTEGRATION = "query($id: ID!) { node(id: $id) { ... on SecurityEvent { type integration } } }"
+
+
+async def test_work_an_integration_did_with_its_api_key_names_the_integration_for_administrators(
+    api: Api, rt: Runtime, staff: Caller, admin: Caller, customer: Caller
+) -> None:
+    name = f"warehouse {uuid.uuid4().hex[:6]}"
+    account = await create_service_account(rt, name, ["returns:write"])
+    order = await card_paid_order(api, rt, customer)
+    waiting = await requested(api, customer, request_input(order, 1))
+    if waiting["status"] == "REQUESTED":
+        assert (await act(api, staff.token, APPROVE, returnId=waiting["id"]))["userErrors"] == []
+    received = await act(api, account.api_key, RECEIVE, returnId=waiting["id"], note="box dented")
+    assert received["userErrors"] == []
+
+    edges = (await api.ok(INTEGRATION_LOG, token=admin.token))["staffActions"]["edges"]
+    [by_integration] = [edge["node"] for edge in edges if edge["node"]["type"] == "RETURN_RECEIVED"]
+    assert by_integration["integration"] == name
+    assert by_integration["actor"] is None
+    assert by_integration["customer"] == {"id": customer.gid}
+    assert by_integration["detail"] == f"{waiting['number']}: back to stock; box dented"
+    # A filter by type or customer keeps it; a filter by a person leaves it out.
+    for wanted in ({"type": "RETURN_RECEIVED"}, {"customerId": customer.gid}):
+        found = (await api.ok(INTEGRATION_LOG, {"filter": wanted}, token=admin.token))["staffActions"]["edges"]
+        assert by_integration["id"] in [edge["node"]["id"] for edge in found]
+    found = (await api.ok(INTEGRATION_LOG, {"filter": {"actorId": staff.gid}}, token=admin.token))["staffActions"]
+    assert by_integration["id"] not in [edge["node"]["id"] for edge in found["edges"]]
+    # SUPPORT read their own work only: not an integration's.
+    mine = (await api.ok(INTEGRATION_LOG, token=staff.token))["staffActions"]["edges"]
+    assert by_integration["id"] not in [edge["node"]["id"] for edge in mine]
+    # The customer never sees staff work, nor which systems the business runs.
+    assert (await api.ok(EVENT_INTEGRATION, {"id": by_integration["id"]}, token=customer.token))["node"] is None
+    node = (await api.ok(EVENT_INTEGRATION, {"id": by_integration["id"]}, token=staff.token))["node"]
+    assert node == {"type": "RETURN_RECEIVED", "integration": name}

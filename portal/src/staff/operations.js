@@ -709,7 +709,7 @@ export const STAFF_AUDIT_PAGE = /* GraphQL */ `
       pageInfo { hasNextPage endCursor }
       edges {
         node {
-          id type outcome createdAt reason detail
+          id type outcome createdAt reason detail integration
           actor { id email firstName lastName }
           customer { id email firstName lastName }
         }
@@ -724,7 +724,7 @@ export const STAFF_AUDIT_MORE = /* GraphQL */ `
       pageInfo { hasNextPage endCursor }
       edges {
         node {
-          id type outcome createdAt reason detail
+          id type outcome createdAt reason detail integration
           actor { id email firstName lastName }
           customer { id email firstName lastName }
         }

@@ -141,7 +141,9 @@ export async function render({ query }) {
             t("staff.audit.theirActions", { name: customerName(event.actor) }),
           ),
         ]
-      : h("span", { class: "muted" }, t("staff.audit.unknownActor"));
+      : event.integration
+        ? h("span", { class: "staff-audit-integration" }, t("staff.audit.integration", { name: event.integration }))
+        : h("span", { class: "muted" }, t("staff.audit.unknownActor"));
     const whom = event.customer
       ? [
           customerLink(event.customer),
