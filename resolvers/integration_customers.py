@@ -51,7 +51,7 @@ class CustomerIntegrationQueries:
     )
     async def customer_records(
         self, info: Info, updated_since: datetime | None = None, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[CustomerRecord]:
+    ) -> relay.Connection[CustomerRecord] | None:
         page = await integration_customers.records_updated_since(
             info.context.rt, info.context.principal, updated_since=updated_since, first=first, after=after
         )

@@ -7,7 +7,9 @@ import uuid
 from typing import Any
 
 import pytest
+from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
 
+from schema.build import build_schema
 from tests.support import Api, Caller
 
 PAGE = "edges { cursor } pageInfo { hasNextPage }"
@@ -121,3 +123,31 @@ async def test_a_refused_root_connection_leaves_the_public_ones(api: Api, custom
     assert result.data["customers"] is None
     assert result.data["helpArticles"] == {"edges": [], "pageInfo": {"hasNextPage": False}}
     assert errors_by_path(result.errors) == {("customers",): "FORBIDDEN"}
+
+
+def test_every_connection_field_in_the_schema_is_nullable() -> None:
+    """The README's contract for every list, not only the ones named above: a field whose type is a connection
+    may be null, so a bad argument nulls that field and not its parent (a non-null root field would null the
+    whole answer, a non-null nested one everything up to the nearest nullable parent)."""
+    schema = build_schema()._schema
+    non_null = [
+        f"{type_name}.{field_name}"
+        for type_name, graphql_type in schema.type_map.items()
+        if isinstance(graphql_type, GraphQLObjectType) and not type_name.startswith("__")
+        for field_name, field in graphql_type.fields.items()
+        if get_named_type(field.type).name.endswith("Connection")
+        and "edges" in getattr(get_named_type(field.type), "fields", {})
+        and isinstance(field.type, GraphQLNonNull)
+    ]
+    assert non_null == []
+
+
+async def test_a_bad_argument_on_a_statement_s_entries_nulls_the_entries_only(api: Api, customer: Caller) -> None:
+    result = await api(
+        "{ me { email accountStatement { statement { currencyCode entries(first: 101) { edges { cursor } } } } } }",
+        token=customer.token,
+    )
+    assert result.data is not None
+    assert result.data["me"]["accountStatement"]["statement"]["entries"] is None
+    assert result.data["me"]["accountStatement"]["statement"]["currencyCode"]
+    assert errors_by_path(result.errors) == {("me", "accountStatement", "statement", "entries"): "BAD_USER_INPUT"}

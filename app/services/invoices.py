@@ -23,7 +23,6 @@ from app.documents.pdf import DocumentLine, InvoiceDocument, ReceiptDocument, re
 from app.runtime import Runtime
 from app.security.signed_links import LinkError, SignedLinks
 from app.services import event_data, store_credit
-from app.services.customer_queries import display_name
 from app.services.messages import document_locale
 from app.services.return_quotes import returned_amounts
 from models.address import Address
@@ -336,9 +335,9 @@ async def customer_party(session: AsyncSession, customer: Customer) -> Party:
                 "countryCode": chosen.country_code,
             }
         )
-    return Party(
-        name=name or display_name(customer) or customer.email, address_lines=tuple(lines), email=customer.email
-    )
+    if not name:  # the account's full name, as buyer_details names an invoice's buyer (not the greeting's first name)
+        name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    return Party(name=name or customer.email, address_lines=tuple(lines), email=customer.email)
 
 
 def _object_id(value: str) -> uuid.UUID:

@@ -54,7 +54,7 @@ class AccountStatement:
     @strawberry.field(description="The period's ledger entries, oldest first (the order they were posted in).")
     async def entries(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[CreditTransaction]:
+    ) -> relay.Connection[CreditTransaction] | None:
         page = await statements.entries(info.context.rt, self.found, first=first, after=after)
         return connection_from_page(page, CreditTransaction.from_row)  # type: ignore[no-any-return]
 

@@ -102,7 +102,7 @@ class WebhookDelivery(relay.Node):
     @strawberry.field(description="Its attempts, newest first.")
     async def attempts(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[WebhookAttempt]:
+    ) -> relay.Connection[WebhookAttempt] | None:
         page = await webhook_deliveries.list_attempts(
             info.context.rt, info.context.principal, delivery_id=self.row.id, first=first, after=after
         )
@@ -157,7 +157,7 @@ class WebhookEndpoint(relay.Node):
     @strawberry.field(description="Its deliveries, newest first.")
     async def deliveries(
         self, info: Info, first: int | None = 20, after: str | None = None, status: WebhookDeliveryStatus | None = None
-    ) -> relay.Connection[WebhookDelivery]:
+    ) -> relay.Connection[WebhookDelivery] | None:
         page = await webhook_deliveries.list_deliveries(
             info.context.rt, info.context.principal, self.row.id, status=status, first=first, after=after
         )
@@ -166,7 +166,7 @@ class WebhookEndpoint(relay.Node):
     @strawberry.field(description="Its attempt log (test events included), newest first.")
     async def attempts(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> relay.Connection[WebhookAttempt]:
+    ) -> relay.Connection[WebhookAttempt] | None:
         page = await webhook_deliveries.list_attempts(
             info.context.rt, info.context.principal, endpoint_id=self.row.id, first=first, after=after
         )

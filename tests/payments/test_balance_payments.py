@@ -17,6 +17,7 @@ from app.payments.sandbox import SandboxGateway
 from app.runtime import Runtime
 from app.services import payments, store_credit
 from models.credit import CreditTransactionReason
+from models.customer import Customer
 from models.payment import Payment, PaymentMethod, PaymentStatus
 from schema.types.base import decode_global_id
 from tests.payments.helpers import ERRORS, codes, pay_order
@@ -453,3 +454,19 @@ async def test_gateway_events_settle_or_decline_a_balance_debit_once(
     assert [e["amount"]["amount"] for e in received(data)] == ["12.00"]
     assert assert_consistent(data) == -owed + Decimal("12.00")
     assert [p.status for p in await balance_payments(rt, customer)] == [PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED]
+
+
+async def test_a_balance_receipt_names_a_customer_without_an_address_by_their_full_name(
+    api: Api, client: AsyncClient, rt: Runtime, customer: Caller, admin: Caller
+) -> None:
+    """Without a saved address the documents drawn for the customer (balance receipts, offers, statements) name
+    them by their full name, as an invoice does, not by the first name a greeting uses."""
+    async with rt.db.unit_of_work() as session:
+        await session.execute(update(Customer).where(col(Customer.id) == customer.customer.id).values(last_name="Lee"))
+    await owing(api, rt, customer, admin)
+    paid = await pay_balance(api, customer, await card(api, customer), "10.00")
+    assert paid["userErrors"] == [], paid
+
+    receipt = await client.get(path_of(paid["payment"]["receiptUrl"]))
+    assert receipt.status_code == 200
+    assert "Casey Lee" in pdf_text(receipt.content)
