@@ -115,6 +115,16 @@ function renderHeader(route, path) {
 }
 
 function errorView(error, route) {
+  if (route.admin && error instanceof RequestFailed && error.code === "FORBIDDEN") {
+    // An administrators' page refused to a support agent: the console itself is still theirs.
+    return h(
+      "section",
+      { "data-refused": "admin" },
+      h("h1", { tabindex: "-1" }, t("staff.adminOnlyTitle")),
+      h("p", { role: "alert" }, t("staff.adminOnlyText")),
+      h("p", {}, h("a", { href: href("/staff") }, t("staff.adminOnlyBack"))),
+    );
+  }
   if (route.staff && error instanceof RequestFailed && error.code === "FORBIDDEN") {
     // The API refused the console's data to this account: say so, rather than "something went wrong".
     return h(

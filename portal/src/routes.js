@@ -76,7 +76,14 @@ export const ROUTES = [
   { path: "/staff/help/new", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
   { path: "/staff/help/:id", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
   { path: "/staff/audit", page: () => import("./staff/pages/audit.js"), signedIn: true, staff: true },
-  { path: "/staff/audit/alerts", page: () => import("./staff/pages/alerts.js"), signedIn: true, staff: true },
+  // admin: true: the API refuses it to SUPPORT too, so a refusal says the page (not the console) is not theirs.
+  {
+    path: "/staff/audit/alerts",
+    page: () => import("./staff/pages/alerts.js"),
+    signedIn: true,
+    staff: true,
+    admin: true,
+  },
 ];
 
 export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

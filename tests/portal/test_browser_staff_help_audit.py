@@ -303,4 +303,8 @@ async def test_the_audit_log_shows_who_did_what_to_whom_and_why(settings: Settin
             await expect(support.page.get_by_role("link", name="Sicherheitswarnungen")).to_have_count(0)
             await support.check("staff-audit-de")
             await support.page.goto(f"{base}/account/staff/audit/alerts")
-            await expect(support.page.get_by_role("heading", name="Dieser Bereich ist für Mitarbeiter")).to_be_visible()
+            await expect(
+                support.page.get_by_role("heading", name="Diese Seite ist für Administratoren")
+            ).to_be_visible()
+            await support.page.get_by_role("link", name="Zurück zum Mitarbeiterbereich").click()
+            await expect(support.page).to_have_url(f"{base}/account/staff")
