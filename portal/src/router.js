@@ -82,6 +82,7 @@ const STAFF_NAV = [
   ["/staff/customers", "staff.nav.customers"],
   ["/staff/help", "staff.nav.help"],
   ["/staff/audit", "staff.nav.audit"],
+  ["/staff/analytics", "staff.nav.analytics"],
 ];
 
 function staffHeader(path) {

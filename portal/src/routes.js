@@ -76,6 +76,7 @@ export const ROUTES = [
   { path: "/staff/help/new", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
   { path: "/staff/help/:id", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
   { path: "/staff/audit", page: () => import("./staff/pages/audit.js"), signedIn: true, staff: true },
+  { path: "/staff/analytics", page: () => import("./staff/pages/analytics.js"), signedIn: true, staff: true },
   // admin: true: the API refuses it to SUPPORT too, so a refusal says the page (not the console) is not theirs.
   {
     path: "/staff/audit/alerts",

@@ -152,7 +152,6 @@ STAFF_CONSOLE_EXCEPTIONS: dict[str, str] = {
     "Mutation.testWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
     "Mutation.createCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
     "Mutation.updateCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
-    "Query.analytics": "the analytics dashboard; the CSV link serves spreadsheets meanwhile; " + CONSOLE_LATER,
     "Query.paymentStatistics": "part of the analytics dashboard; " + CONSOLE_LATER,
     "Mutation.publishPrivacyPolicy": "a legal text published rarely, by an administrator; " + CONSOLE_LATER,
 }

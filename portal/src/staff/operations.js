@@ -768,3 +768,21 @@ export const STAFF_ACKNOWLEDGE_SECURITY_ALERT = /* GraphQL */ `
     acknowledgeSecurityAlert(input: $input) { alert { id acknowledgedAt } userErrors { field message code } }
   }
 `;
+
+// ── analytics ──
+// The figures README "Analytics" defines, for the chosen days, granularity, group and channel, with the
+// customer groups to choose from (one request).
+export const STAFF_ANALYTICS_PAGE = /* GraphQL */ `
+  query StaffAnalytics($input: AnalyticsInput!) {
+    me { id settings { language timezone } }
+    customerGroups { id name }
+    analytics(input: $input) {
+      report {
+        from to granularity channel countedUntil csvUrl
+        group { id name }
+        series { figure unit byChannel points { periodStart periodEnd numerator denominator value } }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
