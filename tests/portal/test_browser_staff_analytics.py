@@ -28,6 +28,13 @@ pytestmark = browser_test
 
 GERMAN = 'mutation { updateSettings(input: {language: "de"}) { userErrors { code } } }'
 T = SecurityEventType
+# Each unit as the page formats it, in the language the page uses now (the page's own module, as loaded).
+FORMATS = """async () => {
+  const main = document.querySelector("script[type=module]").src;
+  const { formatValue } = await import(new URL("staff/analytics-parts.js", main).href);
+  return [[2700, "SECONDS"], [45, "SECONDS"], [0.15, "LIFT"], [-0.05, "LIFT"], [12.5, "PER_THOUSAND"],
+    [1234567, "COUNT"], [0.3333, "RATIO"]].map(([value, unit]) => formatValue(value, unit).replace(/\\s/g, " "));
+}"""
 
 
 def at(day: date, hour: int) -> datetime:
@@ -105,6 +112,15 @@ async def test_an_agent_reads_the_shops_figures_by_day_and_week_and_downloads_th
                 await expect(table.get_by_role("row")).to_have_count(31)  # the header and 30 days
                 await expect(page.get_by_text(re.compile(r"^Counted up to "))).to_be_visible()
                 await watched.check("staff-analytics")
+                assert await page.evaluate(FORMATS) == [
+                    "45 min",
+                    "45 sec",
+                    "+15%",
+                    "-5%",
+                    "12.5 per 1,000",
+                    "1,234,567",
+                    "33.3%",
+                ]
 
                 # Per week over other days, through the form: the address and the tables follow.
                 await page.get_by_label("First day").fill(changed_day.isoformat())
@@ -164,3 +180,12 @@ async def test_an_agent_reads_the_shops_figures_by_day_and_week_and_downloads_th
                 await expect(cell("SELF_SERVICE_RATE", changed_day)).to_have_text(re.compile(r"^66,7\s%$"))
                 await expect(page.get_by_role("link", name="CSV herunterladen")).to_be_visible()
                 await watched.check("staff-analytics-de")
+                assert await page.evaluate(FORMATS) == [
+                    "45 Min.",
+                    "45 Sek.",
+                    "+15 %",
+                    "-5 %",
+                    "12,5 je 1.000",
+                    "1.234.567",
+                    "33,3 %",
+                ]
