@@ -150,6 +150,10 @@ async def test_an_agent_reads_the_shops_figures_by_day_and_week_and_downloads_th
                 await page.goto(f"{base}/account/staff/analytics?from=2020-01-01&to=2024-12-31&granularity=DAY")
                 await expect(form.get_by_role("alert")).to_contain_text("That range is too long")
                 await watched.check("staff-analytics-error")
+                await page.goto(f"{base}/account/staff/analytics?group=Q3VzdG9tZXJHcm91cDpub3N1Y2g")
+                await expect(form.get_by_role("alert")).to_have_text(
+                    "There is no such customer group. Choose one from the list."
+                )
                 # What is not a day, a granularity or a channel falls back to the defaults.
                 await page.goto(f"{base}/account/staff/analytics?from=2025-02-30&granularity=HOUR&channel=FAX")
                 await expect(page.get_by_label("First day")).to_have_value((today - timedelta(days=29)).isoformat())
