@@ -6,13 +6,13 @@ from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import dateutil.parser
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.schema.types.base_scalars import DateTimeDefinition, wrap_parser
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
@@ -134,20 +134,24 @@ def _enum_output_by_lookup(schema: strawberry.Schema) -> None:
         graphql_type.serialize = graphql_type.coerce_output_value = by_lookup  # type: ignore[method-assign]
 
 
-def _parse_datetime(text: str) -> datetime:
+def _parse_datetime(value: object) -> object:
     """strawberry's DateTime parse, refusing a moment that exists in its own offset but not in UTC (9999-12-31
     at 23:00-14:00, 0001-01-01 at 00:00+14:00): every time is stored and compared in UTC, and converting
-    one of these (or 24:00 on the last day) overflowed deep in a service or in the database driver (a 500, not a refusal)."""
+    one of these (or 24:00 on the last day) overflowed deep in a service or in the database driver (a 500,
+    not a refusal)."""
+    assert DateTimeDefinition.parse_value is not None
     try:
-        moment = dateutil.parser.isoparse(text)  # 9999-12-31T24:00 overflows here
-        if moment.tzinfo is not None:
+        moment = DateTimeDefinition.parse_value(value)  # 9999-12-31T24:00 overflows here
+        if isinstance(moment, datetime) and moment.tzinfo is not None:
             moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError("the time is outside the years 1 to 9999 in UTC") from None
+        raise StrawberryInputCoercionError(
+            f'Value cannot represent a DateTime: "{value}". The time is outside the years 1 to 9999 in UTC.'
+        ) from None
     return moment
 
 
-DATETIME = dataclasses.replace(DateTimeDefinition, parse_value=wrap_parser(_parse_datetime, "DateTime"))
+DATETIME = dataclasses.replace(DateTimeDefinition, parse_value=_parse_datetime)
 
 
 class Schema(strawberry.Schema):
