@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.errors import InvalidInputError
-from app.pagination import Page, page_size
+from app.pagination import MAX_CURSOR_LENGTH, Page, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import analytics_events, audit
@@ -281,8 +281,10 @@ def encode_offset(offset: int) -> str:
 
 def decode_offset(cursor: str) -> int:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:  # refused before json.loads could recurse too deep (a 500)
+            raise ValueError("too long")
         offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInputError("The cursor is not valid.") from exc
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or offset > 1_000_000:
         raise InvalidInputError("The cursor is not valid.")
