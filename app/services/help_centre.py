@@ -107,6 +107,10 @@ def _text(
     return cleaned
 
 
+# How often create_article picks a free slug again when another article took it meanwhile.
+SLUG_ATTEMPTS = 5
+
+
 def _slug_of(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", fold(title)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:80].strip("-")
@@ -179,31 +183,34 @@ async def create_article(
     if errors or title is None or body is None or category is None:
         raise HelpArticleError(*errors)
     explicit_slug = slug is not None
-    slug = slug or await _free_slug(rt, _slug_of(title))
-    now = utcnow()
-    article = HelpArticle(
-        slug=slug,
-        title=title,
-        body=body,
-        category=category,
-        published=bool(data.published),
-        published_at=now if data.published else None,
-        author_id=author_id,
-        title_folded="",
-        search_folded="",
-        created_at=now,
-        updated_at=now,
-    )
-    _refresh_search_text(article)
-    try:
-        async with rt.db.unit_of_work() as session:
-            session.add(article)
-            _audit(session, meta, SecurityEventType.HELP_ARTICLE_CREATED, author_id, _described(article))
-    except IntegrityError as exc:
-        if explicit_slug:
-            raise _slug_taken() from exc
-        raise  # two articles with the same title at the same moment: vanishingly rare, not hidden
-    return article
+    # A slug made from the title is chosen before the insert: articles with the same title created at once
+    # (a double-click, two tabs) pick the same one, and the loser picks again from what is taken now.
+    for _attempt in range(SLUG_ATTEMPTS):
+        now = utcnow()
+        article = HelpArticle(
+            slug=slug if slug is not None else await _free_slug(rt, _slug_of(title)),
+            title=title,
+            body=body,
+            category=category,
+            published=bool(data.published),
+            published_at=now if data.published else None,
+            author_id=author_id,
+            title_folded="",
+            search_folded="",
+            created_at=now,
+            updated_at=now,
+        )
+        _refresh_search_text(article)
+        try:
+            async with rt.db.unit_of_work() as session:
+                session.add(article)
+                _audit(session, meta, SecurityEventType.HELP_ARTICLE_CREATED, author_id, _described(article))
+        except IntegrityError as exc:
+            if explicit_slug:
+                raise _slug_taken() from exc
+            continue
+        return article
+    raise _slug_taken()
 
 
 async def update_article(
