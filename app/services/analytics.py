@@ -33,7 +33,7 @@ CSV_LINK = "analytics"
 MAX_DAYS = {"DAY": 366, "WEEK": 3660, "MONTH": 3660}
 # The days a report may cover: whole periods around them, and the day after the last, must exist as dates
 # (the week or month of 9999-12-31 ends past date.max: an OverflowError, a 500, before this bound).
-EARLIEST_DAY = date(1900, 1, 1)
+EARLIEST_DAY = date(1970, 1, 1)  # as accountStatement
 LATEST_DAY = date(9998, 12, 31)
 
 
