@@ -8,7 +8,7 @@ compiled is committed and nothing can drift from the .po.
 import io
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -133,16 +133,30 @@ def format_money(amount_minor: int, currency: str, locale: MessageLocale) -> str
     return format_currency(amount, currency, locale=locale.babel, currency_digits=True)
 
 
+def _clock(moment: datetime, locale: MessageLocale) -> tuple[datetime, tzinfo]:
+    """The moment (a naive time is taken to be UTC: we only store UTC) and the zone to show it in: the
+    recipient's, unless the moment has no date there. A time at the edge of the calendar (an offer valid until
+    9999-12-31 23:59 UTC, read on a clock ahead of UTC) is shown in UTC instead of failing the mail, page or
+    document that shows it (an OverflowError)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    zone = zoneinfo.ZoneInfo(locale.timezone)
+    try:
+        aware.astimezone(zone)
+    except OverflowError:
+        return aware, UTC
+    return aware, zone
+
+
 def format_moment(moment: datetime, locale: MessageLocale) -> str:
     """A moment on the recipient's clock, with its zone: '4. Dezember 2026 um 23:15:00 MEZ'."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return format_datetime(aware, "long", tzinfo=zoneinfo.ZoneInfo(locale.timezone), locale=locale.babel)
+    aware, zone = _clock(moment, locale)
+    return format_datetime(aware, "long", tzinfo=zone, locale=locale.babel)
 
 
 def local_time(moment: datetime, locale: MessageLocale) -> datetime:
     """The moment on the recipient's clock; a naive time is taken to be UTC (we only store UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zoneinfo.ZoneInfo(locale.timezone))
+    aware, zone = _clock(moment, locale)
+    return aware.astimezone(zone)
 
 
 def format_day(moment: datetime, locale: MessageLocale) -> str:

@@ -29,6 +29,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
@@ -156,7 +158,28 @@ GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_ASSETS_URL = "/graphiql-assets/"
 
 
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws, refusing a subscribe message whose payload has the wrong shape as the protocol says
+    (close 4400), as HTTP refuses such a body: `variables: [1]` reached the extensions and failed inside them
+    (an INTERNAL_SERVER_ERROR), and a query that is no string completed silently."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("variables") or {}, dict)
+            or not isinstance(payload.get("operationName") or "", str)
+            or not isinstance(payload.get("extensions") or {}, dict)
+        ):
+            await self.handle_invalid_message("Invalid subscribe payload")
+            return
+        await super().handle_subscribe(message)
+
+
 class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         settings = state.settings
         super().__init__(

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# Our cursors are about 120 characters; anything much longer was made by hand, and is refused before it is
+# decoded (a few kB of '[' nested deep enough to make json.loads raise RecursionError, a 500).
+MAX_CURSOR_LENGTH = 512
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,15 @@ def encode_cursor(timestamp: datetime, row_id: uuid.UUID) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         timestamp, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         moment = datetime.fromisoformat(timestamp)
         key = uuid.UUID(row_id)
         if moment.tzinfo is None:  # we only ever write aware times: this one was made by hand
             raise ValueError("naive time")
         moment = moment.astimezone(UTC)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError, RecursionError) as exc:
         raise InvalidInputError("The cursor is not valid.") from exc
     return moment, key
 

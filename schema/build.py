@@ -1,15 +1,20 @@
 """Assemble the schema from the resolver mixins and add the request-level extensions."""
 
+import dataclasses
 import functools
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.types import ExecutionContext
+from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.config import Settings
 from resolvers.accounts import AccountMutations, AccountQueries
@@ -130,12 +135,56 @@ def _enum_output_by_lookup(schema: strawberry.Schema) -> None:
         graphql_type.serialize = graphql_type.coerce_output_value = by_lookup  # type: ignore[method-assign]
 
 
+def _parse_datetime(value: object) -> object:
+    """strawberry's DateTime parse, refusing a moment that exists in its own offset but not in UTC (9999-12-31
+    at 23:00-14:00, 0001-01-01 at 00:00+14:00): every time is stored and compared in UTC, and converting
+    one of these (or 24:00 on the last day) overflowed deep in a service or in the database driver (a 500,
+    not a refusal)."""
+    assert DateTimeDefinition.parse_value is not None
+    try:
+        moment = DateTimeDefinition.parse_value(value)  # 9999-12-31T24:00 overflows here
+        if isinstance(moment, datetime) and moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except OverflowError:
+        raise StrawberryInputCoercionError(
+            f'Value cannot represent a DateTime: "{value}". The time is outside the years 1 to 9999 in UTC.'
+        ) from None
+    return moment
+
+
+DATETIME = dataclasses.replace(DateTimeDefinition, parse_value=_parse_datetime)
+
+
 class Schema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("execution_context_class", FastLeafExecutionContext)
+        kwargs.setdefault("scalar_overrides", {datetime: DATETIME})
         super().__init__(*args, **kwargs)
         _enum_output_by_lookup(self)
         mark_plain_fields(self)  # after the enum change: plans keep each leaf's serialiser
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # Subscriptions are served over WebSocket only (subscribe()); execute() serves HTTP, where one was run as a
+        # query whose field resolved to null (an INTERNAL_SERVER_ERROR): refused instead, as a 400 BAD_REQUEST.
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)

@@ -36,6 +36,7 @@ from graphql import (
 DEFAULT_PAGE = 20
 # A page size written with more digits than this is as good as infinite (and int() refuses 4,300+ digits).
 _MAX_PAGE_DIGITS = 12
+_MAX_PAGE = 10**_MAX_PAGE_DIGITS
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,16 @@ def _page_size(field: FieldNode, variables: dict[str, Any], default: int | None 
             return max(_int_literal(value), 1)
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
-            return max(int(given), 1) if isinstance(given, int) else DEFAULT_PAGE
+            # Capped like a literal: a variable is not checked against Int's range before this count, and a
+            # cost past 64 bits could not be written into the error's JSON (a 500 instead of the refusal).
+            return min(max(int(given), 1), _MAX_PAGE) if isinstance(given, int) else DEFAULT_PAGE
         return DEFAULT_PAGE
     return max(default, 1) if default is not None else 1
 
 
 def _int_literal(node: IntValueNode) -> int:
     digits = node.value.lstrip("-")
-    return 10**_MAX_PAGE_DIGITS if len(digits) > _MAX_PAGE_DIGITS else int(node.value)
+    return _MAX_PAGE if len(digits) > _MAX_PAGE_DIGITS else int(node.value)
 
 
 def _with_defaults(document: DocumentNode, given: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,9 @@ def cursor_of(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
 
+# JSON nested deeper than json.loads recurses, in a few kB of base64.
+DEEP = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode()
+
 BAD_ARGUMENTS = {
     "first -1": "first: -1",
     "first 101": "first: 101",
@@ -39,6 +42,8 @@ BAD_ARGUMENTS = {
     "after empty json": f'after: "{cursor_of([])}"',
     "after a naive time": f'after: "{cursor_of(["2026-01-01T00:00:00", str(uuid.uuid4())])}"',
     "after not a uuid": f'after: "{cursor_of(["2026-01-01T00:00:00+00:00", "nope"])}"',
+    "after nested too deep": f'after: "{DEEP}"',
+    "after far too long": f'after: "{cursor_of(["2026-01-01T00:00:00+00:00", "x" * 10_000])}"',
 }
 
 
@@ -106,7 +111,7 @@ async def test_nested_in_a_list_each_node_keeps_its_other_fields(api: Api, staff
     }
 
 
-@pytest.mark.parametrize("argument", ["first: 101", "first: -1", 'after: "junk!"'])
+@pytest.mark.parametrize("argument", ["first: 101", "first: -1", 'after: "junk!"', f'after: "{DEEP}"'])
 async def test_a_bad_argument_on_a_root_connection_leaves_the_other_root_fields(
     api: Api, admin: Caller, argument: str
 ) -> None:
@@ -151,3 +156,17 @@ async def test_a_bad_argument_on_a_statement_s_entries_nulls_the_entries_only(ap
     assert result.data["me"]["accountStatement"]["statement"]["entries"] is None
     assert result.data["me"]["accountStatement"]["statement"]["currencyCode"]
     assert errors_by_path(result.errors) == {("me", "accountStatement", "statement", "entries"): "BAD_USER_INPUT"}
+
+
+@pytest.mark.parametrize("cursor", [DEEP, "a." + DEEP, "a." + "A" * 100_000])
+async def test_hand_made_cursors_on_staff_lists_are_bad_input(api: Api, admin: Caller, cursor: str) -> None:
+    fields = {
+        "byActivity": "tickets(order: LAST_ACTIVITY, after: $after)",
+        "staffActions": "staffActions(after: $after)",
+        "webhookEndpoints": "webhookEndpoints(after: $after)",
+        "helpArticles": "helpArticles(includeUnpublished: true, after: $after)",
+    }
+    body = " ".join(f"{alias}: {field} {{ {PAGE} }}" for alias, field in fields.items())
+    result = await api(f"query($after: String) {{ {body} }}", {"after": cursor}, token=admin.token)
+    assert result.data == dict.fromkeys(fields)
+    assert errors_by_path(result.errors) == {(alias,): "BAD_USER_INPUT" for alias in fields}

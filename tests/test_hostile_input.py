@@ -1,5 +1,7 @@
 """Hostile input never produces a server error: every string field of every mutation is fed junk."""
 
+import re
+
 import pytest
 
 from tests.support import Api, Caller
@@ -97,3 +99,34 @@ async def test_nul_characters_are_refused_before_any_resolver(api: Api) -> None:
     assert (literal.data, literal.error_codes) == (None, ["BAD_USER_INPUT"])
     assert literal.errors is not None
     assert literal.errors[0]["message"] == "Text must not contain NUL (U+0000) characters."
+
+
+# Moments that exist in their own offset but not in UTC, where everything is stored and compared.
+OUT_OF_UTC = [
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T24:00:00Z",
+    "9999-12-31T24:00:00+01:00",
+]
+DATETIME_INPUTS = [
+    "query($t: DateTime) { paymentStatistics(since: $t) { __typename } }",
+    "query($t: DateTime) { paymentStatistics(until: $t) { __typename } }",
+    "query($t: DateTime) { customerRecords(updatedSince: $t) { __typename } }",
+    "query($t: DateTime) { staffActions(filter: {since: $t}) { __typename } }",
+    "query($t: DateTime) { securityEvents(filter: {until: $t}) { __typename } }",
+    'mutation($t: DateTime!) { createOffer(input: {customerId: "x", currency: EUR, validUntil: $t,'
+    ' lines: [{sku: "S", name: "N", quantity: 1, unitPrice: "1"}]}) { userErrors { code } } }',
+    'mutation($t: DateTime!) { reviseOffer(input: {offerId: "x", validUntil: $t, reason: "r",'
+    ' lines: [{sku: "S", name: "N", quantity: 1, unitPrice: "1"}]}) { userErrors { code } } }',
+    'mutation($t: DateTime!) { redeliverWebhookEvents(input: {endpointId: "x", since: $t}) { userErrors { code } } }',
+]
+
+
+@pytest.mark.parametrize("query", DATETIME_INPUTS, ids=lambda q: q.split("{")[1].split("(")[0].strip())
+async def test_datetimes_outside_utc_range_are_bad_input(api: Api, admin: Caller, query: str) -> None:
+    for moment in OUT_OF_UTC:
+        by_variable = await api(query, {"t": moment}, token=admin.token)
+        assert by_variable.error_codes == ["BAD_USER_INPUT"], (moment, by_variable.errors)
+        inline = re.sub(r"^(query|mutation)\(\$t: DateTime!?\)", r"\1", query).replace("$t", f'"{moment}"')
+        literal = await api(inline, token=admin.token)
+        assert literal.error_codes[:1] in (["BAD_USER_INPUT"], ["GRAPHQL_VALIDATION_FAILED"]), (moment, literal.errors)

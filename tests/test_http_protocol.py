@@ -289,3 +289,23 @@ async def test_no_response_repeats_a_header_and_none_is_cached(app_factory: Any,
         "download, HEAD": 405,
         "download of nothing": 403,
     }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "subscription { ticketUpdated { ticket { id } } }",
+        "subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }",
+        "subscription A { ticketUpdated { change } } subscription B { ticketUpdated { change } }",
+    ],
+)
+@pytest.mark.parametrize("accept", [None, GRJ, 'multipart/mixed;subscriptionSpec="1.0", application/json'])
+async def test_subscriptions_over_http_are_refused_as_bad_requests(
+    client: httpx.AsyncClient, customer: Caller, query: str, accept: str | None
+) -> None:
+    # They are served over WebSocket (graphql-transport-ws) only; over HTTP one ran as a query and failed inside.
+    body: dict[str, Any] = {"query": query, "operationName": "A" if " A " in query else None}
+    for token in (None, customer.token):
+        response = await post(client, body, accept, **({"authorization": f"Bearer {token}"} if token else {}))
+        assert response.status_code == 400, response.text
+        assert [error["extensions"]["code"] for error in response.json()["errors"]] == ["BAD_REQUEST"]

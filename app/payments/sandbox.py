@@ -377,7 +377,8 @@ class SandboxGateway:
     def parse_event(self, payload: bytes, signature_header: str) -> GatewayEvent:
         parts = dict(part.split("=", 1) for part in signature_header.split(",") if "=" in part)
         stamp = parts.get("t", "")
-        if not stamp.isascii() or not stamp.isdigit():
+        # Unix seconds have 10 digits until 2286: a longer number is no timestamp (int() refuses 4,300+ digits).
+        if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
             raise InvalidEventError("The signature header has no timestamp.")
         if not hmac.compare_digest(self.sign(payload, int(stamp)), f"t={stamp},v1={parts.get('v1', '')}"):
             raise InvalidEventError("The signature does not match.")
@@ -395,7 +396,7 @@ class SandboxGateway:
                 raw_type=kind.value,
                 **{name: value for name, value in data.items() if name in known},
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:  # Overflow: a `created` past time_t
             raise InvalidEventError("The body is not a sandbox event.") from exc
 
     def _card_for(self, gateway_token: str) -> _TestCard:

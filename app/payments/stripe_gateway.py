@@ -444,7 +444,8 @@ class StripeGateway:
             raise InvalidEventError(f"Not a valid Stripe webhook: {type(error).__name__}.") from None
         try:
             return _event(event)
-        except (KeyError, TypeError, ValueError, AttributeError, GatewayError):
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, GatewayError):
+            # OverflowError: a `created` or an amount no datetime or integer here can hold
             raise InvalidEventError("The webhook body is not a Stripe event we can read.") from None
 
     async def aclose(self) -> None:

@@ -31,6 +31,10 @@ from models.order import OrderChannel
 CSV_LINK = "analytics"
 # The longest range a report covers, by granularity (a year of days; ten years of weeks or months).
 MAX_DAYS = {"DAY": 366, "WEEK": 3660, "MONTH": 3660}
+# The days a report may cover: whole periods around them, and the day after the last, must exist as dates
+# (the week or month of 9999-12-31 ends past date.max: an OverflowError, a 500, before this bound).
+EARLIEST_DAY = date(1970, 1, 1)  # as accountStatement
+LATEST_DAY = date(9998, 12, 31)
 
 
 class Granularity(enum.Enum):
@@ -254,6 +258,11 @@ def periods_of(query: ReportQuery) -> list[tuple[date, date]]:
 async def _check(rt: Runtime, query: ReportQuery) -> CustomerGroup | None:
     if query.first > query.last:
         raise AnalyticsError.one(AnalyticsErrorCode.INVALID_RANGE, "`from` must not be after `to`.", "from")
+    for day, name in ((query.first, "from"), (query.last, "to")):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise AnalyticsError.one(
+                AnalyticsErrorCode.INVALID_RANGE, f"Choose days from {EARLIEST_DAY} to {LATEST_DAY}.", name
+            )
     limit = MAX_DAYS[query.granularity.value]
     if (query.last - query.first).days + 1 > limit:
         raise AnalyticsError.one(

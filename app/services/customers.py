@@ -141,7 +141,10 @@ def _not_found(field: str = "customerId") -> AccountError:
 
 
 async def _load_target(session: AsyncSession, customer_id: uuid.UUID | None) -> Customer:
-    customer = await session.get(Customer, customer_id) if customer_id else None
+    """The account an administrator changes, locked until the change commits: the status checked here is still
+    the status when it is changed (two identical suspensions at once: one suspends, one is INVALID_STATUS, not two
+    mails and two security events)."""
+    customer = await session.get(Customer, customer_id, with_for_update=True) if customer_id else None
     if customer is None:
         raise _not_found()
     return customer

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.errors import InvalidInputError
-from app.pagination import Page, page_size
+from app.pagination import MAX_CURSOR_LENGTH, Page, page_size
 from app.principal import Principal
 from app.runtime import RequestMeta, Runtime
 from app.services import analytics_events, audit
@@ -107,6 +107,10 @@ def _text(
     return cleaned
 
 
+# How often create_article picks a free slug again when another article took it meanwhile.
+SLUG_ATTEMPTS = 5
+
+
 def _slug_of(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", fold(title)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:80].strip("-")
@@ -179,31 +183,34 @@ async def create_article(
     if errors or title is None or body is None or category is None:
         raise HelpArticleError(*errors)
     explicit_slug = slug is not None
-    slug = slug or await _free_slug(rt, _slug_of(title))
-    now = utcnow()
-    article = HelpArticle(
-        slug=slug,
-        title=title,
-        body=body,
-        category=category,
-        published=bool(data.published),
-        published_at=now if data.published else None,
-        author_id=author_id,
-        title_folded="",
-        search_folded="",
-        created_at=now,
-        updated_at=now,
-    )
-    _refresh_search_text(article)
-    try:
-        async with rt.db.unit_of_work() as session:
-            session.add(article)
-            _audit(session, meta, SecurityEventType.HELP_ARTICLE_CREATED, author_id, _described(article))
-    except IntegrityError as exc:
-        if explicit_slug:
-            raise _slug_taken() from exc
-        raise  # two articles with the same title at the same moment: vanishingly rare, not hidden
-    return article
+    # A slug made from the title is chosen before the insert: articles with the same title created at once
+    # (a double-click, two tabs) pick the same one, and the loser picks again from what is taken now.
+    for _attempt in range(SLUG_ATTEMPTS):
+        now = utcnow()
+        article = HelpArticle(
+            slug=slug if slug is not None else await _free_slug(rt, _slug_of(title)),
+            title=title,
+            body=body,
+            category=category,
+            published=bool(data.published),
+            published_at=now if data.published else None,
+            author_id=author_id,
+            title_folded="",
+            search_folded="",
+            created_at=now,
+            updated_at=now,
+        )
+        _refresh_search_text(article)
+        try:
+            async with rt.db.unit_of_work() as session:
+                session.add(article)
+                _audit(session, meta, SecurityEventType.HELP_ARTICLE_CREATED, author_id, _described(article))
+        except IntegrityError as exc:
+            if explicit_slug:
+                raise _slug_taken() from exc
+            continue
+        return article
+    raise _slug_taken()
 
 
 async def update_article(
@@ -281,8 +288,10 @@ def encode_offset(offset: int) -> str:
 
 def decode_offset(cursor: str) -> int:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:  # refused before json.loads could recurse too deep (a 500)
+            raise ValueError("too long")
         offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInputError("The cursor is not valid.") from exc
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or offset > 1_000_000:
         raise InvalidInputError("The cursor is not valid.")

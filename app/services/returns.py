@@ -639,6 +639,8 @@ async def run_card_refunds(rt: Runtime, refunds: list[CardRefund]) -> None:
     """Send card refunds to the gateway (each under its row's own idempotency key) and record each
     outcome; the return is REFUNDED once none is left. A failure stays FAILED for a retry."""
     for refund in refunds:
+        if not await _claim(rt, refund):
+            continue
         failure: tuple[str, str] | None = None
         gateway_id = None
         if rt.gateway is None:
@@ -655,6 +657,22 @@ async def run_card_refunds(rt: Runtime, refunds: list[CardRefund]) -> None:
                 )
                 failure = _failure_code(error)
         await _record_card_outcome(rt, refund, gateway_id, failure)
+
+
+async def _claim(rt: Runtime, refund: CardRefund) -> bool:
+    """Whether this card refund may go to the gateway now: it is still PENDING or FAILED, read under its row lock
+    (the list was read earlier, unlocked). A FAILED one becomes PENDING, so creditInstead, which takes FAILED
+    rows only, can no longer pay it as store credit while it is at the gateway; one it already paid so
+    (CANCELLED) is skipped. Without this, a retry and a credit-instead at once refunded the card and credited
+    the store credit both."""
+    async with rt.db.unit_of_work() as session:
+        row = await session.get(ReturnRefund, refund.refund_id, with_for_update=True, populate_existing=True)
+        if row is None or row.status not in (ReturnRefundStatus.PENDING, ReturnRefundStatus.FAILED):
+            return False
+        if row.status is ReturnRefundStatus.FAILED:
+            row.status = ReturnRefundStatus.PENDING
+            session.add(row)
+    return True
 
 
 async def _record_card_outcome(

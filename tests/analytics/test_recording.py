@@ -123,6 +123,17 @@ async def test_only_staff_read_analytics_and_bad_ranges_are_typed_errors(
     ]["userErrors"] == []
     assert await errors(groupId=customer.gid) == [(["input", "groupId"], "GROUP_NOT_FOUND")]
     assert await errors(groupId="not an id") == [(["input", "groupId"], "GROUP_NOT_FOUND")]
+    # Days whose periods, or the day after them, no date can hold: typed errors, not an overflow.
+    for granularity in ("DAY", "WEEK", "MONTH"):
+        for first, last, field in (
+            ("9999-12-31", "9999-12-31", "from"),
+            ("9999-12-25", "9999-12-31", "from"),
+            ("9998-12-01", "9999-01-31", "to"),
+            ("0001-01-01", "0001-01-03", "from"),
+            ("1969-12-31", "1970-01-01", "from"),
+        ):
+            change = {"from": first, "to": last, "granularity": granularity}
+            assert await errors(**change) == [(["input", field], "INVALID_RANGE")], change
     bad_date = await api(ANALYTICS, {"i": {**ok, "from": "2026-02-30"}}, token=staff.token)
     assert bad_date.error_codes == ["GRAPHQL_VALIDATION_FAILED"] or bad_date.error_codes == ["BAD_USER_INPUT"]
 

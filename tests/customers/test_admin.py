@@ -1,9 +1,14 @@
 """Administrators approve, suspend and reactivate accounts and grant roles; nobody else can."""
 
+import asyncio
+
 import pytest
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from app.runtime import Runtime
 from models.customer import ActivationMode, CustomerStatus, Role
+from models.security import SecurityEvent, SecurityEventType
 from tests.accounts.queries import LOGIN
 from tests.support import (
     Api,
@@ -469,3 +474,25 @@ async def test_two_administrators_suspending_each_other_leave_one(api: Api, rt: 
     with pytest.raises(AccountError) as raised:
         await customers.suspend_customer(rt, stale, meta, admin.customer.id, "r")
     assert [d.code.value for d in raised.value.details] == ["LAST_ADMIN"]
+
+
+async def test_the_same_status_change_sent_at_once_happens_once(api: Api, rt: Runtime, admin: Caller) -> None:
+    await make_group(rt, "wholesale", ActivationMode.ADMIN_APPROVAL)
+    pending = await make_customer(rt, status=CustomerStatus.PENDING_APPROVAL, group_code="wholesale")
+    target = {"customerId": global_id("Customer", pending.id), "reason": "checked by phone"}
+    for query, name, event in (
+        (APPROVE, "approveCustomer", SecurityEventType.ACCOUNT_APPROVED),
+        (SUSPEND, "suspendCustomer", SecurityEventType.ACCOUNT_SUSPENDED),
+        (REACTIVATE, "reactivateCustomer", SecurityEventType.ACCOUNT_REACTIVATED),
+    ):
+        sent = [api.ok(query, {"input": target}, token=admin.token) for _ in range(4)]
+        answers = [data[name]["userErrors"] for data in await asyncio.gather(*sent)]
+        assert sorted(len(errors) for errors in answers) == [0, 1, 1, 1], (name, answers)
+        assert {e["code"] for errors in answers for e in errors} == {"INVALID_STATUS"}
+        async with rt.db.read() as session:
+            recorded = await session.scalar(
+                select(func.count())
+                .select_from(SecurityEvent)
+                .where(col(SecurityEvent.customer_id) == pending.id, col(SecurityEvent.type) == event)
+            )
+        assert recorded == 1, name

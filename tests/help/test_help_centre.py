@@ -1,7 +1,11 @@
 """The help centre through the public API: staff write and publish, anyone searches what is published."""
 
+import asyncio
 from typing import Any
 
+import pytest
+
+from app.services import help_centre
 from tests.support import Api, Caller
 
 ERRORS = "userErrors { field message code }"
@@ -130,6 +134,34 @@ async def test_slugs_are_made_unique_or_refused_when_chosen(api: Api, staff: Cal
     ]
     assert [e["code"] for e in moved["userErrors"]] == ["SLUG_TAKEN"]
     assert await slugs(api, staff.token, all=True) == ["gift-cards", "gift-cards-2"]
+
+
+async def test_the_same_title_created_at_once_gets_the_next_free_slug(
+    api: Api, staff: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await write(api, staff.token, title="Gift cards")
+    # The other request's insert lands between this one's choice of slug and its own insert.
+    free_slug = help_centre._free_slug
+    stale = ["gift-cards"]
+
+    async def racing(*args: Any, **kwargs: Any) -> str:
+        return stale.pop() if stale else await free_slug(*args, **kwargs)
+
+    monkeypatch.setattr(help_centre, "_free_slug", racing)
+    assert (await write(api, staff.token, title="Gift cards"))["slug"] == "gift-cards-2"
+    monkeypatch.setattr(help_centre, "_free_slug", free_slug)
+    # And a real burst of double-clicks: every one is stored, under its own slug, none is an error.
+    created = await asyncio.gather(*(write(api, staff.token, title="Store credit") for _ in range(5)))
+    assert sorted(article["slug"] for article in created) == [
+        "store-credit",
+        *(f"store-credit-{n}" for n in range(2, 6)),
+    ]
+    # Whoever keeps losing the race stops with a typed error, not a loop.
+    monkeypatch.setattr(help_centre, "_free_slug", lambda *args, **kwargs: asyncio.sleep(0, "gift-cards"))
+    lost = (await api.ok(CREATE, {"i": {"title": "Gift cards", "body": "b", "category": "c"}}, token=staff.token))[
+        "createHelpArticle"
+    ]
+    assert [e["code"] for e in lost["userErrors"]] == ["SLUG_TAKEN"]
 
 
 async def test_bad_articles_get_typed_errors_and_nothing_is_stored(api: Api, staff: Caller) -> None:

@@ -70,3 +70,20 @@ async def test_staff_notices_are_written_in_the_staff_mailboxs_language_not_the_
     assert "Gültig bis 2. Juli 2031, 00:30:00 MESZ." in notice
     assert "65,54\xa0€" in notice
     assert "65.54 EUR" in text_body(await mailbox.wait_for(customer.customer.email, f"Your offer {offer['number']}"))
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Europe/Berlin"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_moments_at_the_edges_of_the_calendar_are_shown_in_utc_when_the_clock_has_no_date(
+    zone: str, language: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.i18n import MessageLocale, format_day, format_day_and_time, format_moment, local_time
+
+    locale = MessageLocale.of(language, zone)
+    for moment in (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), datetime.max):
+        shown = local_time(moment, locale)
+        assert shown.replace(tzinfo=None) - shown.utcoffset() == moment.replace(tzinfo=None)  # type: ignore[operator]
+        for text in (format_moment(moment, locale), format_day(moment, locale), format_day_and_time(moment, locale)):
+            assert str(moment.year) in text

@@ -5,13 +5,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from pypdf import PdfReader
 from strawberry import relay
 
 from app.runtime import Runtime
 from app.services import invoices, offers
 from tests.offers.helpers import accept, new_offer, offer_node
-from tests.support import Api, Caller, count_statements
+from tests.support import Api, Caller, Mailbox, count_statements, text_body
 
 
 def path_of(url: str) -> str:
@@ -133,3 +134,21 @@ async def test_my_offers_with_lines_and_orders_take_the_same_statements_for_1_or
     tables = " ".join(six)
     assert "FROM order_line" not in tables
     assert "FROM invoice" not in tables
+
+
+@pytest.mark.parametrize(("zone", "language"), [("Pacific/Kiritimati", "en"), ("Asia/Tokyo", "de")])
+async def test_an_offer_valid_until_the_end_of_the_calendar_is_written_sent_and_printed(
+    api: Api, staff: Caller, customer: Caller, mailbox: Mailbox, zone: str, language: str
+) -> None:
+    # 9999-12-31 23:59 UTC has no date on a clock ahead of UTC: the mail, the PDF and the revision show it in
+    # UTC, where writing the offer's mail failed (an INTERNAL_SERVER_ERROR).
+    settings = "mutation($i: UpdateSettingsInput!) { updateSettings(input: $i) { userErrors { code } } }"
+    changed = await api.ok(settings, {"i": {"timezone": zone, "language": language}}, token=customer.token)
+    assert changed["updateSettings"]["userErrors"] == []
+    offer = await new_offer(api, staff, customer, validUntil="9999-12-31T23:59:59+00:00")
+    assert offer["validUntil"].startswith("9999-12-31T23:59:59")
+    mail = await mailbox.wait_for(customer.customer.email, offer["number"])
+    assert "9999" in text_body(mail)
+    response = await api.client.get(path_of(offer["pdfUrl"]))
+    assert response.status_code == 200
+    assert "9999" in pdf_text(response.content)

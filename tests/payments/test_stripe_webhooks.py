@@ -232,6 +232,10 @@ def test_the_replay_window_is_configurable(stripe_standin: StripeStandin) -> Non
         b'{"object": "charge", "id": "evt_1", "type": "x", "created": 1, "data": {"object": {}}}',
         b'{"object": "event", "id": "evt_1", "type": "payment_intent.succeeded", "created": 1, "data": {}}',
         b'{"object": "event", "id": "evt_1", "type": "payment_intent.succeeded", "created": "x", "data": {"object": {}}}',
+        b'{"object": "event", "id": "evt_1", "type": "x", "created": 100000000000000000000, "data": {"object": {}}}',
+        b'{"object": "event", "id": "evt_1", "type": "x", "created": -1e300, "data": {"object": {}}}',
+        b'{"object": "event", "id": "evt_1", "type": "x", "created": 1000000000000, "data": {"object": {}}}',
+        b'{"object": "event", "id": "evt_1", "type": "x", "created": NaN, "data": {"object": {}}}',
         b'{"object": "event", "id": "", "type": "x", "created": 1, "data": {"object": {}}}',
         b'{"object": "event", "id": "evt_1", "type": "payment_method.updated", "created": 1, '
         b'"data": {"object": {"id": "pm_1", "type": "klarna"}}}',

@@ -91,6 +91,13 @@ async def test_forged_old_and_malformed_events_are_refused(client: AsyncClient, 
     assert tampered.status_code == 400
     for junk in (b"", b"[]", b"{", "ü".encode()):
         assert (await _send(client, rt, junk)).status_code == 400
+    # Hand-made headers and signed bodies with times no clock has: refused, never a 500.
+    for signature in ("t=" + "9" * 5000 + ",v1=abc", "t=" + "9" * 40 + ",v1=abc", "t=-1,v1=abc", "t=1e9,v1=abc"):
+        refused = await _send(client, rt, body, signature)
+        assert (refused.status_code, refused.json()["errors"][0]["extensions"]["code"]) == (400, "INVALID_SIGNATURE")
+    for created in (10**20, -(10**20), 10**12):
+        event = {"id": "evt_far", "type": "payment_succeeded", "created": created, "data": {"charge_id": "sbx_ch_1"}}
+        assert (await _send(client, rt, json.dumps(event).encode())).status_code == 400
     assert (await client.get("/webhooks/payments")).status_code == 405
     async with rt.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(GatewayEventRecord)) == 0

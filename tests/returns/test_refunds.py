@@ -284,3 +284,69 @@ async def test_re_pushing_the_order_keeps_returned_lines(
     assert [
         line["quantity"] for line in (await api.ok(ORDER_NODE, {"id": order_id}, token=customer.token))["node"]["lines"]
     ] == [2, 1]
+
+
+class CreditingMeanwhile(FlakyRefunds):
+    """The gateway, except that before its first refund staff pay the same refund as store credit (the other
+    request, landing while this one is on its way to the gateway)."""
+
+    def __init__(self, inner: Any, api: Api, token: str, return_id: str) -> None:
+        super().__init__(inner, failures=0)
+        self.api, self.token, self.return_id = api, token, return_id
+        self.meanwhile: list[list[str]] = []
+
+    async def refund(self, charge_id: str, amount: int, *, idempotency_key: str) -> Refund:
+        if not self.meanwhile:
+            answer = await act(self.api, self.token, RETRY, returnId=self.return_id, toStoreCredit=True)
+            self.meanwhile.append(codes(answer))
+        return await super().refund(charge_id, amount, idempotency_key=idempotency_key)
+
+
+@pytest.mark.parametrize("credit_first", [False, True], ids=["retry-first", "credit-first"])
+async def test_a_retry_and_a_credit_instead_at_once_pay_the_refund_once(
+    api: Api,
+    rt: Runtime,
+    customer: Caller,
+    staff: Caller,
+    test_cards: TestCards,
+    monkeypatch: pytest.MonkeyPatch,
+    credit_first: bool,
+) -> None:
+    order = await card_paid_order(api, rt, customer)
+    inner = rt.gateway
+    monkeypatch.setattr(rt, "gateway", RefusingRefunds(inner, failures=0))
+    refused = await requested(api, customer, request_input(order, 0, 1))
+    assert (await act(api, staff.token, RECEIVE, returnId=refused["id"]))["return"]["refundFailure"] is not None
+    before = test_cards.refunded(rt)
+    if credit_first:
+        # The retry read the failed refund, then the credit-instead paid it before the retry reached the gateway.
+        unfinished = returns._unfinished
+
+        async def read_then_credited(*args: Any) -> Any:
+            found = await unfinished(*args)
+            credited = await act(api, staff.token, RETRY, returnId=refused["id"], toStoreCredit=True)
+            assert codes(credited) == []
+            return found
+
+        monkeypatch.setattr(rt, "gateway", inner)
+        monkeypatch.setattr(returns, "_unfinished", read_then_credited)
+        await act(api, staff.token, RETRY, returnId=refused["id"])
+        monkeypatch.setattr(returns, "_unfinished", unfinished)
+        destination = "STORE_CREDIT"
+    else:
+        # The retry is on its way to the gateway when the credit-instead arrives: that one has nothing to pay.
+        gateway = CreditingMeanwhile(inner, api, staff.token, refused["id"])
+        monkeypatch.setattr(rt, "gateway", gateway)
+        await act(api, staff.token, RETRY, returnId=refused["id"])
+        assert gateway.meanwhile == [["NOTHING_TO_RETRY"]]
+        destination = "ORIGINAL_PAYMENT"
+    monkeypatch.setattr(rt, "gateway", inner)
+    final = await act(api, staff.token, RETRY, returnId=refused["id"])
+    assert codes(final) == ["NOTHING_TO_RETRY"]
+    node = (await api.ok(RETURN_NODE, {"id": refused["id"]}, token=staff.token))["node"]
+    assert node["status"] == "REFUNDED"
+    succeeded = [r["destination"] for r in node["refunds"] if r["status"] == "SUCCEEDED"]
+    assert succeeded == [destination]
+    assert test_cards.refunded(rt) - before == (0 if credit_first else 2961)
+    data = await me(api, customer)
+    assert assert_consistent(data) == (Decimal("29.61") if credit_first else Decimal("0.00"))

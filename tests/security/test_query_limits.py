@@ -207,6 +207,15 @@ async def test_huge_page_sizes_are_refused_not_crashed(api: Api, work: Work) -> 
     await assert_refused_or_cheap(api, work, huge, refused=True)
 
 
+@pytest.mark.parametrize("size", [2**31, 2**63, 2**64 + 1, 10**30, -(2**63) - 1])
+async def test_huge_page_sizes_in_variables_are_refused_not_crashed(api: Api, staff: Caller, size: int) -> None:
+    # The cost is counted before Int's range is checked: past 64 bits it could not be written into the answer.
+    for field in ("customers", "tickets", "offers", "returns", "staffActions", "securityAlerts", "helpArticles"):
+        query = f"query($n: Int) {{ {field}(first: $n) {{ pageInfo {{ hasNextPage }} edges {{ cursor }} }} }}"
+        result = await api(query, {"n": size}, token=staff.token)  # 200 expected, not a 500
+        assert result.error_codes[:1] in (["QUERY_TOO_EXPENSIVE"], ["BAD_USER_INPUT"]), (field, result.errors)
+
+
 async def test_cheap_fan_out_answers_with_data(api: Api, work: Work, customer: Caller) -> None:
     result = await api(fan_out(5, spread(2)), token=customer.token)
     assert result.errors is None

@@ -156,6 +156,30 @@ async def test_a_deeply_nested_websocket_message_is_refused(server: LiveServer) 
         assert closed.value.rcvd.code == 4400
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"query": "subscription { ticketUpdated { change } }", "variables": [1]},
+        {"query": "subscription { ticketUpdated { change } }", "variables": "x"},
+        {"query": "subscription { ticketUpdated { change } }", "operationName": 5},
+        {"query": "subscription { ticketUpdated { change } }", "extensions": [1]},
+        {"query": 5},
+        {"query": ["subscription { ticketUpdated { change } }"]},
+        "subscription { ticketUpdated { change } }",
+    ],
+)
+async def test_a_subscribe_payload_of_the_wrong_shape_closes_with_4400(server: LiveServer, payload: Any) -> None:
+    # As HTTP refuses such a body; here `variables: [1]` failed inside the extensions (INTERNAL_SERVER_ERROR).
+    async with connect(server.ws_url, subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
+        await connection.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await connection.recv())["type"] == "connection_ack"
+        await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(connection.recv(), timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4400
+
+
 async def test_malformed_requests_are_json_errors_with_codes(api: Api) -> None:
     client = api.client
     cases = [
