@@ -85,9 +85,9 @@ export function eventChoice(chosen = []) {
   );
 }
 
-/** The ticked event types of a form ("*" alone when it is ticked). */
-export function chosenEvents(form) {
-  const types = new FormData(form).getAll("eventTypes").map(String);
+/** The ticked event types of a form's FormData ("*" alone when it is ticked). */
+export function chosenEvents(values) {
+  const types = values.getAll("eventTypes").map(String);
   return types.includes("*") ? ["*"] : types;
 }
 

@@ -31,12 +31,13 @@ import {
   worded,
 } from "../webhooks-parts.js";
 
-/** A form whose submit runs `run(values, form)` (a mutation's payload); userErrors show in it, by code. */
+/** A form whose submit runs `run(values)` (its FormData) (a mutation's payload); userErrors show in it, by code. */
 function form(label, children, run, done) {
   const element = h("form", { novalidate: true, class: "staff-action", "aria-label": label }, formMessage(), children);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const payload = await submit(element, () => run(new FormData(element), element));
+    const values = new FormData(element); // before submit() disables the controls (FormData skips those)
+    const payload = await submit(element, () => run(values));
     if (!payload) return;
     if (payload.userErrors.length) {
       showErrors(element, worded(payload.userErrors));
@@ -69,7 +70,7 @@ export async function render({ params }) {
     replace(
       details,
       row(t("staff.webhooks.url"), h("span", { class: "staff-webhook-url" }, endpoint.url)),
-      row(t("staff.webhooks.description"), endpoint.description),
+      row(t("staff.webhooks.about"), endpoint.description),
       row(t("staff.webhooks.events"), eventsText(endpoint.eventTypes)),
       row(t("staff.webhooks.state"), endpointState(endpoint)),
       endpoint.consecutiveFailures
@@ -99,11 +100,11 @@ export async function render({ params }) {
       field({ name: "description", label: t("staff.webhooks.description"), required: false, value: endpoint.description, autocomplete: "off" }),
       button(t("staff.webhooks.save")),
     ],
-    async (values, element) => {
+    async (values) => {
       const input = {
         endpointId: id,
         url: String(values.get("url") || "").trim(),
-        eventTypes: chosenEvents(element),
+        eventTypes: chosenEvents(values),
         description: String(values.get("description") || "").trim(),
       };
       return (await request(STAFF_UPDATE_WEBHOOK_ENDPOINT, { input })).updateWebhookEndpoint;

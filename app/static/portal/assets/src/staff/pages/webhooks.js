@@ -67,7 +67,7 @@ export async function render() {
     const values = new FormData(form);
     const input = {
       url: String(values.get("url") || "").trim(),
-      eventTypes: chosenEvents(form),
+      eventTypes: chosenEvents(values),
       description: String(values.get("description") || "").trim() || null,
     };
     const payload = await submit(form, async () => (await request(STAFF_CREATE_WEBHOOK_ENDPOINT, { input })).createWebhookEndpoint);
