@@ -12,6 +12,15 @@ export class RequestFailed extends Error {
 }
 
 let onSignedOut = () => {};
+let roles = [];
+
+/**
+ * The signed-in account's roles as the last response that selected `me { roles }` said (every console page's
+ * data does): the console's navigation shows administrators' sections by it. The API still decides access.
+ */
+export function knownRoles() {
+  return roles;
+}
 
 /** What to do when the server says our token no longer works (the router sends the reader to sign in). */
 export function whenSignedOut(callback) {
@@ -50,6 +59,7 @@ export async function request(query, variables = {}) {
   const codes = errors.map((error) => error.extensions && error.extensions.code);
   if (response.status === 401 || codes.includes("AUTH_TOKEN_INVALID")) {
     clearToken();
+    roles = [];
     onSignedOut();
     throw new SignedOut();
   }
@@ -57,5 +67,6 @@ export async function request(query, variables = {}) {
     const first = errors[0];
     throw new RequestFailed(first ? first.message : `HTTP ${response.status}`, codes[0] || "UNKNOWN");
   }
+  if (body.data.me && Array.isArray(body.data.me.roles)) roles = body.data.me.roles;
   return body.data;
 }

@@ -1,7 +1,7 @@
 // A History API router: real paths below /account (no #), links handled in place, back and forward work,
 // and a reload of any path gets the same page (the server answers index.html for every path below it).
 import { h, replace } from "./dom.js";
-import { RequestFailed, SignedOut, whenSignedOut } from "./graphql.js";
+import { knownRoles, RequestFailed, SignedOut, whenSignedOut } from "./graphql.js";
 import { t, useLanguage } from "./i18n.js";
 import { languageSwitcher } from "./language-switcher.js";
 import { NOT_FOUND, ROUTES } from "./routes.js";
@@ -73,7 +73,8 @@ function match(path) {
   return { route: NOT_FOUND, params: {} };
 }
 
-// The console's sections (its strings are in staff/messages.js, loaded with any console page).
+// The console's sections (its strings are in staff/messages.js, loaded with any console page); a third
+// element "admin" shows the section to administrators only (by me.roles, which every console page reads).
 const STAFF_NAV = [
   ["/staff", "staff.nav.home"],
   ["/staff/tickets", "staff.nav.tickets"],
@@ -83,6 +84,7 @@ const STAFF_NAV = [
   ["/staff/help", "staff.nav.help"],
   ["/staff/audit", "staff.nav.audit"],
   ["/staff/analytics", "staff.nav.analytics"],
+  ["/staff/webhooks", "staff.nav.webhooks", "admin"],
 ];
 
 function staffHeader(path) {
@@ -90,7 +92,9 @@ function staffHeader(path) {
   const nav = h(
     "nav",
     { "aria-label": t("staff.nav") },
-    STAFF_NAV.map(([section, key]) => h("a", { href: href(section), "aria-current": current(section) ? "page" : null }, t(key))),
+    STAFF_NAV.filter(([, , only]) => only !== "admin" || knownRoles().includes("ADMIN")).map(([section, key]) =>
+      h("a", { href: href(section), "aria-current": current(section) ? "page" : null }, t(key)),
+    ),
     h("a", { href: href("/") }, t("staff.nav.myAccount")),
     h("a", { href: href("/logout"), "data-sign-out": true }, t("nav.signOut")),
   );

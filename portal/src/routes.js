@@ -85,6 +85,14 @@ export const ROUTES = [
     staff: true,
     admin: true,
   },
+  { path: "/staff/webhooks", page: () => import("./staff/pages/webhooks.js"), signedIn: true, staff: true, admin: true },
+  {
+    path: "/staff/webhooks/:id",
+    page: () => import("./staff/pages/webhook.js"),
+    signedIn: true,
+    staff: true,
+    admin: true,
+  },
 ];
 
 export const NOT_FOUND = { path: "*", page: () => import("./pages/not-found.js"), signedIn: false };

@@ -141,15 +141,6 @@ STAFF_SIDE = {name for name, reason in NOT_IN_THE_PORTAL.items() if reason.start
 # Staff-side entries the console does not use, each with its reason.
 CONSOLE_LATER = "administrators use GraphiQL or the command line for it; a console page is a later issue"
 STAFF_CONSOLE_EXCEPTIONS: dict[str, str] = {
-    "Query.webhookEndpoints": "customer-accounts webhooks (command line) and GraphiQL; " + CONSOLE_LATER,
-    "Mutation.createWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.updateWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.rotateWebhookSecret": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.disableWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.enableWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.redeliverWebhook": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.redeliverWebhookEvents": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.testWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
     "Mutation.createCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
     "Mutation.updateCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
     "Query.paymentStatistics": "part of the analytics dashboard; " + CONSOLE_LATER,

@@ -17,7 +17,7 @@ export const STAFF_HOME_PAGE = /* GraphQL */ `
 
 export const STAFF_TICKETS_PAGE = /* GraphQL */ `
   query StaffTickets($first: Int, $after: String, $filter: TicketFilter) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     tickets(first: $first, after: $after, filter: $filter, order: LAST_ACTIVITY) {
       edges {
         node {
@@ -49,7 +49,7 @@ export const STAFF_TICKETS_LIVE = /* GraphQL */ `
 
 export const STAFF_TICKET_PAGE = /* GraphQL */ `
   query StaffTicket($number: String!) {
-    me { id email firstName lastName settings { language timezone } }
+    me { id email firstName lastName roles settings { language timezone } }
     ticket(number: $number) {
       id number subject category state createdAt lastMessageAt
       rating { rating comment }
@@ -140,7 +140,7 @@ export const STAFF_SET_TICKET_STATE = /* GraphQL */ `
 // The returns list (?status=…, REQUESTED first by default: the ones waiting for a decision) and its next pages.
 export const STAFF_RETURNS_PAGE = /* GraphQL */ `
   query StaffReturns($status: ReturnStatus, $after: String) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     returns(first: 20, after: $after, filter: { status: $status }) {
       edges {
         node {
@@ -156,7 +156,7 @@ export const STAFF_RETURNS_PAGE = /* GraphQL */ `
 
 export const STAFF_RETURN_PAGE = /* GraphQL */ `
   query StaffReturn($number: String!) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     return(number: $number) {
       id number status resolution decisionReason refundDestination currencyCode note staffNote rejectionReason
       createdAt updatedAt approvedAt rejectedAt receivedAt refundedAt closedAt
@@ -293,7 +293,7 @@ export const STAFF_CLOSE_RETURN = /* GraphQL */ `
 // The offers list (?state=…) and its next pages.
 export const STAFF_OFFERS_PAGE = /* GraphQL */ `
   query StaffOffers($state: OfferState, $after: String) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     offers(first: 20, after: $after, filter: { state: $state }) {
       edges {
         node {
@@ -308,7 +308,7 @@ export const STAFF_OFFERS_PAGE = /* GraphQL */ `
 
 export const STAFF_OFFER_PAGE = /* GraphQL */ `
   query StaffOffer($number: String!) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     offer(number: $number) {
       id number state currencyCode validUntil note createdAt updatedAt acceptedAt rejectedAt rejectionReason
       expiredAt paidAt withdrawnAt revision revisedAt
@@ -330,13 +330,13 @@ export const STAFF_OFFER_PAGE = /* GraphQL */ `
 // "Write an offer": on its own, or for the customer named by ?customer=<id> (the customer page links so).
 export const STAFF_NEW_OFFER_PAGE = /* GraphQL */ `
   query StaffNewOffer {
-    me { id settings { language timezone currency } }
+    me { id roles settings { language timezone currency } }
   }
 `;
 
 export const STAFF_NEW_OFFER_FOR_CUSTOMER_PAGE = /* GraphQL */ `
   query StaffNewOfferForCustomer($customerId: ID!) {
-    me { id settings { language timezone currency } }
+    me { id roles settings { language timezone currency } }
     node(id: $customerId) {
       ... on Customer { id email firstName lastName settings { currency } }
     }
@@ -429,7 +429,7 @@ export const STAFF_WITHDRAW_OFFER = /* GraphQL */ `
 // ── customers ──
 export const STAFF_CUSTOMERS_PAGE = /* GraphQL */ `
   query StaffCustomers($filter: CustomerFilterInput) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     customers(first: 20, filter: $filter) {
       edges { node { id email firstName lastName status createdAt roles group { id name } } }
       pageInfo { hasNextPage endCursor }
@@ -618,7 +618,7 @@ export const STAFF_RESET_TWO_FACTOR = /* GraphQL */ `
 
 export const STAFF_CUSTOMER_NEW_PAGE = /* GraphQL */ `
   query StaffCustomerNew {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     customerGroups { id name code activationMode }
   }
 `;
@@ -637,7 +637,7 @@ export const STAFF_CREATE_CUSTOMER_ACCOUNT = /* GraphQL */ `
 // The help centre's articles, drafts too (includeUnpublished is staff-only: customers are refused here).
 export const STAFF_HELP_PAGE = /* GraphQL */ `
   query StaffHelp($query: String, $category: String, $first: Int!) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     helpArticles(query: $query, category: $category, includeUnpublished: true, first: $first) {
       pageInfo { hasNextPage endCursor }
       edges { node { id slug title category published publishedAt updatedAt } }
@@ -658,7 +658,7 @@ export const STAFF_HELP_MORE = /* GraphQL */ `
 // The editor of a new article: the categories in use, drafts' too (staff-only), to suggest one.
 export const STAFF_HELP_NEW_PAGE = /* GraphQL */ `
   query StaffHelpNew {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     helpArticles(includeUnpublished: true, first: 50) { edges { node { id category } } }
   }
 `;
@@ -667,7 +667,7 @@ export const STAFF_HELP_NEW_PAGE = /* GraphQL */ `
 // categories in use.
 export const STAFF_HELP_ARTICLE_PAGE = /* GraphQL */ `
   query StaffHelpArticle($id: ID!) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     node(id: $id) {
       id
       ... on HelpArticle { slug title body category published publishedAt createdAt updatedAt }
@@ -733,10 +733,153 @@ export const STAFF_AUDIT_MORE = /* GraphQL */ `
   }
 `;
 
+// ── webhooks ──
+// Administrators' webhook endpoints (README "Webhooks"; the API refuses them to SUPPORT: the router then says
+// the page is for administrators). A secret is answered by create and rotate only, never read back.
+export const STAFF_WEBHOOKS_PAGE = /* GraphQL */ `
+  query StaffWebhooks($first: Int!) {
+    me { id roles settings { language timezone } }
+    webhookEndpoints(first: $first) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id url description eventTypes enabled disabledAt disabledReason consecutiveFailures createdAt } }
+    }
+  }
+`;
+
+export const STAFF_WEBHOOKS_MORE = /* GraphQL */ `
+  query StaffWebhooksMore($first: Int!, $after: String) {
+    webhookEndpoints(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id url description eventTypes enabled disabledAt disabledReason consecutiveFailures createdAt } }
+    }
+  }
+`;
+
+// One endpoint with its delivery log (each delivery's latest attempts) and its latest attempts, tests included.
+export const STAFF_WEBHOOK_PAGE = /* GraphQL */ `
+  query StaffWebhook($id: ID!, $first: Int!) {
+    me { id roles settings { language timezone } }
+    node(id: $id) {
+      id
+      ... on WebhookEndpoint {
+        url description eventTypes enabled disabledAt disabledReason secretRotatedAt previousSecretExpiresAt
+        consecutiveFailures failingSince createdAt updatedAt
+        deliveries(first: $first) {
+          pageInfo { hasNextPage endCursor }
+          edges {
+            node {
+              id webhookId eventType status attemptCount nextAttemptAt lastAttemptAt deliveredAt createdAt
+              attempts(first: 3) {
+                edges { node { id startedAt statusCode latencyMs succeeded errorKind responseExcerpt responseTruncated } }
+              }
+            }
+          }
+        }
+        attempts(first: 10) {
+          edges { node { id webhookId eventType test startedAt statusCode latencyMs succeeded errorKind responseExcerpt } }
+        }
+      }
+    }
+  }
+`;
+
+// The delivery log again (after a redelivery or a test, or the next page of it).
+export const STAFF_WEBHOOK_LOG = /* GraphQL */ `
+  query StaffWebhookLog($id: ID!, $first: Int!, $after: String) {
+    node(id: $id) {
+      id
+      ... on WebhookEndpoint {
+        deliveries(first: $first, after: $after) {
+          pageInfo { hasNextPage endCursor }
+          edges {
+            node {
+              id webhookId eventType status attemptCount nextAttemptAt lastAttemptAt deliveredAt createdAt
+              attempts(first: 3) {
+                edges { node { id startedAt statusCode latencyMs succeeded errorKind responseExcerpt responseTruncated } }
+              }
+            }
+          }
+        }
+        attempts(first: 10) {
+          edges { node { id webhookId eventType test startedAt statusCode latencyMs succeeded errorKind responseExcerpt } }
+        }
+      }
+    }
+  }
+`;
+
+export const STAFF_CREATE_WEBHOOK_ENDPOINT = /* GraphQL */ `
+  mutation StaffCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      endpoint { id url description eventTypes enabled disabledAt disabledReason consecutiveFailures createdAt }
+      secret
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_UPDATE_WEBHOOK_ENDPOINT = /* GraphQL */ `
+  mutation StaffUpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) {
+      endpoint { id url description eventTypes updatedAt }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_ROTATE_WEBHOOK_SECRET = /* GraphQL */ `
+  mutation StaffRotateWebhookSecret($input: RotateWebhookSecretInput!) {
+    rotateWebhookSecret(input: $input) {
+      endpoint { id secretRotatedAt previousSecretExpiresAt }
+      secret
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_DISABLE_WEBHOOK_ENDPOINT = /* GraphQL */ `
+  mutation StaffDisableWebhookEndpoint($input: DisableWebhookEndpointInput!) {
+    disableWebhookEndpoint(input: $input) {
+      endpoint { id enabled disabledAt disabledReason consecutiveFailures failingSince }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_ENABLE_WEBHOOK_ENDPOINT = /* GraphQL */ `
+  mutation StaffEnableWebhookEndpoint($input: EnableWebhookEndpointInput!) {
+    enableWebhookEndpoint(input: $input) {
+      endpoint { id enabled disabledAt disabledReason consecutiveFailures failingSince }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_REDELIVER_WEBHOOK = /* GraphQL */ `
+  mutation StaffRedeliverWebhook($input: RedeliverWebhookInput!) {
+    redeliverWebhook(input: $input) { delivery { id status } userErrors { field message code } }
+  }
+`;
+
+export const STAFF_REDELIVER_WEBHOOK_EVENTS = /* GraphQL */ `
+  mutation StaffRedeliverWebhookEvents($input: RedeliverWebhookEventsInput!) {
+    redeliverWebhookEvents(input: $input) { queued userErrors { field message code } }
+  }
+`;
+
+export const STAFF_TEST_WEBHOOK_ENDPOINT = /* GraphQL */ `
+  mutation StaffTestWebhookEndpoint($input: TestWebhookEndpointInput!) {
+    testWebhookEndpoint(input: $input) {
+      attempt { id webhookId eventType test startedAt statusCode latencyMs succeeded errorKind errorDetail responseExcerpt }
+      userErrors { field message code }
+    }
+  }
+`;
+
 // Administrators' security alerts (the API refuses them to SUPPORT: the page then says the area is not theirs).
 export const STAFF_ALERTS_PAGE = /* GraphQL */ `
   query StaffAlerts($first: Int!, $acknowledged: Boolean) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     securityAlerts(first: $first, acknowledged: $acknowledged) {
       pageInfo { hasNextPage endCursor }
       edges {
@@ -774,7 +917,7 @@ export const STAFF_ACKNOWLEDGE_SECURITY_ALERT = /* GraphQL */ `
 // customer groups to choose from (one request).
 export const STAFF_ANALYTICS_PAGE = /* GraphQL */ `
   query StaffAnalytics($input: AnalyticsInput!) {
-    me { id settings { language timezone } }
+    me { id roles settings { language timezone } }
     customerGroups { id name }
     analytics(input: $input) {
       report {
