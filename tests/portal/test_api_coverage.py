@@ -150,10 +150,7 @@ STAFF_CONSOLE_EXCEPTIONS: dict[str, str] = {
     "Mutation.redeliverWebhook": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
     "Mutation.redeliverWebhookEvents": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
     "Mutation.testWebhookEndpoint": "customer-accounts webhooks (command line); " + CONSOLE_LATER,
-    "Mutation.createCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
-    "Mutation.updateCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
     "Query.paymentStatistics": "part of the analytics dashboard; " + CONSOLE_LATER,
-    "Mutation.publishPrivacyPolicy": "a legal text published rarely, by an administrator; " + CONSOLE_LATER,
 }
 
 

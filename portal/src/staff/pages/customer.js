@@ -8,6 +8,7 @@ import { RequestFailed, request, SignedOut } from "../../graphql.js";
 import { formatMoney, t, useLanguage } from "../../i18n.js";
 import { formatMoment } from "../../moments.js";
 import { href, navigate } from "../../router.js";
+import { rememberRoles } from "../../session.js";
 import { textArea } from "../../support.js";
 import { confirmBox, guarded, ROLES, rolesText, statusBadge, wordsOr } from "../customers-parts.js";
 import { eventTypeLabel } from "../help-audit-parts.js";
@@ -46,6 +47,7 @@ const DONE = new Set([
 export async function render({ params, query }) {
   const { me, customerGroups, node: customer } = await request(STAFF_CUSTOMER_PAGE, { id: params.id });
   useLanguage(me.settings.language);
+  rememberRoles(me.roles);
   const back = h("p", {}, h("a", { href: href("/staff/customers") }, t("staff.customers.back")));
   if (!customer || !customer.email) {
     return h("section", {}, back, h("h1", { tabindex: "-1" }, t("staff.customer.notFound")), h("p", {}, t("staff.customer.notFoundHint")));
@@ -97,7 +99,7 @@ class CustomerPage {
         " ",
         h("span", {}, c.email),
         " · ",
-        h("span", {}, t("staff.customers.groupOf", { group: c.group.name })),
+        h("span", {}, t("staff.customer.groupLabel"), " ", h("a", { href: href("/staff/groups") }, c.group.name)),
         " · ",
         h("span", {}, rolesText(c.roles)),
       ),

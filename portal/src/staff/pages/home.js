@@ -5,6 +5,7 @@ import { request } from "../../graphql.js";
 import { t, useLanguage } from "../../i18n.js";
 import { formatMoment } from "../../moments.js";
 import { href } from "../../router.js";
+import { rememberRoles } from "../../session.js";
 import { STAFF_HOME_PAGE } from "../operations.js";
 import { customerName } from "../parts.js";
 
@@ -20,6 +21,7 @@ const AREAS = [
 export async function render() {
   const { me, pendingApprovals, tickets } = await request(STAFF_HOME_PAGE);
   useLanguage(me.settings.language);
+  rememberRoles(me.roles);
   const { timezone: timeZone, language } = me.settings;
   const name = [me.firstName, me.lastName].filter(Boolean).join(" ");
   const waiting = pendingApprovals.count

@@ -5,7 +5,7 @@ import { RequestFailed, SignedOut, whenSignedOut } from "./graphql.js";
 import { t, useLanguage } from "./i18n.js";
 import { languageSwitcher } from "./language-switcher.js";
 import { NOT_FOUND, ROUTES } from "./routes.js";
-import { token } from "./session.js";
+import { rememberedRoles, token } from "./session.js";
 
 export const BASE = "/account";
 
@@ -80,9 +80,11 @@ const STAFF_NAV = [
   ["/staff/returns", "staff.nav.returns"],
   ["/staff/offers", "staff.nav.offers"],
   ["/staff/customers", "staff.nav.customers"],
+  ["/staff/groups", "staff.nav.groups"],
   ["/staff/help", "staff.nav.help"],
   ["/staff/audit", "staff.nav.audit"],
   ["/staff/analytics", "staff.nav.analytics"],
+  ["/staff/privacy", "staff.nav.privacy", "ADMIN"], // administrators only: shown once a page read their roles
 ];
 
 function staffHeader(path) {
@@ -90,7 +92,9 @@ function staffHeader(path) {
   const nav = h(
     "nav",
     { "aria-label": t("staff.nav") },
-    STAFF_NAV.map(([section, key]) => h("a", { href: href(section), "aria-current": current(section) ? "page" : null }, t(key))),
+    STAFF_NAV.filter(([, , role]) => !role || rememberedRoles().includes(role)).map(([section, key]) =>
+      h("a", { href: href(section), "aria-current": current(section) ? "page" : null }, t(key)),
+    ),
     h("a", { href: href("/") }, t("staff.nav.myAccount")),
     h("a", { href: href("/logout"), "data-sign-out": true }, t("nav.signOut")),
   );

@@ -7,6 +7,7 @@ import { request } from "../../graphql.js";
 import { currentLanguage, t, useLanguage } from "../../i18n.js";
 import { formatMoment, startOfDay } from "../../moments.js";
 import { href, navigate } from "../../router.js";
+import { rememberRoles } from "../../session.js";
 import { EVENT_TYPES, eventTypeLabel } from "../help-audit-parts.js";
 import { STAFF_AUDIT_MORE, STAFF_AUDIT_PAGE } from "../operations.js";
 import { customerLink, customerName, pagedList } from "../parts.js";
@@ -52,6 +53,7 @@ export async function render({ query }) {
   const variables = { first: PAGE, filter };
   const { me, staffActions } = await request(STAFF_AUDIT_PAGE, variables);
   useLanguage(me.settings.language);
+  rememberRoles(me.roles);
   const { timezone: timeZone, language } = me.settings;
   if (timeZone) sessionStorage.setItem(ZONE_KEY, timeZone);
   const isAdmin = me.roles.includes("ADMIN");
