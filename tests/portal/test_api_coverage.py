@@ -141,10 +141,7 @@ STAFF_SIDE = {name for name, reason in NOT_IN_THE_PORTAL.items() if reason.start
 # Staff-side entries the console does not use, each with its reason.
 CONSOLE_LATER = "administrators use GraphiQL or the command line for it; a console page is a later issue"
 STAFF_CONSOLE_EXCEPTIONS: dict[str, str] = {
-    "Mutation.createCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
-    "Mutation.updateCustomerGroup": "customer-accounts groups (command line); " + CONSOLE_LATER,
     "Query.paymentStatistics": "part of the analytics dashboard; " + CONSOLE_LATER,
-    "Mutation.publishPrivacyPolicy": "a legal text published rarely, by an administrator; " + CONSOLE_LATER,
 }
 
 

@@ -205,9 +205,14 @@ function historyTable(changes, zone) {
   );
 }
 
+/** The policy's text as customers read it: a blank line separates paragraphs (the console's preview uses it too). */
+export function policyParagraphs(text) {
+  return text.split(/\n\s*\n/).map((part) => h("p", { class: "policy-paragraph" }, part.trim()));
+}
+
 function policySection(policy, zone, reviewRequired) {
   if (!policy) return [h("h2", { id: "policy" }, t("privacy.policyTitle")), h("p", {}, t("privacy.noPolicy"))];
-  const paragraphs = policy.text.split(/\n\s*\n/).map((text) => h("p", { class: "policy-paragraph" }, text.trim()));
+  const paragraphs = policyParagraphs(policy.text);
   return [
     h("h2", { id: "policy", tabindex: "-1" }, t("privacy.policyTitle")),
     h(

@@ -97,7 +97,7 @@ class CustomerPage {
         " ",
         h("span", {}, c.email),
         " · ",
-        h("span", {}, t("staff.customers.groupOf", { group: c.group.name })),
+        h("span", {}, t("staff.customer.groupLabel"), " ", h("a", { href: href("/staff/groups") }, c.group.name)),
         " · ",
         h("span", {}, rolesText(c.roles)),
       ),

@@ -81,10 +81,12 @@ const STAFF_NAV = [
   ["/staff/returns", "staff.nav.returns"],
   ["/staff/offers", "staff.nav.offers"],
   ["/staff/customers", "staff.nav.customers"],
+  ["/staff/groups", "staff.nav.groups"],
   ["/staff/help", "staff.nav.help"],
   ["/staff/audit", "staff.nav.audit"],
   ["/staff/analytics", "staff.nav.analytics"],
   ["/staff/webhooks", "staff.nav.webhooks", "admin"],
+  ["/staff/privacy", "staff.nav.privacy", "admin"],
 ];
 
 function staffHeader(path) {

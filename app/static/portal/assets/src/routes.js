@@ -72,6 +72,15 @@ export const ROUTES = [
   { path: "/staff/customers", page: () => import("./staff/pages/customers.js"), signedIn: true, staff: true },
   { path: "/staff/customers/new", page: () => import("./staff/pages/customer-new.js"), signedIn: true, staff: true },
   { path: "/staff/customers/:id", page: () => import("./staff/pages/customer.js"), signedIn: true, staff: true },
+  { path: "/staff/groups", page: () => import("./staff/pages/groups.js"), signedIn: true, staff: true },
+  // admin: true: the page refuses SUPPORT (as the API refuses them publishPrivacyPolicy) in the router's words.
+  {
+    path: "/staff/privacy",
+    page: () => import("./staff/pages/privacy.js"),
+    signedIn: true,
+    staff: true,
+    admin: true,
+  },
   { path: "/staff/help", page: () => import("./staff/pages/help.js"), signedIn: true, staff: true },
   { path: "/staff/help/new", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },
   { path: "/staff/help/:id", page: () => import("./staff/pages/help-article.js"), signedIn: true, staff: true },

@@ -468,6 +468,59 @@ export const STAFF_CREDIT_LIMIT_REQUESTS = /* GraphQL */ `
   }
 `;
 
+// ── groups (customerGroups; creating and editing are administrators', the API refuses SUPPORT) ──
+export const STAFF_GROUPS_PAGE = /* GraphQL */ `
+  query StaffGroups {
+    me { id roles settings { language timezone currency } }
+    customerGroups {
+      id code name activationMode selfRegistration paymentTermsDays updatedAt
+      defaultCreditLimit { amount currencyCode }
+    }
+  }
+`;
+
+export const STAFF_CREATE_CUSTOMER_GROUP = /* GraphQL */ `
+  mutation StaffCreateCustomerGroup($input: CreateCustomerGroupInput!) {
+    createCustomerGroup(input: $input) {
+      customerGroup {
+        id code name activationMode selfRegistration paymentTermsDays updatedAt
+        defaultCreditLimit { amount currencyCode }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const STAFF_UPDATE_CUSTOMER_GROUP = /* GraphQL */ `
+  mutation StaffUpdateCustomerGroup($input: UpdateCustomerGroupInput!) {
+    updateCustomerGroup(input: $input) {
+      customerGroup {
+        id code name activationMode selfRegistration paymentTermsDays updatedAt
+        defaultCreditLimit { amount currencyCode }
+      }
+      userErrors { field message code }
+    }
+  }
+`;
+
+// ── privacy policy (administrators publish; privacyPolicy is public, so the page reads me.roles to refuse
+// SUPPORT as the router words an administrators' page; the API refuses them publishPrivacyPolicy anyway) ──
+export const STAFF_PRIVACY_PAGE = /* GraphQL */ `
+  query StaffPrivacy {
+    me { id roles settings { language timezone } }
+    privacyPolicy { version text effectiveFrom }
+  }
+`;
+
+export const STAFF_PUBLISH_PRIVACY_POLICY = /* GraphQL */ `
+  mutation StaffPublishPrivacyPolicy($input: PublishPrivacyPolicyInput!) {
+    publishPrivacyPolicy(input: $input) {
+      privacyPolicy { version text effectiveFrom }
+      userErrors { field message code }
+    }
+  }
+`;
+
 export const STAFF_CUSTOMER_PAGE = /* GraphQL */ `
   query StaffCustomer($id: ID!) {
     me { id roles settings { language timezone } }
