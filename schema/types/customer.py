@@ -332,8 +332,11 @@ class Customer(relay.Node):
         staff_work: Annotated[
             bool,
             strawberry.argument(
-                description="Staff see staff work on the account too (tickets, returns, offers, money): false "
-                "leaves it out, for what happened to the account itself. Customers never see staff work."
+                description="Staff see staff work on the account too (tickets, returns, offers written, money, "
+                "the help centre): false leaves it out, for what happened to the account itself. Customers never "
+                "see that work; what staff changed about the account or an offer to it (a suspension, a role, an "
+                "offer revised or withdrawn, with the reason given) is the account's own history and stays in "
+                "theirs."
             ),
         ] = True,
     ) -> relay.Connection[SecurityEvent] | None:
