@@ -1,6 +1,7 @@
 """Test helpers: a GraphQL client, a mailbox fed by a real SMTP server, factories, SQL counting."""
 
 import asyncio
+import contextvars
 import email
 import email.policy
 import os
@@ -310,11 +311,20 @@ async def make_group(rt: Runtime, code: str, mode: ActivationMode, self_registra
     await ensure_group(rt, code, code.title(), mode, self_registration)
 
 
+# Set in the task that counts: the request it sends runs in that task (httpx's ASGI transport) and the tasks
+# it starts (dataloaders) copy its context, while the app's background jobs (outbox and webhook dispatchers,
+# the anomaly scan at start-up) were started before and never see it.
+_COUNTING: contextvars.ContextVar[bool] = contextvars.ContextVar("counting_statements", default=False)
+
+
 @contextmanager
 def count_statements(rt: Runtime) -> Iterator[list[str]]:
+    """The statements the caller's own requests send while the block runs, not the background jobs'."""
     statements: list[str] = []
 
     def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not _COUNTING.get():
+            return
         if statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
             return
         if "outbox_message" in statement or "webhook_" in statement:
@@ -324,8 +334,10 @@ def count_statements(rt: Runtime) -> Iterator[list[str]]:
         statements.append(statement)
 
     engine = rt.db.engine.sync_engine
+    counting = _COUNTING.set(True)
     event.listen(engine, "before_cursor_execute", _record)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", _record)
+        _COUNTING.reset(counting)
